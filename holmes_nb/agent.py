@@ -32,7 +32,8 @@ EMPTY_NUDGE = "Your reply was empty. Call a tool, or answer the question."
 
 class Agent:
     def __init__(self, client: LLMClient, tools: list[Tool], *, max_steps: int = 20,
-                 system_prompt: str | None = None, cluster_name: str = "", max_parallel: int = 4):
+                 system_prompt: str | None = None, cluster_name: str = "", namespace: str | None = None,
+                 max_parallel: int = 4):
         if max_steps < 1:
             raise HolmesError("max_steps must be at least 1")
         self.client = client
@@ -40,6 +41,7 @@ class Agent:
         self.max_steps = max_steps
         self.system_prompt = system_prompt or SYSTEM_PROMPT
         self.cluster_name = cluster_name
+        self.namespace = namespace
         self.max_parallel = max_parallel
 
     def run(self, question: str, *, previous: Investigation | None = None,
@@ -246,6 +248,8 @@ class _RunState:
             self.messages: list[dict[str, Any]] = [dict(m) for m in previous.messages]
         else:
             system = agent.system_prompt + (f"\nCluster: {agent.cluster_name}." if agent.cluster_name else "")
+            if agent.namespace:
+                system += f" Focus on namespace {agent.namespace}."
             self.messages = [{"role": "system", "content": system}]
         self.messages.append({"role": "user", "content": inv.question})
         self.seen: dict[str, int] = {}

@@ -9,7 +9,8 @@ Sources, all optional:
 - a bare modelList mapping named by ``MODEL_LIST_FILE_LOCATION``.
 
 ``{{ env.VAR }}`` works in any string of an entry; ``additionalEnvVars`` with a literal ``value``
-are visible to it; a ``valueFrom.secretKeyRef`` falls back to the process variable of that name.
+are visible to it (a variable set in the process environment wins); a ``valueFrom.secretKeyRef``
+falls back to the process variable of that name.
 
     cfg = load_config()
     entry = cfg.select("local-llama")      # a modelList key, a LiteLLM id, or None for the default
@@ -109,10 +110,11 @@ class Config:
 
     # -- environment ------------------------------------------------------------------------
     def env(self, name: str) -> str | None:
-        """A variable as templating sees it: literal additionalEnvVars first, then the process env."""
-        if name in self.env_overlay:
-            return self.env_overlay[name]
-        return os.environ.get(name)
+        """A variable as templating sees it: the process environment first (a local override, e.g. a
+        port-forward), then the literal ``additionalEnvVars`` of the values file (the pod's env)."""
+        if name in os.environ:
+            return os.environ[name]
+        return self.env_overlay.get(name)
 
     def require_env(self, name: str, where: str) -> str:
         value = self.env(name)

@@ -38,13 +38,24 @@ def get_litellm():
         litellm.set_verbose = False
         for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
             logging.getLogger(name).setLevel(logging.ERROR)
-        from .tls import ca_bundle_path
-
-        bundle = ca_bundle_path()
-        if bundle:
-            litellm.ssl_verify = bundle
         _litellm = litellm
     return _litellm
+
+
+def apply_tls() -> None:
+    """Trust ``CERTIFICATE`` (or stop trusting a removed one) for every LiteLLM request.
+
+    LiteLLM caches HTTP clients, so the cache is flushed whenever the CA bundle changes.
+    """
+    from .tls import ca_bundle_path
+
+    lit = get_litellm()
+    wanted = ca_bundle_path() or True
+    if lit.ssl_verify != wanted and (wanted is not True or isinstance(lit.ssl_verify, str)):
+        lit.ssl_verify = wanted
+        cache = getattr(lit, "in_memory_llm_clients_cache", None)
+        if cache is not None and hasattr(cache, "flush_cache"):
+            cache.flush_cache()
 
 
 class ContextOverflow(ModelError):
@@ -97,6 +108,7 @@ class LLMClient:
         self._server: ServerInfo | None = None
         self._calibration = 1.0  # server tokens / our estimate, learned from reported usage
         self._priced: bool | None = None
+        apply_tls()
 
     # -- tokens and context ----------------------------------------------------------------
     def server_info(self) -> ServerInfo | None:
@@ -249,7 +261,7 @@ class LLMClient:
         if isinstance(e, lit.Timeout) or "timed out" in text.lower() or "timeout" in name.lower():
             return ModelError(f"no answer from {where} within {self.entry.timeout:g} s",
                               hint="the server may be overloaded; raise 'timeout' in the modelList entry"), 0
-        if isinstance(e, lit.APIConnectionError) and status in (None, 500) and _is_connection_problem(text):
+        if _is_connection_problem(e, text):
             return ModelError(f"cannot reach the model server at {where}: {text}",
                               hint="is the server running? check OPENAI_API_BASE / api_base"), 0
         if isinstance(e, lit.BadRequestError) or status == 400:
@@ -261,10 +273,17 @@ class LLMClient:
         return ModelError(f"model call failed ({name}): {text}"), None
 
 
-def _is_connection_problem(text: str) -> bool:
-    words = ("connect", "refused", "unreachable", "name or service", "nodename", "resolve", "reset",
-             "disconnect", "closed", "eof", "ssl", "certificate")
-    return any(w in text.lower() for w in words)
+def _is_connection_problem(e: BaseException, text: str) -> bool:
+    """True when no HTTP answer came at all (refused, DNS, TLS, dropped). LiteLLM reports these as
+    a 500 InternalServerError "Connection error.", so look at the exception chain and the text."""
+    names, cur, depth = set(), e, 0
+    while cur is not None and depth < 8:
+        names.add(type(cur).__name__)
+        cur, depth = cur.__cause__ or cur.__context__, depth + 1
+    if names & {"APIConnectionError", "ConnectError", "ConnectionRefusedError", "RemoteProtocolError",
+                "SSLError", "SSLCertVerificationError", "ReadError"}:
+        return True
+    return "connection error" in text.lower() or "connection refused" in text.lower()
 
 
 def _retry_after(e: Exception) -> float:

@@ -74,11 +74,18 @@ def repair_arguments(raw: Any) -> tuple[dict[str, Any], list[str]]:
     return value, notes
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def assign_ids(calls: list[ToolCall], step: int) -> None:
-    """Give missing, empty or duplicate ids a short alphanumeric id (9 chars suits Mistral too)."""
+    """Give missing, empty or duplicate ids a short alphanumeric id (9 chars suits Mistral too).
+
+    A bare UUID counts as missing: LiteLLM invents one when the server sent no id.
+    """
     seen: set[str] = set()
     for i, call in enumerate(calls):
-        if not call.id or call.id in seen or not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", call.id):
+        if (not call.id or call.id in seen or _UUID.fullmatch(call.id)
+                or not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", call.id)):
             if call.id:
                 call.notes.append(f"call id {call.id!r} replaced")
             call.id = f"call{step % 100:02d}{i % 1000:03d}"

@@ -1,0 +1,72 @@
+"""The Python API shared by the CLI and the notebook: configuration -> cluster -> tools -> agent.
+
+    inv = ask("what pods are failing?", model="openai/llama3", cluster="demo")
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .config import Config, ModelEntry, load_config
+from .investigation import Investigation
+
+_clients: dict[tuple, Any] = {}
+
+
+def resolve_model(model: str | None = None, config: str | Config | None = None) -> ModelEntry:
+    """The ModelEntry for ``model`` (a modelList key, a LiteLLM id, or None for the default)."""
+    cfg = config if isinstance(config, Config) else load_config(config)
+    return cfg.select(model)
+
+
+def client_for(entry: ModelEntry):
+    """An LLMClient, reused per backend so what it learned (context size, tokenizer) is kept."""
+    from .llm.client import LLMClient
+
+    key = (entry.model, entry.api_base, entry.key, entry.tool_results, entry.max_context_size)
+    client = _clients.get(key)
+    if client is None or client.entry.api_key != entry.api_key:
+        client = _clients[key] = LLMClient(entry)
+    return client
+
+
+def default_tools(cluster) -> list:
+    from .tools.kubernetes import kubernetes_tools
+
+    return kubernetes_tools(cluster)
+
+
+def ask(
+    question: str,
+    model: str | None = None,
+    *,
+    cluster: Any = None,
+    config: str | Config | None = None,
+    max_steps: int | None = None,
+    namespace: str | None = None,
+    tools: list | None = None,
+    on_event: Callable | None = None,
+    previous: Investigation | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> Investigation:
+    """Investigate ``question`` and return the Investigation.
+
+    ``cluster``: ``"demo"``, a snapshot path, ``"context:NAME"``, a Cluster, or None (kubeconfig,
+    else demo). ``tools`` are added to the Kubernetes toolset. On failure the raised HolmesError
+    carries the partial Investigation as ``.investigation``.
+    """
+    from .agent import Agent
+    from .cluster import open_cluster
+
+    cfg = config if isinstance(config, Config) else load_config(config)
+    entry = cfg.select(model)
+    target = open_cluster(cluster if cluster is not None else cfg.settings.get("cluster"), notice=notice)
+    toolset = default_tools(target) + list(tools or [])
+    steps = int(max_steps or cfg.settings.get("max_steps") or 20)
+    agent = Agent(client_for(entry), toolset, max_steps=steps, cluster_name=target.name,
+                  namespace=namespace or cfg.settings.get("namespace"))
+    return agent.run(question, previous=previous, on_event=on_event)
+
+
+def reset() -> None:
+    """Forget cached model clients (what they learned about servers)."""
+    _clients.clear()

@@ -1,0 +1,47 @@
+"""``holmes-nb models``: the configured model entries (keys masked) and the default."""
+from __future__ import annotations
+
+import json
+import os
+
+from .common import table
+
+
+def register(sub) -> None:
+    p = sub.add_parser("models", help="list configured models (API keys masked)")
+    p.add_argument("--config", metavar="FILE", help="config or Helm values file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def rows(cfg) -> list[dict]:
+    from ..errors import HolmesError
+
+    out = []
+    for key in cfg.model_list:
+        try:
+            row = cfg.entry(key).describe()
+        except HolmesError as e:
+            row = {"key": key, "model": cfg.model_list[key].get("model"), "api_base": f"<error: {e}>"}
+        row["default"] = "*" if key == cfg.default_model or len(cfg.model_list) == 1 else ""
+        out.append(row)
+    return out
+
+
+def run(args) -> int:
+    from ..config import load_config
+    from ..redact import mask_key
+
+    cfg = load_config(args.config)
+    data = rows(cfg)
+    if args.json:
+        print(json.dumps({"models": data, "default": cfg.default_model, "sources": cfg.sources}, indent=2))
+        return 0
+    if not data:
+        base = cfg.env("OPENAI_API_BASE")
+        print("No modelList configured (sources read: " + (", ".join(cfg.sources) or "none") + ").")
+        print(f"--model openai/<name> uses OPENAI_API_BASE={base or '<unset>'} "
+              f"OPENAI_API_KEY={mask_key(os.environ.get('OPENAI_API_KEY')) if os.environ.get('OPENAI_API_KEY') else '<unset>'}")
+        return 0
+    print(table(data, ["default", "key", "model", "api_base", "api_key", "source"]))
+    return 0
