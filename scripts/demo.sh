@@ -13,12 +13,13 @@ VENV=${HOLMES_NB_VENV:-.venv}
 export PATH="$PWD/$VENV/bin:$PATH"
 export LITELLM_LOCAL_MODEL_COST_MAP=True
 QUESTION=${1:-"what pods are failing?"}
+CONFIG=()
 if [ -z "${OPENAI_API_BASE:-}" ]; then
   holmes-nb local-model start
   trap 'holmes-nb local-model stop >/dev/null' EXIT
-  export OPENAI_API_BASE=http://127.0.0.1:8011/v1 OPENAI_API_KEY=not-needed
-  MODEL=openai/smollm2
+  CONFIG=(--config scripts/local-model.yaml)
   echo "holmes-nb: answering with SmolLM2-135M on llama-cpp-python: a 135M model is a demonstration" \
        "of the pipeline, not an investigator. Set OPENAI_API_BASE (and MODEL) to use a real model." >&2
 fi
-holmes-nb ask "$QUESTION" --cluster demo ${MODEL:+--model "$MODEL"} --json-output-file demo-investigation.json
+holmes-nb ask "$QUESTION" --cluster demo ${MODEL:+--model "$MODEL"} "${CONFIG[@]}" \
+  --json-output-file demo-investigation.json

@@ -351,3 +351,28 @@ def test_follow_up_continues_the_conversation(model_server, monkeypatch):
     contents = [m.get("content") for m in srv.chat_requests[-1]["messages"]]
     assert "what pods are failing?" in contents and "a is broken" in contents and "how do I fix it?" in contents
     assert second.warnings == []  # a follow-up may answer from earlier evidence
+
+
+def test_model_going_in_circles_is_asked_to_answer(model_server, monkeypatch):
+    """Small models repeat a refused call forever; after two useless steps tools are withheld."""
+    pods = Pods()
+    script = [call("list_pods", namespace="a")] + [call("list_pods", namespace="a")] * 2 + [say("answer")]
+    srv = model_server(script)
+    inv, events = run(agent_for(srv, monkeypatch, [pods.tool()]))
+    assert inv.answer == "answer" and len(inv.steps) == 4 and len(pods.calls) == 1
+    assert "tools" not in srv.chat_requests[3] and srv.chat_requests[3]["messages"][-1]["content"] == FINAL_NUDGE
+    assert any(isinstance(e, ev.Notice) and "circles" in e.message for e in events)
+
+
+def test_empty_reply_after_evidence_asks_for_the_answer_without_tools(model_server, monkeypatch):
+    srv = model_server([call("list_pods", namespace="a"), say(""), say("a-pod-00001 crashes")])
+    inv, _ = run(agent_for(srv, monkeypatch, [Pods().tool()]))
+    assert inv.answer == "a-pod-00001 crashes"
+    assert "tools" not in srv.chat_requests[2] and srv.chat_requests[2]["messages"][-1]["content"] == FINAL_NUDGE
+
+
+def test_two_empty_replies_fail_with_the_evidence_kept(model_server, monkeypatch):
+    srv = model_server([call("list_pods", namespace="a"), say(""), say("")])
+    with pytest.raises(ModelError, match="empty reply") as err:
+        run(agent_for(srv, monkeypatch, [Pods().tool()]))
+    assert err.value.investigation.calls[0].status == "ok"

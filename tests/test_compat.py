@@ -94,3 +94,8 @@ def test_repair_always_gives_a_dict(value, cut):
     for candidate in (text, text[:cut], text + "}", value):
         args, notes = repair_arguments(candidate)
         assert isinstance(args, dict) and isinstance(notes, list)
+
+
+def test_functions_style_without_arguments():
+    calls, rest = parse_text_tool_calls("functions.list_pods:", VALID)
+    assert [(c.name, c.arguments) for c in calls] == [("list_pods", {})] and rest == ""

@@ -127,7 +127,9 @@ _TAGGED = [
     ("mistral", re.compile(r"\[TOOL_CALLS\]\s*(.*)$", re.S)),
     ("llama3", re.compile(r"<\|python_tag\|>\s*(.*?)\s*(?:<\|eom_id\|>|<\|eot_id\|>|$)", re.S)),
 ]
-_FUNCTIONS_STYLE = re.compile(r"(?:^|\n)\s*functions\.([A-Za-z0-9_\-]+)\s*:?\s*\n?\s*(\{.*?\})\s*(?=\n\s*functions\.|\Z)", re.S)
+# llama-cpp-python style; small models often stop after "functions.NAME:" with no arguments
+_FUNCTIONS_STYLE = re.compile(
+    r"(?:^|\n)\s*functions\.([A-Za-z0-9_\-]+)\s*:?\s*\n?\s*(\{.*?\})?\s*(?=\n\s*functions\.|\Z)", re.S)
 _FENCED = re.compile(r"```(?:json|tool_call|tool_code)?\s*\n?(.*?)```", re.S)
 
 
