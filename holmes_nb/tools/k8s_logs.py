@@ -1,0 +1,122 @@
+"""``pod_logs``: the last lines of a container's log, filtered and capped, labelled as cluster evidence.
+
+    result = pod_logs(cluster, "checkout", tail=50, grep="error|oom", max_chars=4000)
+"""
+from __future__ import annotations
+
+import re
+
+from ..cluster.base import Cluster, Obj
+from ..cluster.frames_common import dig, name_of, ns_of
+from ..cluster.frames_pods import logs_frame
+from ..cluster.lookup import locate
+from ..errors import NotFoundError
+from .base import ToolResult
+from .k8s_text import cap_text
+
+MAX_LINE = 400  # characters kept of one log line
+GREP_WINDOW = 5000  # lines read when filtering, so a pattern can find older lines
+
+
+def _statuses(pod: Obj) -> dict[str, Obj]:
+    out = {cs.get("name"): cs for cs in dig(pod, "status", "initContainerStatuses", default=[]) or []}
+    out.update({cs.get("name"): cs for cs in dig(pod, "status", "containerStatuses", default=[]) or []})
+    return out
+
+
+def _pick_container(pod: Obj, requested: str | None) -> str:
+    """The requested container (checked), else the only one, else the least healthy one."""
+    spec = pod.get("spec") or {}
+    names = [c.get("name") for c in spec.get("containers") or []]
+    init = [c.get("name") for c in spec.get("initContainers") or []]
+    if requested:
+        if requested not in names + init:
+            raise NotFoundError(
+                f"container {requested!r} not found in pod {name_of(pod)!r}; containers: {', '.join(names + init)}",
+                suggestions=names + init,
+            )
+        return requested
+    statuses = _statuses(pod)
+
+    def badness(n: str) -> tuple:
+        cs = statuses.get(n) or {}
+        return (not cs.get("ready", False) and "running" not in (cs.get("state") or {}), cs.get("restartCount") or 0)
+
+    candidates = [n for n in init if badness(n)[0]] + names  # a failing init container is the story
+    return max(candidates, key=badness) if len(candidates) > 1 else candidates[0]
+
+
+def _filter(lines: list[str], grep: str) -> tuple[list[str], str]:
+    """Lines matching ``grep`` (a case-insensitive regex; a bad regex is searched as plain text)."""
+    try:
+        pattern = re.compile(grep, re.IGNORECASE)
+        note = ""
+    except re.error:
+        pattern = re.compile(re.escape(grep), re.IGNORECASE)
+        note = " (not a valid regex: matched as plain text)"
+    return [ln for ln in lines if pattern.search(ln)], note
+
+
+def pod_logs(
+    cluster: Cluster,
+    name: str,
+    namespace: str | None = None,
+    container: str | None = None,
+    previous: bool = False,
+    tail: int = 50,
+    grep: str | None = None,
+    *,
+    max_chars: int = 4000,
+) -> ToolResult:
+    """The last ``tail`` lines (after ``grep``) of a container's log as a ToolResult."""
+    pod = locate(cluster, "pods", name, namespace, prefix=True)
+    ns, pod_name = ns_of(pod), name_of(pod)
+    chosen = _pick_container(pod, container)
+    status = _statuses(pod).get(chosen) or {}
+    read = GREP_WINDOW if grep else tail
+    text = cluster.logs(ns, pod_name, chosen, previous=previous, tail_lines=read)
+    notes = []
+    if pod_name != name:
+        notes.append(f"pod {name!r} not found; using {pod_name!r}")
+    if not previous and not text.strip() and dig(status, "lastState", "terminated"):
+        text = cluster.logs(ns, pod_name, chosen, previous=True, tail_lines=read)
+        previous = True
+        notes.append("the current container has no logs yet; showing the previous (crashed) run")
+    lines = text.splitlines()
+    total = len(lines)
+    grep_note = ""
+    if grep:
+        lines, bad = _filter(lines, grep)
+        grep_note = f", {len(lines)} of {total} lines match {grep!r}{bad}"
+    lines = [ln if len(ln) <= MAX_LINE else ln[:MAX_LINE] + "…" for ln in lines[-tail:]]
+    run = " (previous run)" if previous else ""
+    header = f"logs of pod {ns}/{pod_name} container {chosen}{run}: last {len(lines)} lines{grep_note}"
+    others = [n for n in _statuses(pod) if n != chosen]
+    if others and not container:
+        notes.append("other containers: " + ", ".join(others))
+    body, cut = cap_text("\n".join(lines), max_chars, keep="tail")
+    if not lines:
+        body = _empty_reason(status, previous, bool(grep))
+    text_out = "\n".join([*(f"note: {n}" for n in notes), header, body])
+    kept = body.count("\n") if cut else len(lines)  # the cut note takes the first line
+    meta = {"rows": len(lines), "truncated": len(lines) - kept, "truncated_chars": cut,
+            "container": chosen, "previous": previous, "namespace": ns, "pod": pod_name}  # fmt: skip
+    return ToolResult(text=text_out, frame=logs_frame("\n".join(lines)), meta=meta)
+
+
+def _empty_reason(status: Obj, previous: bool, grep: bool) -> str:
+    """Why there is nothing to show, with the last termination when it explains it (a container
+    that could not even start writes no logs: its reason is in the termination message)."""
+    if grep:
+        return "(no matching lines)"
+    if previous:
+        text = f"(no logs from a previous run; restarts: {status.get('restartCount', 0)})"
+    else:
+        waiting = dig(status, "state", "waiting", "reason")
+        text = f"(no log lines; container is waiting: {waiting})" if waiting else "(no log lines)"
+    term = dig(status, "lastState", "terminated") or {}
+    if term:
+        text += f"\nlast termination: {term.get('reason') or 'Terminated'}, exit {term.get('exitCode')}"
+        if term.get("message"):
+            text += f": {term['message'].strip()[:400]}"
+    return text

@@ -1,0 +1,304 @@
+"""The read-only Kubernetes toolset the model calls.
+
+The default set is small and its schemas lean (about 500 tokens in all) so that models with a 4k
+context can use it: ``find_problems`` first, then ``list_pods``, ``describe``, ``pod_logs``,
+``events`` and ``list_resources``. ``include_all=True`` adds one listing tool per resource family
+for models with room to spare. Every result has compact text for the model and a DataFrame for
+people; a namespace may always be omitted (then every namespace is searched).
+
+    tools = kubernetes_tools(open_cluster("demo"))
+    result = next(t for t in tools if t.name == "list_pods").run({"unhealthy_only": True})
+    print(result.text); result.frame
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..cluster.base import Cluster
+from ..cluster.frames import CLUSTER_SCOPED, ClusterFrames, frame_method, split_object
+from ..cluster.frames_pods import events_for, events_frame, is_unhealthy, pods_frame, pods_frame_unhealthy_first
+from ..cluster.kinds import resolve_kind
+from ..cluster.lookup import check_namespace, locate
+from ..errors import ConfigError
+from .base import Tool, ToolResult
+from .describe import describe_object
+from .k8s_logs import pod_logs
+from .k8s_text import cap_text, table_text
+
+#: kinds offered by ``list_resources`` (aliases like "deploy" or "pvc" are accepted too)
+LIST_KINDS = (
+    "workloads", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs",
+    "nodes", "namespaces", "services", "pvcs", "pvs", "storageclasses", "ingresses", "ingressclasses",
+    "configmaps", "secrets", "hpas", "quotas", "limitranges", "networkpolicies",
+)  # fmt: skip
+_ALL_NAMESPACES = {"", "all", "*", "-a", "--all-namespaces", "all namespaces", "any", "none", "null"}
+_NS = {"type": "string"}
+
+
+def _ns(namespace: Any) -> str | None:
+    """A namespace argument, with the ways models say "all namespaces" mapped to None."""
+    text = str(namespace).strip() if namespace is not None else ""
+    return None if text.lower() in _ALL_NAMESPACES else text
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "y", "on")
+    return bool(value)
+
+
+def _int(value: Any, default: int, low: int, high: int) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return default
+    return max(low, min(high, n))
+
+
+def _where(namespace: str | None) -> str:
+    return f"namespace {namespace!r}" if namespace else "all namespaces"
+
+
+class KubernetesToolset:
+    """The tool functions over one cluster. Text sizes are bounded by ``max_rows`` table rows and
+    ``max_chars`` characters per result (cuts are announced in the text and in ``meta``)."""
+
+    def __init__(self, cluster: Cluster, *, max_rows: int = 40, max_chars: int = 4000):
+        self.cluster = cluster
+        self.frames = ClusterFrames(cluster)
+        self.max_rows = max_rows
+        self.max_chars = max_chars
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _table(self, header: str, frame: Any, *, namespace: str | None, hint: str = "", drop=()) -> ToolResult:
+        drop = tuple(drop) + (("namespace",) if namespace else ())
+        budget = self.max_chars - len(header) - 1
+        body, meta = table_text(frame, max_rows=self.max_rows, max_chars=budget, drop=drop, more_hint=hint)
+        text, cut = cap_text(f"{header}\n{body}", self.max_chars)
+        meta["truncated_chars"] = cut
+        return ToolResult(text=text, frame=frame, meta=meta)
+
+    def _empty_check(self, frame: Any, namespace: str | None) -> None:
+        if namespace and not len(frame):
+            check_namespace(self.cluster, namespace)
+
+    # -- the default tools ------------------------------------------------------------------
+    def find_problems(self, namespace: str | None = None) -> ToolResult:
+        """The analyzers' findings, most urgent first, with a little evidence each."""
+        from ..analyzers import findings_frame, scan
+
+        ns = _ns(namespace)
+        check_namespace(self.cluster, ns)
+        findings = sorted(scan(self.cluster, namespace=ns), key=lambda f: f.sort_key())
+        frame = findings_frame(findings)
+        if not findings:
+            text = f"no problems found in {_where(ns)} by the analyzers; check list_pods and events"
+            return ToolResult(text=text, frame=frame, meta={"rows": 0, "truncated": 0})
+        counts = frame["severity"].value_counts()
+        summary = ", ".join(f"{counts[s]} {s}" for s in ("critical", "warning", "info") if s in counts)
+        header = f"{len(findings)} problems in {_where(ns)} ({summary}), most urgent first:"
+        shown = findings[: self.max_rows]
+        cut_rows = len(findings) - len(shown)
+        footer = f"[{cut_rows} more problems not shown; pass namespace]" if cut_rows else ""
+        body = _findings_text(shown, self.max_chars - len(header) - len(footer) - 2)
+        text, cut = cap_text("\n".join(filter(None, [header, body, footer])), self.max_chars)
+        return ToolResult(text=text, frame=frame, meta={"rows": len(findings), "truncated": cut_rows, "truncated_chars": cut})
+
+    def list_pods(self, namespace: str | None = None, unhealthy_only: bool = False) -> ToolResult:
+        ns, only_bad = _ns(namespace), _bool(unhealthy_only)
+        pods = self.cluster.list("pods", ns)
+        bad = [p for p in pods if is_unhealthy(p)]
+        shown = bad if only_bad else pods
+        now = self.cluster.now()
+        # unhealthy first when the list will be cut, so the cut keeps them
+        frame = pods_frame_unhealthy_first(shown, now) if len(shown) > self.max_rows else pods_frame(shown, now)
+        self._empty_check(frame, ns)
+        if only_bad:
+            header = f"unhealthy pods in {_where(ns)}: {len(bad)}" if bad else f"no unhealthy pods in {_where(ns)} ({len(pods)} pods in total)"
+        else:
+            header = f"pods in {_where(ns)}: {len(pods)} ({len(bad)} unhealthy)"
+        return self._table(header, frame, namespace=ns, hint="pass namespace or unhealthy_only=true")
+
+    def describe(self, kind: str, name: str, namespace: str | None = None) -> ToolResult:
+        k = resolve_kind(kind)
+        name = str(name or "").strip()
+        if "/" in name:  # "pod/web-1" or "shop/web-1"
+            head, tail = name.split("/", 1)
+            try:
+                k = resolve_kind(head)
+            except ConfigError:
+                namespace = namespace or head
+            name = tail
+        obj = locate(self.cluster, k, name, _ns(namespace), prefix=k.name == "pods")
+        doc = describe_object(self.cluster, k, obj)
+        text = doc.text()
+        found = obj.get("metadata", {}).get("name")
+        if found != name:
+            text = f"note: {k.singular} {name!r} not found; showing {found!r}\n{text}"
+        text, cut = cap_text(text, self.max_chars)
+        frame = doc.frame()
+        return ToolResult(text=text, frame=frame, meta={"rows": len(frame), "truncated": 0, "truncated_chars": cut})
+
+    def pod_logs(
+        self,
+        name: str,
+        namespace: str | None = None,
+        container: str | None = None,
+        previous: bool = False,
+        tail: int = 50,
+        grep: str | None = None,
+    ) -> ToolResult:
+        return pod_logs(
+            self.cluster, str(name or ""), _ns(namespace), (str(container).strip() or None) if container else None,
+            _bool(previous), _int(tail, 50, 1, 1000), str(grep) if grep else None, max_chars=self.max_chars,
+        )  # fmt: skip
+
+    def events(self, namespace: str | None = None, object: str | None = None) -> ToolResult:  # noqa: A002
+        ns = _ns(namespace)
+        events = self.cluster.list("events", ns)
+        about, drop = "", ()
+        if object:
+            kind, name = split_object(str(object))
+            mine = events_for(events, kind, name, ns)
+            if mine:
+                about, drop = f" for {object}", ("object",)
+            else:  # a Deployment's name: its ReplicaSets' and pods' events
+                mine = [e for e in events if (e.get("involvedObject") or {}).get("name", "").startswith(name + "-")]
+                about = f" for objects named {name}-* (none for {object!r} itself)"
+            events = mine
+        frame = events_frame(events, self.cluster.now())
+        if not len(frame):
+            self._empty_check(frame, ns)
+            what = f" for {object!r}" if object else ""
+            text = f"no events{what} in {_where(ns)} (the API server keeps events for about one hour)"
+            return ToolResult(text=text, frame=frame, meta={"rows": 0, "truncated": 0})
+        frame = frame[["namespace", "last_seen", "type", "reason", "object", "count", "message"]]
+        header = f"events{about} in {_where(ns)}, newest first, repeats folded into count:"
+        return self._table(header, frame, namespace=ns, drop=drop, hint="pass object or namespace")
+
+    def list_resources(self, kind: str, namespace: str | None = None) -> ToolResult:
+        ns = _ns(namespace)
+        key = str(kind or "").strip().lower()
+        if key in ("pods", "pod", "po"):
+            return self.list_pods(ns)
+        if key in ("events", "event", "ev"):
+            return self.events(ns)
+        method, kinds = frame_method(key)
+        frame = self.frames.frame(key, ns)
+        scoped = method in CLUSTER_SCOPED
+        self._empty_check(frame, None if scoped else ns)
+        where = "" if scoped else f" in {_where(ns)}"
+        label = "workloads" if method == "workloads" and key in ("workloads", "workload") else (kinds or (method,))[0]
+        return self._table(f"{label}{where}: {len(frame)}", frame, namespace=None if scoped else ns, hint="pass namespace")
+
+    # -- assembling -------------------------------------------------------------------------
+    def tools(self, include_all: bool = False) -> list[Tool]:
+        tools = default_tools(self)
+        if include_all:
+            tools += extra_tools(self)
+        return tools
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+#: which findings get detail first when not all fit: root causes (pods, volumes, nodes) before the
+#: workloads and services that fail because of them
+_DETAIL_FIRST = {"Pod": 0, "PersistentVolumeClaim": 1, "Node": 1, "Job": 1, "Ingress": 2, "HorizontalPodAutoscaler": 2,
+                 "ResourceQuota": 2, "CronJob": 3, "Service": 4}  # fmt: skip
+
+
+def _findings_text(findings: list, budget: int) -> str:
+    """One line per finding, then as much detail as ``budget`` characters allow, root causes first:
+    a short message, then the full message with one and then two pieces of evidence."""
+
+    def render(f: Any, level: int) -> str:
+        line = f"- {f.severity} {f.ref}: {f.reason}"
+        if level >= 1:
+            line += ": " + _short(f.message, 160 if level == 1 else 1000)
+        return "\n".join([line] + [f"  evidence: {_short(ev, 200)}" for ev in f.evidence[: max(0, level - 1)]])
+
+    lines = [render(f, 0) for f in findings]
+    spare = budget - sum(len(ln) + 1 for ln in lines)
+    order = sorted(range(len(findings)), key=lambda i: (_DETAIL_FIRST.get(findings[i].kind, 5), i))
+    for level in (1, 2, 3):
+        for i in order:
+            better = render(findings[i], level)
+            if len(better) - len(lines[i]) <= spare:
+                spare -= len(better) - len(lines[i])
+                lines[i] = better
+    return "\n".join(lines)
+
+
+def _schema(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def default_tools(ts: KubernetesToolset) -> list[Tool]:
+    """The six tools offered by default; descriptions one sentence, few required parameters."""
+    return [
+        Tool("find_problems", "Call this first: detected problems (failing pods, workloads, services, storage, nodes) "
+             "with causes and evidence.", _schema({"namespace": _NS}), ts.find_problems),
+        Tool("list_pods", "Pods with phase, ready, restarts, reason, age, node.",
+             _schema({"namespace": _NS, "unhealthy_only": {"type": "boolean"}}), ts.list_pods),
+        Tool("describe", "Details of one object: status, conditions, containers, owner, events.",
+             _schema({"kind": {"type": "string", "description": "pod, deployment, service, node, pvc, ingress, hpa, ..."},
+                      "name": {"type": "string"}, "namespace": _NS}, ("kind", "name")), ts.describe),
+        Tool("pod_logs", "Last log lines of a pod's container.",
+             _schema({"name": {"type": "string"}, "namespace": _NS, "container": {"type": "string"},
+                      "previous": {"type": "boolean", "description": "the crashed previous run"},
+                      "tail": {"type": "integer"}, "grep": {"type": "string", "description": "regex filter"}}, ("name",)),
+             ts.pod_logs),
+        Tool("events", "Events, newest first, repeats folded.",
+             _schema({"namespace": _NS, "object": {"type": "string", "description": "name or kind/name"}}), ts.events),
+        Tool("list_resources", "List objects of one kind with their status.",
+             _schema({"kind": {"type": "string", "enum": list(LIST_KINDS)}, "namespace": _NS}, ("kind",)),
+             ts.list_resources),
+    ]  # fmt: skip
+
+
+def extra_tools(ts: KubernetesToolset) -> list[Tool]:
+    """One listing tool per resource family (``default=False``): clearer names for bigger models."""
+    families = (
+        ("list_namespaces", "Namespaces with status and age.", ("namespaces",), False),
+        ("list_nodes", "Nodes: readiness, pressure, capacity, taints, cordon.", ("nodes",), False),
+        ("list_workloads", "Deployments, StatefulSets, DaemonSets, Jobs, CronJobs: desired vs ready.", ("workloads",), True),
+        ("list_services", "Services with endpoints and whether the selector matches pods.", ("services",), True),
+        ("list_storage", "PVCs, PVs and StorageClasses.", ("pvcs", "pvs", "storageclasses"), True),
+        ("list_ingresses", "Ingresses (class, hosts, backends, TLS) and IngressClasses.", ("ingresses", "ingressclasses"), True),
+        ("list_configmaps", "ConfigMaps with their key names.", ("configmaps",), True),
+        ("list_hpas", "HorizontalPodAutoscalers: replicas, metrics, conditions.", ("hpas",), True),
+        ("list_quotas", "ResourceQuotas (used/hard) and LimitRanges.", ("quotas", "limitranges"), True),
+        ("list_networkpolicies", "NetworkPolicies: pod selector, policy types, rules.", ("networkpolicies",), True),
+    )
+    tools = []
+    for name, description, kinds, namespaced in families:
+        params = _schema({"namespace": _NS} if namespaced else {})
+        tools.append(Tool(name, description, params, _multi_list(ts, kinds), default=False))
+    return tools
+
+
+def _multi_list(ts: KubernetesToolset, kinds: tuple[str, ...]):
+    def run(namespace: str | None = None) -> ToolResult:
+        results = [ts.list_resources(k, namespace) for k in kinds]
+        if len(results) == 1:
+            return results[0]
+        meta = {"rows": sum(r.meta.get("rows", 0) for r in results), "truncated": sum(r.meta.get("truncated", 0) for r in results)}
+        return ToolResult(text="\n\n".join(r.text for r in results), frame=results[0].frame, meta=meta)
+
+    return run
+
+
+def kubernetes_tools(
+    cluster: Cluster, *, include_all: bool = False, max_rows: int = 40, max_chars: int = 4000
+) -> list[Tool]:
+    """The Kubernetes tools over ``cluster``: the six default ones, plus per-family listings when
+    ``include_all``. ``max_rows``/``max_chars`` bound each result's text.
+
+    ``tools = kubernetes_tools(open_cluster("demo"))``
+    """
+    return KubernetesToolset(cluster, max_rows=max_rows, max_chars=max_chars).tools(include_all)
