@@ -31,10 +31,13 @@ class Snapshot(Cluster):
         name: str = "snapshot",
         captured_at: datetime | None = None,
         source: str | None = None,
+        notes: list[str] | None = None,
     ):
         self.name = name
         self.source = source or name
         self.captured_at = captured_at
+        #: what the source could not provide (kinds skipped for RBAC, logs unavailable, ...)
+        self.notes: list[str] = list(notes or [])
         self.objects: dict[str, list[Obj]] = {k: list(v) for k, v in (objects or {}).items()}
         self.log_store: dict[LogKey, str] = dict(logs or {})
         self._index: dict[str, dict[tuple[str, str], Obj]] = {}
