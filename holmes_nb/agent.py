@@ -113,9 +113,9 @@ class Agent:
         schemas = [t.schema() for t in self.tools.values()] if offer else None
         estimate, max_tokens = state.budget.fit(state.messages, schemas, state.forget)
         yield StepStarted(step, self.max_steps, estimate, offer)
-        completion = self._complete(state, schemas, max_tokens, estimate)
+        completion, max_tokens = self._complete(state, schemas, max_tokens, estimate)
         record = Step(step, completion.prompt_tokens, completion.completion_tokens, completion.duration_s,
-                      completion.cost, tools_offered=offer, notes=list(completion.notes))
+                      completion.cost, tools_offered=offer, notes=list(completion.notes), max_tokens=max_tokens)
         inv.steps.append(record)
         yield ModelReplied(step, completion.prompt_tokens, completion.completion_tokens, completion.duration_s,
                            len(completion.tool_calls), completion.cost)
@@ -135,9 +135,10 @@ class Agent:
         return False
 
     def _complete(self, state: "_RunState", schemas, max_tokens: int, estimate: int):
+        """(completion, the max_tokens finally sent)."""
         try:
             return self.client.complete(state.messages, schemas, max_tokens=max_tokens,
-                                        valid_names=list(self.tools), estimated_prompt=estimate)
+                                        valid_names=list(self.tools), estimated_prompt=estimate), max_tokens
         except ContextOverflow as e:
             # The server knows its window better than we do: learn it, shrink, retry once.
             if e.limit:
@@ -148,7 +149,7 @@ class Agent:
             estimate, max_tokens = state.budget.fit(state.messages, schemas, state.forget)
             try:
                 return self.client.complete(state.messages, schemas, max_tokens=max_tokens,
-                                            valid_names=list(self.tools), estimated_prompt=estimate)
+                                            valid_names=list(self.tools), estimated_prompt=estimate), max_tokens
             except ContextOverflow as again:
                 raise ModelError(f"the request still does not fit the context window: {again.message}",
                                  hint="raise the server's context size (e.g. n_ctx) or set "

@@ -42,7 +42,7 @@ class ToolCallRecord:
 @dataclass
 class Step:
     index: int
-    prompt_tokens: int = 0
+    prompt_tokens: int = 0  # as the server reported them (our estimate when it reports none)
     completion_tokens: int = 0
     duration_s: float = 0.0
     cost: float = 0.0
@@ -50,12 +50,13 @@ class Step:
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     tools_offered: bool = True
     notes: list[str] = field(default_factory=list)
+    max_tokens: int = 0  # the completion budget sent with the request
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index, "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
             "duration_s": round(self.duration_s, 3), "cost": self.cost, "content": self.content,
-            "tools_offered": self.tools_offered, "notes": self.notes,
+            "tools_offered": self.tools_offered, "notes": self.notes, "max_tokens": self.max_tokens,
             "tool_calls": [c.to_dict() for c in self.tool_calls],
         }
 
