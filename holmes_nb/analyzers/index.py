@@ -1,0 +1,242 @@
+"""A per-scan index of the cluster: every kind listed once, then grouped for O(1) lookups.
+
+Analyzers never call ``cluster.list`` themselves: they ask the index for the events of an
+object, the pods of a workload or the pods a selector matches. Building it is O(objects), so a
+scan of 10,000 pods and 50,000 events stays linear.
+
+    idx = ClusterIndex(cluster, namespace="shop")
+    idx.events_for("Pod", "shop", "web-1")       # newest first
+    idx.pods_of("Deployment", "shop", "web")     # through its ReplicaSets
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ..cluster.base import Cluster
+from ..cluster.kinds import resolve_kind
+from ..errors import ClusterError, ForbiddenError
+from .finding import Finding
+from .util import clip, meta
+
+Obj = dict[str, Any]
+
+#: kinds a scan reads (secrets are read later, only when an Ingress names a TLS secret)
+SCAN_KINDS = (
+    "nodes",
+    "pods",
+    "events",
+    "services",
+    "endpoints",
+    "persistentvolumeclaims",
+    "persistentvolumes",
+    "storageclasses",
+    "ingresses",
+    "ingressclasses",
+    "deployments",
+    "statefulsets",
+    "daemonsets",
+    "replicasets",
+    "replicationcontrollers",
+    "jobs",
+    "cronjobs",
+    "horizontalpodautoscalers",
+    "resourcequotas",
+)
+#: at most this many log reads per scan: a live cluster with 500 crashing pods must stay fast
+MAX_LOG_READS = 40
+
+
+class ClusterIndex:
+    """Everything a scan needs, read once (``ClusterIndex(cluster, namespace=None)``)."""
+
+    def __init__(self, cluster: Cluster, namespace: str | None = None):
+        self.cluster = cluster
+        self.namespace = namespace
+        self.now = cluster.now()
+        self.read_problems: list[Finding] = []
+        self._available = set(cluster.kinds_available())
+        self._objects: dict[str, list[Obj]] = {}
+        for kind in SCAN_KINDS:
+            if kind in self._available:
+                self._read(kind)
+        self._by_name: dict[str, dict[tuple[str, str], Obj]] = {}
+        self._sorted_events: set[tuple[str, str, str]] = set()
+        self._log_reads = 0
+        self._index_events()
+        self._index_pods()
+
+    # -- reading --------------------------------------------------------------------------
+    def _read(self, kind: str) -> None:
+        k = resolve_kind(kind)
+        try:
+            self._objects[kind] = list(self.cluster.list(kind, self.namespace if k.namespaced else None))
+        except ClusterError as e:
+            why = "access denied" if isinstance(e, ForbiddenError) else "read failed"
+            self.read_problems.append(
+                Finding(
+                    k.kind,
+                    self.namespace or "",
+                    "",
+                    "info",
+                    "ReadError",
+                    f"Could not read {kind} ({why}), so problems with {kind} are not reported; "
+                    "grant list access to this kind or check the connection.",
+                    [clip(str(e))],
+                )
+            )
+
+    def has(self, kind: str) -> bool:
+        """True when ``kind`` was read (a source without it, or a denied read, gives False)."""
+        if kind == "secrets" and kind not in self._objects and kind in self._available:
+            self._read(kind)
+        return kind in self._objects
+
+    def items(self, kind: str) -> list[Obj]:
+        return self._objects.get(kind, []) if self.has(kind) else []
+
+    def get(self, kind: str, namespace: str, name: str) -> Obj | None:
+        """The object, or None (also when the kind could not be read: check :meth:`has`)."""
+        table = self._by_name.get(kind)
+        if table is None:
+            table = self._by_name[kind] = {meta(o): o for o in self.items(kind)}
+        return table.get((namespace or "", name))
+
+    # -- events ---------------------------------------------------------------------------
+    def _index_events(self) -> None:
+        self._events: dict[tuple[str, str, str], list[Obj]] = defaultdict(list)
+        for ev in self._objects.get("events", ()):
+            inv = ev.get("involvedObject") or ev.get("regarding") or {}
+            key = (inv.get("kind") or "", inv.get("namespace") or "", inv.get("name") or "")
+            self._events[key].append(ev)
+
+    def events_for(self, kind: str, namespace: str, name: str, *, warning_only: bool = False) -> list[Obj]:
+        """The object's events, newest first (``warning_only``: only type Warning)."""
+        key = (kind, namespace or "", name)
+        evs = self._events.get(key, [])
+        if key not in self._sorted_events:
+            evs.sort(key=event_time, reverse=True)
+            self._sorted_events.add(key)
+        if warning_only:
+            return [e for e in evs if e.get("type") == "Warning"]
+        return evs
+
+    def events_with_reason(self, kind: str, namespace: str, name: str, *reasons: str) -> list[Obj]:
+        return [e for e in self.events_for(kind, namespace, name) if e.get("reason") in reasons]
+
+    # -- pods -----------------------------------------------------------------------------
+    def _index_pods(self) -> None:
+        self._pods_by_owner: dict[tuple[str, str, str], list[Obj]] = defaultdict(list)
+        self._by_label: dict[tuple[str, str, str], list[Obj]] = defaultdict(list)
+        self._pods_by_ns: dict[str, list[Obj]] = defaultdict(list)
+        self._claim_users: dict[tuple[str, str], list[str]] = defaultdict(list)
+        rs_owner = {meta(rs): controller_of(rs) for rs in self._objects.get("replicasets", ())}
+        for pod in self._objects.get("pods", ()):
+            ns, name = meta(pod)
+            self._pods_by_ns[ns].append(pod)
+            for kv in ((pod.get("metadata") or {}).get("labels") or {}).items():
+                self._by_label[(ns, *kv)].append(pod)
+            for vol in (pod.get("spec") or {}).get("volumes") or ():
+                claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
+                if claim:
+                    self._claim_users[(ns, claim)].append(name)
+            owner = controller_of(pod)
+            if owner is None:
+                continue
+            self._pods_by_owner[(ns, *owner)].append(pod)
+            top = self._top_owner(pod, owner, rs_owner)
+            if top != owner:
+                self._pods_by_owner[(ns, *top)].append(pod)
+
+    @staticmethod
+    def _top_owner(pod: Obj, owner: tuple[str, str], rs_owner: dict) -> tuple[str, str]:
+        """ReplicaSet -> its Deployment (from the ReplicaSet, else from the pod-template-hash label)."""
+        if owner[0] != "ReplicaSet":
+            return owner
+        ns = meta(pod)[0]
+        if (ns, owner[1]) in rs_owner:
+            return rs_owner[(ns, owner[1])] or owner
+        h = ((pod.get("metadata") or {}).get("labels") or {}).get("pod-template-hash")
+        if h and owner[1].endswith("-" + h):
+            return ("Deployment", owner[1][: -len(h) - 1])
+        return owner
+
+    def workload_of(self, pod: Obj) -> tuple[str, str] | None:
+        """(kind, name) of the pod's top controller: ("Deployment", "web"), ("Job", "x"), or None."""
+        owner = controller_of(pod)
+        if owner is None:
+            return None
+        rs_owner = {}
+        if owner[0] == "ReplicaSet":
+            rs = self.get("replicasets", meta(pod)[0], owner[1])
+            if rs is not None:
+                rs_owner = {(meta(pod)[0], owner[1]): controller_of(rs)}
+        return self._top_owner(pod, owner, rs_owner)
+
+    def pods_of(self, kind: str, namespace: str, name: str) -> list[Obj]:
+        """Pods controlled by the object, directly or through a ReplicaSet."""
+        return self._pods_by_owner.get((namespace, kind, name), [])
+
+    def pods_in(self, namespace: str) -> list[Obj]:
+        return self._pods_by_ns.get(namespace, [])
+
+    def pods_matching(self, namespace: str, selector: dict[str, str]) -> list[Obj]:
+        """Pods in ``namespace`` whose labels contain every ``selector`` pair (equality selector)."""
+        if not selector:
+            return []
+        lists = [self._by_label.get((namespace, k, str(v)), []) for k, v in selector.items()]
+        smallest = min(lists, key=len)
+        return [
+            p for p in smallest if all(((p["metadata"].get("labels") or {}).get(k) == v) for k, v in selector.items())
+        ]
+
+    def claim_users(self, namespace: str, claim: str) -> list[str]:
+        """Names of pods that mount the PersistentVolumeClaim."""
+        return self._claim_users.get((namespace, claim), [])
+
+    # -- logs -----------------------------------------------------------------------------
+    def log_tail(self, namespace: str, pod: str, container: str, *, previous: bool, lines: int = 5) -> list[str]:
+        """The last log lines of a container (scrubbed, clipped); [] past the per-scan budget or on error."""
+        if self._log_reads >= MAX_LOG_READS:
+            return []
+        self._log_reads += 1
+        try:
+            text = self.cluster.logs(namespace, pod, container, previous=previous, tail_lines=lines)
+        except ClusterError:
+            return []
+        return [clip(line, 200) for line in text.splitlines() if line.strip()][-lines:]
+
+
+def controller_of(obj: Obj) -> tuple[str, str] | None:
+    """(kind, name) of the controlling owner reference (or the first one), else None."""
+    refs = (obj.get("metadata") or {}).get("ownerReferences") or ()
+    for ref in refs:
+        if ref.get("controller"):
+            return ref.get("kind", ""), ref.get("name", "")
+    return (refs[0].get("kind", ""), refs[0].get("name", "")) if refs else None
+
+
+def event_time(ev: Obj) -> str:
+    """The event's newest timestamp as an ISO string (sortable)."""
+    series = ev.get("series") or {}
+    return (
+        series.get("lastObservedTime")
+        or ev.get("lastTimestamp")
+        or ev.get("eventTime")
+        or ev.get("firstTimestamp")
+        or (ev.get("metadata") or {}).get("creationTimestamp")
+        or ""
+    )
+
+
+def event_count(ev: Obj) -> int:
+    return int(ev.get("count") or (ev.get("series") or {}).get("count") or ev.get("deprecatedCount") or 1)
+
+
+def event_text(ev: Obj) -> str:
+    """``"Unhealthy (x14, 2m ago): Readiness probe failed: ..."``-style evidence without the age."""
+    msg = ev.get("message") or ev.get("note") or ""
+    n = event_count(ev)
+    times = f" (x{n})" if n > 1 else ""
+    return clip(f"event {ev.get('reason', '')}{times}: {msg}")

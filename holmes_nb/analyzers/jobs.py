@@ -1,0 +1,122 @@
+"""Failed Jobs (BackoffLimitExceeded, DeadlineExceeded, ...) and suspended CronJobs.
+
+A failed Job's pods are not reported one by one: the Job's finding carries the newest failed
+pod's exit code and last log lines. A CronJob's failed Job that a newer run of the same CronJob
+has since completed is history, not a problem, and is skipped.
+"""
+
+from __future__ import annotations
+
+from .finding import Finding
+from .index import ClusterIndex, Obj, controller_of, event_text
+from .util import age, clip, condition, exit_code_meaning, log_gist, meta
+
+_REASON_TEXT = {
+    "BackoffLimitExceeded": "its pods failed {failed} time(s), reaching backoffLimit {limit}",
+    "DeadlineExceeded": "it ran longer than activeDeadlineSeconds ({deadline}s) and was stopped",
+    "PodFailurePolicy": "a pod failure matched its podFailurePolicy FailJob rule",
+    "MaxFailedIndexesExceeded": "too many indexes failed (maxFailedIndexes)",
+}
+
+
+def analyze_jobs(idx: ClusterIndex) -> list[Finding]:
+    out = []
+    newest_success = _newest_success_per_cronjob(idx)
+    for job in idx.items("jobs"):
+        f = _job_finding(job, idx, newest_success)
+        if f is not None:
+            out.append(f)
+    for cj in idx.items("cronjobs"):
+        if (cj.get("spec") or {}).get("suspend"):
+            out.append(_suspended(cj, idx))
+    return out
+
+
+def _newest_success_per_cronjob(idx: ClusterIndex) -> dict[tuple[str, str], str]:
+    newest: dict[tuple[str, str], str] = {}
+    for job in idx.items("jobs"):
+        owner = controller_of(job)
+        complete = condition(job, "Complete") or {}
+        if owner and owner[0] == "CronJob" and complete.get("status") == "True":
+            key = (meta(job)[0], owner[1])
+            created = (job.get("metadata") or {}).get("creationTimestamp") or ""
+            newest[key] = max(newest.get(key, ""), created)
+    return newest
+
+
+def _job_finding(job: Obj, idx: ClusterIndex, newest_success: dict) -> Finding | None:
+    failed = condition(job, "Failed") or condition(job, "FailureTarget") or {}
+    if failed.get("status") != "True":
+        return None
+    ns, name = meta(job)
+    owner = controller_of(job)
+    created = (job.get("metadata") or {}).get("creationTimestamp") or ""
+    if owner and owner[0] == "CronJob" and newest_success.get((ns, owner[1]), "") > created:
+        return None
+    spec, status = job.get("spec") or {}, job.get("status") or {}
+    reason = failed.get("reason") or "Failed"
+    what = _REASON_TEXT.get(reason, "{message}").format(
+        failed=status.get("failed", "?"),
+        limit=spec.get("backoffLimit", 6),
+        deadline=spec.get("activeDeadlineSeconds", "?"),
+        message=clip(failed.get("message") or "it failed", 120),
+    )
+    evidence = [
+        f"Failed=True {reason}: {clip(failed.get('message') or '')}",
+        f"pods: {status.get('succeeded', 0)} succeeded, {status.get('failed', 0)} failed",
+    ]
+    pod_part, pod_evidence = _last_pod(job, idx)
+    evidence += pod_evidence
+    evidence += [event_text(e) for e in idx.events_for("Job", ns, name, warning_only=True)[:1]]
+    if owner:
+        evidence.append(f"created by {owner[0]} {owner[1]}")
+    fix = (
+        "make it faster or raise activeDeadlineSeconds"
+        if reason == "DeadlineExceeded"
+        else "fix the cause and re-run it (a failed Job is never retried)"
+    )
+    msg = f"Job {name} failed: {what}{pod_part}; {fix}."
+    return Finding("Job", ns, name, "critical", reason, msg, evidence)
+
+
+def _last_pod(job: Obj, idx: ClusterIndex) -> tuple[str, list[str]]:
+    """(" — the last pod ... exited with code 1 ...", evidence) from the newest failed pod of the Job."""
+    ns, name = meta(job)
+    pods = sorted(
+        idx.pods_of("Job", ns, name), key=lambda p: p["metadata"].get("creationTimestamp") or "", reverse=True
+    )
+    for pod in pods:
+        for cs in (pod.get("status") or {}).get("containerStatuses") or ():
+            term = (cs.get("state") or {}).get("terminated")
+            previous = False
+            if not term:
+                term, previous = (cs.get("lastState") or {}).get("terminated"), True
+            if not term or term.get("exitCode", 0) == 0:
+                continue
+            code = term.get("exitCode")
+            pname = meta(pod)[1]
+            logs = idx.log_tail(ns, pname, cs.get("name", ""), previous=previous)
+            evidence = [f"pod {pname}: container {cs.get('name')} {term.get('reason', 'Error')}, exit code {code}"]
+            evidence += [f"log: {line}" for line in logs]
+            gist = log_gist(logs)
+            said = f'; its log says "{clip(gist, 160)}"' if gist else ""
+            return (f"; the last pod {pname} exited with code {code} ({exit_code_meaning(code)}){said}", evidence)
+    return "", []
+
+
+def _suspended(cj: Obj, idx: ClusterIndex) -> Finding:
+    ns, name = meta(cj)
+    spec, status = cj.get("spec") or {}, cj.get("status") or {}
+    last = status.get("lastScheduleTime")
+    ran = f"; it last ran {age(last, idx.now)} ago" if last else "; it has never run"
+    evidence = [f"suspend: true, schedule {spec.get('schedule', '?')!r}", f"lastScheduleTime: {last or 'never'}"]
+    return Finding(
+        "CronJob",
+        ns,
+        name,
+        "warning",
+        "Suspended",
+        f"CronJob {name} is suspended, so no Jobs run on its schedule{ran}; set spec.suspend to false "
+        "once it should run again.",
+        evidence,
+    )

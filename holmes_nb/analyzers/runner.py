@@ -1,0 +1,70 @@
+"""``scan(cluster)``: build the index once, run every analyzer, sort the findings.
+
+findings = scan(open_cluster("demo"), namespace="shop")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..cluster.base import Cluster
+from .autoscaling import analyze_hpas
+from .finding import Finding
+from .index import ClusterIndex
+from .jobs import analyze_jobs
+from .network import analyze_ingresses, analyze_services
+from .nodes import analyze_nodes
+from .pods import analyze_pods
+from .quotas import analyze_quotas
+from .storage import analyze_claims
+from .util import clip
+from .workloads import analyze_workloads
+
+
+def scan(cluster: Cluster, namespace: str | None = None) -> list[Finding]:
+    """Every finding in the cluster (or one namespace), most severe first, then by namespace and name.
+
+    Kinds the source does not hold are skipped; a kind that cannot be read (RBAC, API error)
+    becomes an ``info`` finding saying which checks are missing. Node findings are cluster-wide
+    and only reported when ``namespace`` is None.
+    """
+    idx = ClusterIndex(cluster, namespace)
+    findings = list(idx.read_problems)
+    pod_findings = _run("pods", lambda: analyze_pods(idx), findings)
+    by_pod = {(f.namespace, f.name): f for f in pod_findings if f.kind == "Pod"}
+    steps: list[tuple[str, Callable[[], list[Finding]]]] = [
+        ("workloads", lambda: analyze_workloads(idx, by_pod)),
+        ("jobs", lambda: analyze_jobs(idx)),
+        ("services", lambda: analyze_services(idx, by_pod)),
+        ("ingresses", lambda: analyze_ingresses(idx)),
+        ("persistentvolumeclaims", lambda: analyze_claims(idx)),
+        ("horizontalpodautoscalers", lambda: analyze_hpas(idx)),
+        ("resourcequotas", lambda: analyze_quotas(idx)),
+    ]
+    if namespace is None:
+        steps.append(("nodes", lambda: analyze_nodes(idx)))
+    for name, step in steps:
+        _run(name, step, findings)
+    return sorted(findings, key=Finding.sort_key)
+
+
+def _run(name: str, step: Callable[[], list[Finding]], into: list[Finding]) -> list[Finding]:
+    """Run one analyzer; an object shaped in a way it does not expect must not sink the whole scan."""
+    try:
+        found = step()
+    except Exception as e:  # noqa: BLE001 - reported as a finding, never swallowed silently
+        into.append(
+            Finding(
+                "Analyzer",
+                "",
+                name,
+                "info",
+                "AnalyzerError",
+                f"The {name} analyzer failed on this cluster's data, so its checks are missing; please "
+                "report it with the snapshot.",
+                [clip(f"{type(e).__name__}: {e}")],
+            )
+        )
+        return []
+    into.extend(found)
+    return found

@@ -1,0 +1,114 @@
+"""``holmes-nb scan``: run the deterministic analyzers (no LLM) and print the findings.
+
+holmes-nb scan --cluster demo --severity warning --format markdown
+holmes-nb scan --cluster ./dump --format json --fail-on critical     # exit 3 when a critical finding exists
+"""
+
+from __future__ import annotations
+
+import json
+
+SEVERITY_CHOICES = ("critical", "warning", "info")
+FORMATS = ("table", "json", "markdown")
+#: exit code of ``--fail-on`` when a finding at or above that severity exists (0/1/2 are taken)
+EXIT_FINDINGS = 3
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "scan",
+        help="find broken things in a cluster with deterministic analyzers (no LLM)",
+        description="Scan a cluster for known failure patterns (CrashLoopBackOff, unschedulable pods, "
+        "Services without endpoints, ...) and explain each finding with its evidence.",
+    )
+    p.add_argument(
+        "--cluster",
+        metavar="SPEC",
+        help="demo, a snapshot path, or context:NAME (default: the current kubeconfig context, else demo)",
+    )
+    p.add_argument("-n", "--namespace", metavar="NS", help="only this namespace (node findings are then skipped)")
+    p.add_argument(
+        "--severity",
+        choices=SEVERITY_CHOICES,
+        default="info",
+        help="show findings at this severity or worse (default: info, i.e. all)",
+    )
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    p.add_argument(
+        "--fail-on",
+        choices=SEVERITY_CHOICES,
+        metavar="SEVERITY",
+        help=f"exit {EXIT_FINDINGS} when a finding at this severity or worse exists (for CI)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..analyzers import scan, severity_at_least
+    from ..cluster import open_cluster
+    from .common import stderr
+
+    cluster = open_cluster(args.cluster, notice=lambda m: stderr(f"holmes-nb: {m}"))
+    try:
+        findings = scan(cluster, namespace=args.namespace)
+    finally:
+        cluster.close()
+    shown = [f for f in findings if severity_at_least(f.severity, args.severity)]
+    print(render(shown, args.format, source=cluster.name))
+    if args.fail_on and any(severity_at_least(f.severity, args.fail_on) for f in findings):
+        return EXIT_FINDINGS
+    return 0
+
+
+def render(findings, fmt: str, source: str = "") -> str:
+    """The findings as ``table`` (aligned text), ``json`` (a list of objects) or ``markdown``."""
+    if fmt == "json":
+        return json.dumps([f.to_dict() for f in findings], indent=2)
+    if fmt == "markdown":
+        return _markdown(findings, source)
+    return _table(findings, source)
+
+
+def _where(f) -> str:
+    return f"{f.namespace}/{f.name}" if f.namespace else (f.name or "-")
+
+
+def _summary(findings, source: str) -> str:
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITY_CHOICES}
+    parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    return f"{len(findings)} finding(s) on {source or 'the cluster'}" + (f": {parts}" if parts else "")
+
+
+def _table(findings, source: str) -> str:
+    if not findings:
+        return f"No findings on {source or 'the cluster'}."
+    from .common import table
+
+    rows = [{"severity": f.severity, "kind": f.kind, "object": _where(f), "reason": f.reason} for f in findings]
+    lines = [table(rows, ["severity", "kind", "object", "reason"]), ""]
+    for f in findings:
+        lines.append(f"[{f.severity}] {f.kind} {_where(f)}: {f.reason}")
+        lines.append(f"  {f.message}")
+        lines += [f"    - {e}" for e in f.evidence]
+    lines += ["", _summary(findings, source)]
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(findings, source: str) -> str:
+    lines = [f"## Findings ({_summary(findings, source)})", ""]
+    if not findings:
+        return "\n".join(lines + ["No findings."])
+    lines += ["| Severity | Kind | Object | Reason | Message |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {f.severity} | {f.kind} | `{_md(_where(f))}` | {_md(f.reason)} | {_md(f.message)} |" for f in findings
+    ]
+    lines.append("")
+    for f in findings:
+        lines += [f"### {f.severity}: {f.kind} `{_where(f)}` — {f.reason}", "", _md(f.message), ""]
+        lines += [f"- `{e.replace('`', chr(39))}`" for e in f.evidence]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
