@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..tools.k8s_text import probe_target
 from .finding import Finding
 from .index import ClusterIndex, Obj, event_count, event_text
 from .util import meta, seconds_since
@@ -106,17 +107,8 @@ def _restarted_recently(pod: Obj, container: str, idx: ClusterIndex) -> bool:
 
 def describe_probe(p: Obj) -> str:
     """``httpGet :8080/healthz, every 10s, timeout 1s, 3 failures``."""
-    if "httpGet" in p:
-        h = p["httpGet"]
-        how = f"httpGet {h.get('scheme', 'HTTP').lower()}://:{h.get('port')}{h.get('path', '/')}"
-    elif "tcpSocket" in p:
-        how = f"tcpSocket :{p['tcpSocket'].get('port')}"
-    elif "grpc" in p:
-        how = f"grpc :{p['grpc'].get('port')}"
-    elif "exec" in p:
-        how = "exec " + " ".join(str(a) for a in (p["exec"].get("command") or []))[:80]
-    else:
-        how = "?"
+    handler, target = probe_target(p)
+    how = f"{handler} {target}"[:80].rstrip()
     timing = (
         f"every {p.get('periodSeconds', 10)}s, timeout {p.get('timeoutSeconds', 1)}s, "
         f"{p.get('failureThreshold', 3)} failures, delay {p.get('initialDelaySeconds', 0)}s"

@@ -27,7 +27,7 @@ from ..cluster.frames_common import (
 from ..cluster.frames_pods import events_for, events_frame, pod_reason, restarts
 from ..cluster.kinds import Kind, kind_for
 from ..errors import ClusterError, NotFoundError
-from .k8s_text import Doc, redact_args
+from .k8s_text import Doc, probe_target, redact_args
 
 MAX_EVENTS = 10
 _DEFAULT_TOLERATIONS = {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}
@@ -111,21 +111,15 @@ def conditions_text(obj: Obj) -> list[str]:
     return out
 
 
+_PROBE_LABELS = {"httpGet": "http-get", "tcpSocket": "tcp"}
+
+
 def probe_text(probe: Obj | None) -> str:
     """``http-get :8080/healthz delay=10s period=10s failure=3``."""
     if not probe:
         return ""
-    if "httpGet" in probe:
-        h = probe["httpGet"]
-        what = f"http-get {h.get('scheme', 'HTTP').lower()}://:{h.get('port')}{h.get('path', '/')}"
-    elif "tcpSocket" in probe:
-        what = f"tcp :{probe['tcpSocket'].get('port')}"
-    elif "grpc" in probe:
-        what = f"grpc :{probe['grpc'].get('port')}"
-    elif "exec" in probe:
-        what = "exec " + redact_args(dig(probe, "exec", "command", default=[]))
-    else:
-        what = "?"
+    handler, target = probe_target(probe)
+    what = f"{_PROBE_LABELS.get(handler, handler)} {target}".rstrip()
     opts = [
         f"{label}={probe[key]}{unit}"
         for key, label, unit in (
