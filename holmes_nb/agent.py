@@ -158,6 +158,9 @@ class Agent:
     def _answer(self, state: "_RunState", step: int, content: str, record: Step) -> Generator[Event, None, bool]:
         inv = state.inv
         answer = strip_thinking(content)
+        if answer and _echoes_prompt(answer, state.messages):
+            yield Notice(step, "the model repeated the prompt instead of answering")
+            answer = ""
         if not answer:
             if state.empty_replies == 0 and step < self.max_steps:
                 state.empty_replies += 1
@@ -167,7 +170,12 @@ class Agent:
                     state.messages.append({"role": "user", "content": EMPTY_NUDGE})
                 yield Notice(step, "the model sent an empty reply; asking again")
                 return False
-            raise ModelError("the model returned an empty reply", hint="check the server log; try another model")
+            answer = evidence_answer(inv)
+            if not answer:
+                raise ModelError("the model returned an empty reply", hint="check the server log; try another model")
+            msg = "the model gave no usable answer; the answer shown is the evidence its tool calls gathered"
+            inv.warnings.append(msg)
+            yield Notice(step, msg)
         record.content = answer
         state.messages.append({"role": "assistant", "content": answer})
         inv.answer, inv.status = answer, "answered"
@@ -232,6 +240,43 @@ class Agent:
             duration_ms=float(result.meta.get("duration_ms", 0.0)), tokens=self.client.count_text(text),
             text=text, error=result.error, frame=result.frame, notes=list(call.notes),
         )
+
+
+def _echoes_prompt(answer: str, messages: list[dict[str, Any]]) -> bool:
+    """True when a reply only repeats text holmes-nb sent (a nudge, the question, the system
+    prompt): tiny models do that, and it must not be shown as an answer."""
+    said = " ".join(answer.split()).lower()
+    if len(said) < 12:
+        return False
+    ours = (" ".join(str(m.get("content") or "").split()).lower() for m in messages if m.get("role") in ("system", "user"))
+    return any(said in text for text in ours)
+
+
+def evidence_answer(inv: Investigation, max_chars: int = 1500) -> str:
+    """When the model cannot answer, the gist of what its successful tool calls returned (each
+    distinct call once, the analyzers' findings first), so the user still gets the evidence."""
+    calls, seen = [], set()
+    for c in sorted(inv.calls, key=lambda c: c.tool != "find_problems"):
+        key = (c.tool, str(sorted(c.arguments.items())))
+        if c.status == "ok" and key not in seen and c.text.strip():
+            seen.add(key)
+            calls.append(c)
+    if not calls:
+        return ""
+    parts = ["The model gave no usable answer. What its tool calls found:"]
+    budget = max_chars
+    for c in calls:
+        lines = c.text.strip().splitlines()[:12]
+        block = f"\n**{c.tool}** `{_args(c.arguments)}`\n```\n" + "\n".join(lines) + "\n```"
+        if len(block) > budget:
+            break
+        parts.append(block)
+        budget -= len(block)
+    return "\n".join(parts)
+
+
+def _args(arguments: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in sorted(arguments.items())) or "no arguments"
 
 
 def _finished(rec: ToolCallRecord) -> ToolCallFinished:

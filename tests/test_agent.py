@@ -371,8 +371,26 @@ def test_empty_reply_after_evidence_asks_for_the_answer_without_tools(model_serv
     assert "tools" not in srv.chat_requests[2] and srv.chat_requests[2]["messages"][-1]["content"] == FINAL_NUDGE
 
 
-def test_two_empty_replies_fail_with_the_evidence_kept(model_server, monkeypatch):
+def test_two_empty_replies_after_evidence_answer_with_the_evidence(model_server, monkeypatch):
     srv = model_server([call("list_pods", namespace="a"), say(""), say("")])
+    inv, events = run(agent_for(srv, monkeypatch, [Pods().tool()]))
+    assert inv.status == "answered" and inv.calls[0].status == "ok"
+    assert inv.answer.startswith("The model gave no usable answer. What its tool calls found:")
+    assert "**list_pods** `namespace='a'`" in inv.answer and inv.calls[0].text.splitlines()[0] in inv.answer
+    assert "no usable answer" in inv.warnings[-1]
+
+
+def test_two_empty_replies_without_evidence_fail(model_server, monkeypatch):
+    srv = model_server([say(""), say("")])
     with pytest.raises(ModelError, match="empty reply") as err:
         run(agent_for(srv, monkeypatch, [Pods().tool()]))
-    assert err.value.investigation.calls[0].status == "ok"
+    assert len(err.value.investigation.steps) == 2
+
+
+def test_a_reply_that_echoes_the_nudge_is_not_an_answer(model_server, monkeypatch):
+    """SmolLM2 answers the final nudge by repeating it: that is treated as no answer."""
+    script = [call("list_pods", namespace="a"), say(""), say(FINAL_NUDGE)]
+    srv = model_server(script)
+    inv, events = run(agent_for(srv, monkeypatch, [Pods().tool()], max_steps=3))
+    assert FINAL_NUDGE not in inv.answer and "What its tool calls found" in inv.answer
+    assert any(isinstance(e, ev.Notice) and "repeated the prompt" in e.message for e in events)

@@ -118,10 +118,29 @@ def test_list_pods_cut_keeps_unhealthy_first_and_says_so(snap):
     assert r.meta["truncated"] == 4 and len(r.frame) == 7  # the frame for people keeps every row
 
 
-def test_unknown_namespace_is_an_error_with_suggestions(tools):
+def test_near_miss_namespace_is_corrected_with_a_note(tools):
     r = run(tools, "list_pods", namespace="shopp")
-    assert not r.ok
-    assert "namespace 'shopp' not found; did you mean 'shop'" in r.text
+    assert r.ok and r.text.startswith("note: namespace 'shopp' not found; using 'shop'\npods in namespace 'shop'")
+    assert r.meta["namespace_note"].startswith("note: namespace 'shopp'")
+
+
+@pytest.mark.parametrize("tool,args", [
+    ("list_pods", {}), ("find_problems", {}), ("events", {}), ("list_resources", {"kind": "deployments"}),
+])
+def test_invented_namespace_widens_to_all_namespaces(tools, tool, args):
+    """Small models pass a pod name or "pod1" as the namespace: the call still yields evidence."""
+    r = run(tools, tool, namespace="pod1", **args)
+    assert r.ok, r.text
+    first, rest = r.text.split("\n", 1)
+    assert first.startswith("note: namespace 'pod1' not found (namespaces: ") and first.endswith("showing all namespaces")
+    assert "all namespaces" in rest.splitlines()[0] or tool == "find_problems" or "deployments" in rest
+
+
+def test_invented_namespace_on_describe_and_logs_searches_everywhere(tools):
+    r = run(tools, "describe", kind="pod", name=CRASH_POD, namespace="pod1")
+    assert r.ok and r.text.startswith("note: namespace 'pod1' not found") and f"Pod shop/{CRASH_POD}" in r.text
+    r = run(tools, "pod_logs", name=CRASH_POD, namespace="pod1")
+    assert r.ok and "searching all namespaces" in r.text.splitlines()[0]
 
 
 # -- describe -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ..cluster.frames import CLUSTER_SCOPED, ClusterFrames, frame_method, split_
 from ..cluster.frames_pods import events_for, events_frame, is_unhealthy, pods_frame, pods_frame_unhealthy_first
 from ..cluster.kinds import resolve_kind
 from ..cluster.lookup import check_namespace, locate
-from ..errors import ConfigError
+from ..errors import ConfigError, NotFoundError
 from .base import Tool, ToolResult
 from .describe import describe_object
 from .k8s_logs import pod_logs
@@ -78,6 +78,26 @@ class KubernetesToolset:
         meta["truncated_chars"] = cut
         return ToolResult(text=text, frame=frame, meta=meta)
 
+    def _namespace(self, namespace: Any) -> tuple[str | None, str]:
+        """The namespace to use and a note for the model. Small models invent namespaces (a pod's
+        name, "pod1"): a near miss is corrected, anything else widens to all namespaces, so the call
+        still returns evidence instead of an error the model cannot act on."""
+        ns = _ns(namespace)
+        try:
+            check_namespace(self.cluster, ns)
+        except NotFoundError as e:
+            if len(e.suggestions) == 1:
+                return e.suggestions[0], f"note: namespace {ns!r} not found; using {e.suggestions[0]!r}\n"
+            return None, f"note: namespace {ns!r} not found ({e.hint}); showing all namespaces\n"
+        return ns, ""
+
+    @staticmethod
+    def _noted(result: ToolResult, note: str) -> ToolResult:
+        if note:
+            result.text = note + result.text
+            result.meta["namespace_note"] = note.strip()
+        return result
+
     def _empty_check(self, frame: Any, namespace: str | None) -> None:
         if namespace and not len(frame):
             check_namespace(self.cluster, namespace)
@@ -85,10 +105,12 @@ class KubernetesToolset:
     # -- the default tools ------------------------------------------------------------------
     def find_problems(self, namespace: str | None = None) -> ToolResult:
         """The analyzers' findings, most urgent first, with a little evidence each."""
+        ns, note = self._namespace(namespace)
+        return self._noted(self._find_problems(ns), note)
+
+    def _find_problems(self, ns: str | None) -> ToolResult:
         from ..analyzers import findings_frame, scan
 
-        ns = _ns(namespace)
-        check_namespace(self.cluster, ns)
         findings = sorted(scan(self.cluster, namespace=ns), key=lambda f: f.sort_key())
         frame = findings_frame(findings)
         if not findings:
@@ -105,7 +127,10 @@ class KubernetesToolset:
         return ToolResult(text=text, frame=frame, meta={"rows": len(findings), "truncated": cut_rows, "truncated_chars": cut})
 
     def list_pods(self, namespace: str | None = None, unhealthy_only: bool = False) -> ToolResult:
-        ns, only_bad = _ns(namespace), _bool(unhealthy_only)
+        ns, note = self._namespace(namespace)
+        return self._noted(self._list_pods(ns, _bool(unhealthy_only)), note)
+
+    def _list_pods(self, ns: str | None, only_bad: bool) -> ToolResult:
         pods = self.cluster.list("pods", ns)
         bad = [p for p in pods if is_unhealthy(p)]
         shown = bad if only_bad else pods
@@ -129,13 +154,16 @@ class KubernetesToolset:
             except ConfigError:
                 namespace = namespace or head
             name = tail
-        obj = locate(self.cluster, k, name, _ns(namespace), prefix=k.name == "pods")
+        ns, note = self._namespace(namespace)
+        if note and ns is None:
+            note = note.replace("showing all namespaces", "searching all namespaces")
+        obj = locate(self.cluster, k, name, ns, prefix=k.name == "pods")
         doc = describe_object(self.cluster, k, obj)
         text = doc.text()
         found = obj.get("metadata", {}).get("name")
         if found != name:
             text = f"note: {k.singular} {name!r} not found; showing {found!r}\n{text}"
-        text, cut = cap_text(text, self.max_chars)
+        text, cut = cap_text(note + text, self.max_chars)
         frame = doc.frame()
         return ToolResult(text=text, frame=frame, meta={"rows": len(frame), "truncated": 0, "truncated_chars": cut})
 
@@ -148,13 +176,18 @@ class KubernetesToolset:
         tail: int = 50,
         grep: str | None = None,
     ) -> ToolResult:
-        return pod_logs(
-            self.cluster, str(name or ""), _ns(namespace), (str(container).strip() or None) if container else None,
+        ns, note = self._namespace(namespace)
+        result = pod_logs(
+            self.cluster, str(name or ""), ns, (str(container).strip() or None) if container else None,
             _bool(previous), _int(tail, 50, 1, 1000), str(grep) if grep else None, max_chars=self.max_chars,
         )  # fmt: skip
+        return self._noted(result, note.replace("showing all namespaces", "searching all namespaces"))
 
     def events(self, namespace: str | None = None, object: str | None = None) -> ToolResult:  # noqa: A002
-        ns = _ns(namespace)
+        ns, note = self._namespace(namespace)
+        return self._noted(self._events(ns, object), note)
+
+    def _events(self, ns: str | None, object: str | None) -> ToolResult:  # noqa: A002
         events = self.cluster.list("events", ns)
         about, drop = "", ()
         if object:
@@ -177,12 +210,15 @@ class KubernetesToolset:
         return self._table(header, frame, namespace=ns, drop=drop, hint="pass object or namespace")
 
     def list_resources(self, kind: str, namespace: str | None = None) -> ToolResult:
-        ns = _ns(namespace)
         key = str(kind or "").strip().lower()
         if key in ("pods", "pod", "po"):
-            return self.list_pods(ns)
+            return self.list_pods(namespace)
         if key in ("events", "event", "ev"):
-            return self.events(ns)
+            return self.events(namespace)
+        ns, note = self._namespace(namespace)
+        return self._noted(self._list_resources(key, ns), note)
+
+    def _list_resources(self, key: str, ns: str | None) -> ToolResult:
         method, kinds = frame_method(key)
         frame = self.frames.frame(key, ns)
         scoped = method in CLUSTER_SCOPED
