@@ -2,7 +2,8 @@
 
 A :class:`ToolResult` carries a DataFrame for people (notebook, exports) and a compact text
 for the model (fewer tokens than YAML or ``kubectl describe``). Tool functions receive the
-parsed arguments as keyword arguments and may return a ToolResult, a DataFrame, or a str.
+parsed arguments as keyword arguments and may return a ToolResult, a DataFrame, a dict/list
+(sent as JSON) or a str.
 
     t = Tool(name="list_pods", description="Pods with status.", parameters={...}, func=fn)
     result = t.run({"namespace": "shop"})
@@ -81,4 +82,8 @@ def _coerce(out: Any) -> ToolResult:
         from .render import frame_to_text
 
         return ToolResult(text=frame_to_text(out), frame=out, meta={"rows": len(out)})
+    if isinstance(out, (dict, list, tuple)):  # JSON for the model (compact, non-JSON values as str)
+        import json
+
+        return ToolResult(text=json.dumps(out, default=str, ensure_ascii=False))
     return ToolResult(text=str(out))
