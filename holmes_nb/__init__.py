@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "ask", "cluster", "load_ipython_extension"]
+__all__ = ["__version__", "ask", "cluster", "compare", "load_ipython_extension", "tool"]
 
 
 def ask(question: str, **kwargs):
@@ -22,14 +22,42 @@ def ask(question: str, **kwargs):
     return _ask(question, **kwargs)
 
 
+def compare(question: str, models, **kwargs):
+    """Run one question on several backends; a DataFrame with one row per model (a failing one gives an
+    error row). ``holmes_nb.compare("what pods are failing?", models=["local-llama", "openai/gpt-4o"])``
+    """
+    from .comparison import compare as _compare
+
+    return _compare(question, models, **kwargs)
+
+
 def cluster(spec: str | None = "demo"):
-    """Open a cluster (``"demo"``, a snapshot path, ``"context:NAME"``) for DataFrame access."""
+    """A cluster as DataFrames: ``holmes_nb.cluster("demo").pods()``, ``.events()``, ``.logs(pod)``,
+    ``.nodes()``, ``.problems()``. ``spec``: ``"demo"``, a snapshot path, ``"context:NAME"``, None
+    (kubeconfig, else demo). The result can be passed as ``cluster=`` to :func:`ask`."""
     from .cluster import open_cluster
+    from .cluster.frames import ClusterFrames
 
-    return open_cluster(spec)
+    return ClusterFrames(open_cluster(spec))
 
 
-def load_ipython_extension(ipython):  # pragma: no cover - exercised through IPython in tests
+def tool(func=None, *, name: str | None = None, description: str | None = None):
+    """Offer a function to the model in every later ask: ``@holmes_nb.tool`` or ``@holmes_nb.tool(name=...)``.
+
+    Returns the function unchanged (its Tool is ``func.tool``); see :mod:`holmes_nb.tools.custom`.
+    """
+    from .tools.custom import tool as _tool
+
+    return _tool(func, name=name, description=description)
+
+
+def load_ipython_extension(ipython):
     from .notebook import load_ipython_extension as _load
 
     _load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from .notebook import unload_ipython_extension as _unload
+
+    _unload(ipython)

@@ -37,33 +37,43 @@ def default_tools(cluster) -> list:
 
 def ask(
     question: str,
-    model: str | None = None,
+    model: str | ModelEntry | None = None,
     *,
     cluster: Any = None,
     config: str | Config | None = None,
     max_steps: int | None = None,
     namespace: str | None = None,
     tools: list | None = None,
+    toolsets: list[str] | None = None,
     on_event: Callable | None = None,
     previous: Investigation | None = None,
     notice: Callable[[str], None] | None = None,
+    record: str | None = None,
 ) -> Investigation:
     """Investigate ``question`` and return the Investigation.
 
     ``cluster``: ``"demo"``, a snapshot path, ``"context:NAME"``, a Cluster, or None (kubeconfig,
-    else demo). ``tools`` are added to the Kubernetes toolset. On failure the raised HolmesError
-    carries the partial Investigation as ``.investigation``.
+    else demo). ``tools``, the ``@holmes_nb.tool`` functions and the tools of the HolmesGPT toolset
+    files in ``toolsets`` are added to the Kubernetes toolset. On failure the raised HolmesError
+    carries the partial Investigation as ``.investigation``. ``record``: a file that receives every
+    model request and response of this run (keys masked), for ``model="replay/FILE"``.
     """
     from .agent import Agent
     from .cluster import open_cluster
+    from .tools.custom import merge_tools, registered_tools
+    from .tools.toolsets_yaml import load_toolsets
 
     cfg = config if isinstance(config, Config) else load_config(config)
-    entry = cfg.select(model)
+    entry = model if isinstance(model, ModelEntry) else cfg.select(model)
     target = open_cluster(cluster if cluster is not None else cfg.settings.get("cluster"), notice=notice)
-    toolset = default_tools(target) + list(tools or [])
+    toolset = merge_tools(default_tools(target), list(tools or []) + registered_tools() + load_toolsets(toolsets))
     steps = int(max_steps or cfg.settings.get("max_steps") or 20)
     agent = Agent(client_for(entry), toolset, max_steps=steps, cluster_name=target.name,
                   namespace=namespace or cfg.settings.get("namespace"))
+    if record:
+        from .llm.record import record_run
+
+        return record_run(record, agent, question, previous=previous, on_event=on_event)
     return agent.run(question, previous=previous, on_event=on_event)
 
 

@@ -169,13 +169,23 @@ class Config:
         )
 
     def adhoc(self, model: str) -> ModelEntry:
-        """An entry for a LiteLLM id given directly, with OPENAI_API_BASE/OPENAI_API_KEY for openai/*."""
+        """An entry for a LiteLLM id given directly, with OPENAI_API_BASE/OPENAI_API_KEY for openai/*.
+        ``replay/FILE`` replays a recorded run offline (llm/replay.py): no key, no server."""
+        if model.startswith("replay/"):
+            from .llm.replay import replay_entry
+
+            return replay_entry(model, timeout=float(self.settings.get("timeout", 120.0)))
         base = key = None
         if model.startswith("openai/"):
             base = self.env("OPENAI_API_BASE") or self.env("OPENAI_BASE_URL")
             key = self.env("OPENAI_API_KEY")
             if base and not key:
                 key = "not-needed"  # the OpenAI SDK refuses an empty key; local servers ignore it
+            if not base and not key:
+                raise ConfigError(
+                    f"--model {model} needs OPENAI_API_BASE (a local or self-hosted server) or OPENAI_API_KEY "
+                    "(api.openai.com); neither is set",
+                    hint="export OPENAI_API_BASE=http://127.0.0.1:8000/v1, or define a modelList (see README)")
         known_secrets.add(key)
         timeout = float(self.settings.get("timeout", 120.0))
         return ModelEntry(model=model, api_base=base, api_key=key, timeout=timeout, source="command line")

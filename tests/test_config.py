@@ -138,12 +138,20 @@ def test_no_model_configured():
 
 
 def test_default_config_path_and_env_override(isolated_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0000")
     (isolated_env / ".holmes").mkdir()
     write(isolated_env / ".holmes" / "config.yaml", "model: openai/from-home\n")
     assert load_config().select().model == "openai/from-home"
     monkeypatch.setenv("HOLMES_NB_CONFIG", str(write(tmp_path / "c.yaml", "model: openai/from-env\n")))
     assert load_config().select().model == "openai/from-env"
     assert load_config(write(tmp_path / "d.yaml", "model: openai/from-flag\n")).select().model == "openai/from-flag"
+
+
+def test_openai_model_without_base_or_key_is_a_config_error():
+    """LiteLLM would report "Missing credentials" as a 500 and be retried: say what to set instead."""
+    with pytest.raises(ConfigError, match="needs OPENAI_API_BASE .* or OPENAI_API_KEY") as err:
+        load_config().select("openai/llama3")
+    assert "export OPENAI_API_BASE=" in err.value.hint
 
 
 def test_missing_explicit_config_file(tmp_path):

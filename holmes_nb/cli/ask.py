@@ -19,8 +19,12 @@ def register(sub) -> None:
     p.add_argument("--cluster", help="demo | PATH to a snapshot | context:NAME (default: kubeconfig, else demo)")
     p.add_argument("-n", "--namespace", help="namespace to focus on")
     p.add_argument("--max-steps", type=int, metavar="N", help="model calls at most (default 20)")
+    p.add_argument("-t", "--custom-toolsets", action="append", metavar="FILE",
+                   help="HolmesGPT custom toolset YAML whose command tools the model may call (repeatable)")
     p.add_argument("--prompt-file", metavar="FILE", help="read the question (or more of it) from a file")
     p.add_argument("--json-output-file", metavar="FILE", help="write the Investigation as JSON (also on failure)")
+    p.add_argument("--record", metavar="FILE", help="save every model request and response (keys masked) "
+                   "for --model replay/FILE")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
@@ -72,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     inv = None
     try:
         inv = ask(question, args.model, cluster=args.cluster, config=args.config, max_steps=args.max_steps,
-                  namespace=args.namespace, on_event=progress, notice=lambda m: stderr(f"holmes-nb: {m}"))
+                  namespace=args.namespace, toolsets=args.custom_toolsets, on_event=progress,
+                  notice=lambda m: stderr(f"holmes-nb: {m}"), record=args.record)
     except (HolmesError, KeyboardInterrupt) as e:
         inv = getattr(e, "investigation", None)
         raise

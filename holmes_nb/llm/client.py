@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import ModelEntry
-from ..errors import ModelError
+from ..errors import HolmesError, ModelError
 from ..redact import scrub
 from .compat import ToolCall, parse_native_calls, parse_text_tool_calls
 from .context import ContextInfo, ServerInfo, discover_context, probe_server
@@ -38,6 +38,9 @@ def get_litellm():
         litellm.set_verbose = False
         for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
             logging.getLogger(name).setLevel(logging.ERROR)
+        from .replay import register_provider
+
+        register_provider(litellm)  # --model replay/FILE (llm/replay.py)
         _litellm = litellm
     return _litellm
 
@@ -108,6 +111,7 @@ class LLMClient:
         self._server: ServerInfo | None = None
         self._calibration = 1.0  # server tokens / our estimate, learned from reported usage
         self._priced: bool | None = None
+        self.recorder = None  # a record.Recorder while a run is recorded (--record FILE)
         apply_tls()
 
     # -- tokens and context ----------------------------------------------------------------
@@ -173,10 +177,14 @@ class LLMClient:
             except Exception as e:  # every LiteLLM/OpenAI/httpx error is mapped below
                 error, retry_after = self._map_error(e)
                 if retry_after is None or attempt >= self.entry.num_retries:
+                    if self.recorder is not None:
+                        self.recorder.add(kwargs, error=error, duration_s=time.perf_counter() - start)
                     raise error from None
                 attempt += 1
                 time.sleep(retry_after if retry_after > 0 else min(2 ** (attempt - 1), 8))
         duration = time.perf_counter() - start
+        if self.recorder is not None:
+            self.recorder.add(kwargs, response=response, duration_s=duration)
         return self._normalize(response, duration, list(valid_names), estimated_prompt, messages, tools)
 
     def _normalize(self, response, duration, valid, estimated, messages, tools) -> Completion:
@@ -242,6 +250,9 @@ class LLMClient:
     def _map_error(self, e: Exception) -> tuple[ModelError, float | None]:
         """(error to raise, seconds to wait before retrying or None when not retryable)."""
         lit = get_litellm()
+        held = _holmes_error_in(e)
+        if held is not None:  # raised on purpose inside LiteLLM (the replay provider): keep it as is
+            return held, None
         name = type(e).__name__
         text = scrub(str(getattr(e, "message", None) or e)).strip().splitlines()[0][:300] if str(e) else name
         where = self._where()
@@ -249,7 +260,7 @@ class LLMClient:
         if isinstance(e, lit.ContextWindowExceededError) or any(w in text.lower() for w in _CONTEXT_WORDS):
             return ContextOverflow(f"the request did not fit the model's context window: {text}",
                                    context_limit_from_error(text)), None
-        if isinstance(e, lit.AuthenticationError) or status == 401:
+        if isinstance(e, lit.AuthenticationError) or status == 401 or "missing credentials" in text.lower():
             return ModelError(f"{where} rejected the API key (401 Unauthorized)",
                               hint="set OPENAI_API_KEY, or api_key in the modelList entry"), None
         if isinstance(e, lit.NotFoundError) or status == 404:
@@ -271,6 +282,15 @@ class LLMClient:
             return ModelError(f"the model server at {where} failed: {text}",
                               hint="check the server's log; holmes-nb retried with backoff"), 0
         return ModelError(f"model call failed ({name}): {text}"), None
+
+
+def _holmes_error_in(e: BaseException) -> HolmesError | None:
+    cur, depth = e, 0
+    while cur is not None and depth < 8:
+        if isinstance(cur, HolmesError):
+            return cur
+        cur, depth = cur.__cause__ or cur.__context__, depth + 1
+    return None
 
 
 def _is_connection_problem(e: BaseException, text: str) -> bool:
