@@ -148,26 +148,29 @@ class Investigation:
             Path(path).write_text(text + "\n", encoding="utf-8")
         return text
 
-    def to_markdown(self) -> str:
-        lines = [f"## {self.question.strip()}", ""]
-        lines.append(f"*model `{self.model}` · cluster `{self.cluster}` · {self.status} · "
-                     f"{len(self.steps)} steps · {len(self.calls)} tool calls · "
-                     f"{self.prompt_tokens + self.completion_tokens} tokens*")
-        lines.append("")
-        if self.answer:
-            lines += [self.answer.strip(), ""]
-        if self.error:
-            lines += [f"**Error:** {self.error}", ""]
-        for w in self.warnings:
-            lines += [f"> **Note:** {w}", ""]
-        if self.calls:
-            lines += ["### Evidence (tool calls)", "", "| step | tool | arguments | status | ms |",
-                      "|---:|---|---|---|---:|"]
-            for c in self.calls:
-                args = json.dumps(c.arguments, sort_keys=True).replace("|", "\\|")
-                lines.append(f"| {c.step} | `{c.tool}` | `{args}` | {c.status} | {c.duration_ms:.0f} |")
-            lines.append("")
-        return scrub("\n".join(lines))
+    def to_markdown(self, *, title: str | None = None, max_rows: int = 20) -> str:
+        """The postmortem (question, model, answer, evidence tables, tool call log, token usage,
+        timeline) as scrubbed Markdown: ``Path("pm.md").write_text(inv.to_markdown())``."""
+        from .report.postmortem import postmortem_markdown
+
+        return postmortem_markdown(self, title=title, max_rows=max_rows)
+
+    def timeline(self, cluster: Any = None, *, now: Any = None):
+        """Events, restarts and terminations over time as a matplotlib Figure: from this run's
+        evidence (``cluster=None``), or from a Cluster / spec (``inv.timeline("demo")``)."""
+        from .report.timeline import plot_timeline, timeline_frame
+
+        return plot_timeline(timeline_frame(self if cluster is None else cluster, now=now))
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        """text/plain, text/markdown and text/html for IPython, nbconvert and nbval (stable, scrubbed)."""
+        from .report.html import investigation_html
+
+        plain = repr(self) + (f"\n\n{self.answer.strip()}" if self.answer else "") + (
+            f"\n\nError: {self.error}" if self.error else "")
+        bundle = {"text/plain": scrub(plain), "text/markdown": self.to_markdown(),
+                  "text/html": scrub(investigation_html(self))}
+        return {k: v for k, v in bundle.items() if (not include or k in include) and not (exclude and k in exclude)}
 
     def __repr__(self) -> str:
         return (f"<Investigation {self.status}: {self.question[:60]!r} model={self.model!r} "
