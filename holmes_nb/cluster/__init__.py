@@ -25,6 +25,8 @@ def open_cluster(spec: "str | Cluster | None" = None, *, notice=None) -> Cluster
     """
     if isinstance(spec, Cluster):
         return spec
+    if isinstance(getattr(spec, "cluster", None), Cluster):  # holmes_nb.cluster(...)'s DataFrame view
+        return spec.cluster
     if spec is None:
         from .live import kubeconfig_available
 
@@ -53,6 +55,19 @@ def open_cluster(spec: "str | Cluster | None" = None, *, notice=None) -> Cluster
     from .importers import load_snapshot
 
     return load_snapshot(os.path.expanduser(spec))
+
+
+class _CallableModule(type(sys)):
+    """``holmes_nb.cluster`` is this package once it is imported (Python sets the attribute), so the
+    package itself answers ``holmes_nb.cluster("demo")`` like the function it replaces."""
+
+    def __call__(self, spec: "str | Cluster | None" = "demo"):
+        from .frames import ClusterFrames
+
+        return ClusterFrames(open_cluster(spec))
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 
 def _stderr(msg: str) -> None:

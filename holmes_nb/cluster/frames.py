@@ -50,6 +50,14 @@ class ClusterFrames:
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
 
+    @property
+    def name(self) -> str:
+        return self.cluster.name
+
+    def __repr__(self) -> str:
+        return (f"<cluster {self.cluster.name}: .pods() .events() .logs(pod) .nodes() .problems() "
+                ".workloads() .services() .frame(kind)>")
+
     # -- plumbing ---------------------------------------------------------------------------
     def _list(self, kind: str, namespace: str | None = None) -> list[dict]:
         return self.cluster.list(kind, namespace or None)
