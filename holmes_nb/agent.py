@@ -252,24 +252,39 @@ def _echoes_prompt(answer: str, messages: list[dict[str, Any]]) -> bool:
     return any(said in text for text in ours)
 
 
-def evidence_answer(inv: Investigation, max_chars: int = 1500) -> str:
+def evidence_answer(inv: Investigation, max_chars: int = 2000) -> str:
     """When the model cannot answer, the gist of what its successful tool calls returned (each
-    distinct call once, the analyzers' findings first), so the user still gets the evidence."""
+    distinct result once; the analyzers' findings and unhealthy-only listings first), so the user
+    still gets the evidence. Long lines and blocks are cut to fit ``max_chars``."""
+
+    def rank(c: ToolCallRecord) -> int:
+        if c.tool == "find_problems":
+            return 0
+        return 1 if str(c.arguments.get("unhealthy_only", "")).lower() in ("true", "1") else 2
+
     calls, seen = [], set()
-    for c in sorted(inv.calls, key=lambda c: c.tool != "find_problems"):
-        key = (c.tool, str(sorted(c.arguments.items())))
-        if c.status == "ok" and key not in seen and c.text.strip():
-            seen.add(key)
+    for c in sorted(inv.calls, key=rank):
+        text = c.text.strip()
+        if c.status == "ok" and text and text not in seen:
+            seen.add(text)
             calls.append(c)
     if not calls:
         return ""
     parts = ["The model gave no usable answer. What its tool calls found:"]
-    budget = max_chars
+    budget = max_chars - len(parts[0])
     for c in calls:
-        lines = c.text.strip().splitlines()[:12]
-        block = f"\n**{c.tool}** `{_args(c.arguments)}`\n```\n" + "\n".join(lines) + "\n```"
-        if len(block) > budget:
+        head = f"\n**{c.tool}** `{_args(c.arguments)}`\n```\n"
+        lines = [ln if len(ln) <= 160 else ln[:159] + "…" for ln in c.text.strip().splitlines()]
+        body, room = [], budget - len(head) - 5
+        for ln in lines:
+            if len(ln) + 1 > room:
+                body.append("…")
+                break
+            body.append(ln)
+            room -= len(ln) + 1
+        if room < 0 or not body or body == ["…"]:
             break
+        block = head + "\n".join(body) + "\n```"
         parts.append(block)
         budget -= len(block)
     return "\n".join(parts)

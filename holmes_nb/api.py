@@ -67,6 +67,10 @@ def ask(
     entry = model if isinstance(model, ModelEntry) else cfg.select(model)
     target = open_cluster(cluster if cluster is not None else cfg.settings.get("cluster"), notice=notice)
     toolset = merge_tools(default_tools(target), list(tools or []) + registered_tools() + load_toolsets(toolsets))
+    if not max_steps and entry.model.startswith("replay/"):
+        from .llm.replay import recorded_max_steps
+
+        max_steps = recorded_max_steps(entry)
     steps = int(max_steps or cfg.settings.get("max_steps") or 20)
     agent = Agent(client_for(entry), toolset, max_steps=steps, cluster_name=target.name,
                   namespace=namespace or cfg.settings.get("namespace"))

@@ -190,3 +190,14 @@ def test_a_replay_is_not_recorded_over_its_own_file(recorded):
     with pytest.raises(ConfigError, match="cannot be recorded again"):
         holmes_nb.ask(QUESTION, model=f"replay/{path}", cluster="demo", tools=[oncall_tool()], record=str(path))
     assert path.read_bytes() == before
+
+
+def test_replay_takes_the_recorded_max_steps(model_server, openai_env, tmp_path):
+    """The last step withholds tools, so a replay must stop where the recorded run stopped."""
+    srv = openai_env(model_server([call("find_problems"), call("list_pods"), say("done")]))
+    path = tmp_path / "short.json"
+    holmes_nb.ask(QUESTION, model="openai/scripted", cluster="demo", config=Config(), max_steps=3, record=str(path))
+    assert "tools" not in srv.chat_requests[2]
+    srv.stop()
+    inv = holmes_nb.ask(QUESTION, model=f"replay/{path}", cluster="demo", config=Config())
+    assert inv.answer == "done" and [c.tool for c in inv.calls] == ["find_problems", "list_pods"]

@@ -246,3 +246,12 @@ def _handler_class(litellm):
             return litellm.ModelResponse(**raw)
 
     return ReplayLLM
+
+
+def recorded_max_steps(entry: ModelEntry) -> int | None:
+    """The max_steps the recorded run used: a replay takes it unless told otherwise, because the
+    agent's safeguards (the last step withholds tools) depend on it."""
+    if not entry.model.startswith(f"{PROVIDER}/"):
+        return None
+    value = player_for(entry.model.split("/", 1)[1]).rec.meta.get("max_steps")
+    return int(value) if isinstance(value, int) and value > 0 else None
