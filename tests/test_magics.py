@@ -224,3 +224,35 @@ def test_load_ext_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     data = json.loads(out.strip().splitlines()[-1])
     assert data["heavy"] == []
+
+
+def test_html_live_view_updates_in_place_and_ends_with_a_summary(server, monkeypatch):
+    """The view owns one display_id: each tool call is rendered into it, then it shrinks to a summary."""
+    from IPython.utils.capture import capture_output
+
+    from holmes_nb.notebook.live import HtmlLiveView
+
+    TestingShell.clear_instance()
+    shell = TestingShell.instance()
+    try:
+        server([call("list_pods", namespace="shop"), say("checkout crashes")])
+        with capture_output() as cap:
+            view = HtmlLiveView("what is failing?")
+            inv = __import__("holmes_nb").ask("what is failing?", model="openai/scripted", cluster="demo", on_event=view)
+            view.close(inv)
+        htmls = [o.data.get("text/html", "") for o in cap.outputs]
+        assert len(htmls) > 3  # the first display, then updates of the same area
+        assert any("<details" in h and "list_pods" in h for h in htmls)  # the tool call block, live
+        assert "holmes-nb answered: 2 steps · 1 tool calls" in htmls[-1]
+    finally:
+        TestingShell.clear_instance()
+        assert shell is not None
+
+
+def test_export_writes_a_postmortem(ip, server, tmp_path, capsys):
+    server([call("list_pods", namespace="shop"), say("checkout crashes")])
+    ip.run_cell('%holmes ask "what is failing?" --model openai/scripted --cluster demo;')
+    target = tmp_path / "pm.md"
+    ip.run_cell(f"%holmes export {target}")
+    text = target.read_text()
+    assert "checkout crashes" in text and "list_pods" in text and f"wrote {target}" in capsys.readouterr().out

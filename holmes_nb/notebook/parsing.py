@@ -50,6 +50,8 @@ class Command:
 def parse(line: str, cell: str | None = None) -> Command:
     """Parse a magic line (and, for ``%%holmes``, the cell body, which is the question)."""
     head = line.strip()
+    if head.endswith(";"):  # ``%holmes ask ...;`` silences the output; the ";" is not the question's
+        head = head[:-1].rstrip()
     if not head:
         if cell is not None and cell.strip():
             return _finish(Command("ask", text=cell.strip()), {})
