@@ -301,6 +301,8 @@ def _template(cfg: Config, value: Any, where: str) -> Any:
 def _build_entry(cfg: Config, key: str, raw: dict[str, Any]) -> ModelEntry:
     source = raw.get("__source__", "config")
     data = _template(cfg, {k: v for k, v in raw.items() if k != "__source__"}, f"modelList entry {key!r}")
+    if str(data["model"]).startswith("replay/"):
+        return _replay_entry(cfg, key, str(data["model"]), source)
     custom = data.get("custom_args") or {}
     extra = {k: v for k, v in data.items() if k not in _OWN_KEYS}
     for k in extra:
@@ -332,6 +334,20 @@ def _build_entry(cfg: Config, key: str, raw: dict[str, Any]) -> ModelEntry:
         if entry.api_key is None:
             entry.api_key = cfg.env("OPENAI_API_KEY") or ("not-needed" if entry.api_base else None)
     known_secrets.add(entry.api_key)
+    return entry
+
+
+def _replay_entry(cfg: Config, key: str, model: str, source: str) -> ModelEntry:
+    """``model: replay/FILE`` in a modelList (training labs, binder): a relative FILE is looked up
+    from the working directory, then beside the config file that names it."""
+    from .llm.replay import replay_entry
+
+    path = Path(model.split("/", 1)[1])
+    beside = Path(source).parent / path
+    if not path.is_absolute() and not path.exists() and beside.exists():
+        path = beside
+    entry = replay_entry(f"replay/{path}", timeout=float(cfg.settings.get("timeout", 120.0)))
+    entry.key, entry.source = key, source
     return entry
 
 

@@ -201,3 +201,21 @@ def test_replay_takes_the_recorded_max_steps(model_server, openai_env, tmp_path)
     srv.stop()
     inv = holmes_nb.ask(QUESTION, model=f"replay/{path}", cluster="demo", config=Config())
     assert inv.answer == "done" and [c.tool for c in inv.calls] == ["find_problems", "list_pods"]
+
+
+def test_a_model_list_entry_can_replay_a_recording_beside_its_config(recorded, tmp_path, monkeypatch):
+    """Training labs ship a config with ``model: replay/FILE``; check-model describes the recording."""
+    from holmes_nb.config import load_config
+    from holmes_nb.llm.probe import check_model
+
+    path, inv, _ = recorded
+    cfg_path = path.parent / "lab.yaml"
+    cfg_path.write_text(f"modelList:\n  recorded:\n    model: replay/{path.name}\n")
+    monkeypatch.chdir(tmp_path.parent)  # FILE is found beside the config, not in the cwd
+    cfg = load_config(cfg_path)
+    again = holmes_nb.ask(QUESTION, model="recorded", config=cfg, cluster="demo", tools=[oncall_tool()])
+    assert again.answer == inv.answer and again.model == "recorded"
+    report = check_model(cfg.select("recorded"))
+    status = {c.name: c.status for c in report.checks}
+    assert report.ok and status["reachable"] == "ok" and status["tool results"] == "skip"
+    assert "team_oncall" in next(c.detail for c in report.checks if c.name == "tool calls")

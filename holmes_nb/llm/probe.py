@@ -72,6 +72,8 @@ class CheckReport:
 
 def check_model(entry: ModelEntry, client: LLMClient | None = None) -> CheckReport:
     """Run every check against the backend; never raises for a failing backend (it reports)."""
+    if entry.model.startswith("replay/"):
+        return _check_recording(entry)
     client = client or LLMClient(entry)
     report = CheckReport(entry.label if entry.key else entry.model, entry.api_base or "(provider default)")
     _check_reachable(client, report)
@@ -153,3 +155,23 @@ def _check_tool_results(client: LLMClient, report: CheckReport, calls: list[Tool
     else:
         report.add("tool results", "fail", f"the model did not repeat the code {_CODE} from a tool result "
                    "either way; a very small model may simply not follow instructions")
+
+
+def _check_recording(entry: ModelEntry) -> CheckReport:
+    """A ``replay/FILE`` backend has no server to probe: report what the recording holds."""
+    from .replay import player_for
+
+    path = entry.model.split("/", 1)[1]
+    rec = player_for(path).rec
+    meta = rec.meta
+    report = CheckReport(entry.label if entry.key else entry.model, f"recording {rec.path.name}")
+    report.add("reachable", "ok", f"recorded run of {meta.get('model_id') or meta.get('model')} "
+               f"({meta.get('server_kind') or 'unknown server'}) on {str(meta.get('recorded_at', '?'))[:10]}, "
+               f"holmes-nb {meta.get('holmes_nb_version', '?')}")
+    calls = rec.called()
+    report.add("tool calls", "ok" if calls else "warn", f"{len(calls)} recorded: {', '.join(sorted(set(calls))) or 'none'}")
+    report.add("tool results", "skip", f"replayed as recorded ({rec.tool_results_mode()} messages)")
+    report.add("question", "ok", f"replays only: {rec.question!r}")
+    report.context_window = entry.max_context_size
+    report.add("context window", "ok", f"{entry.max_context_size} tokens (as recorded)")
+    return report
