@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command from the README: build a virtualenv from scratch, install holmes-nb with its
-# dev extras, run the whole suite. Works on a fresh machine with only Python >= 3.10 and pip.
+# dev extras, run the whole suite: tests/ and the example notebooks under nbval.
+# Works on a fresh machine with only Python >= 3.10 and pip. Arguments go to pytest instead of the
+# default paths (e.g. `bash scripts/test.sh tests/test_magics.py -x`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -10,4 +12,7 @@ VENV=${HOLMES_NB_VENV:-.venv}
 # .[local] builds llama-cpp-python from source the first time (~7 min on 2 cores; pip caches the wheel)
 CMAKE_ARGS=${CMAKE_ARGS:--DGGML_NATIVE=OFF} "$VENV/bin/python" -m pip install -q -e '.[dev,local]'
 export LITELLM_LOCAL_MODEL_COST_MAP=True   # never reach for the network at import
-exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+export HOLMES_NB_LIVE_DISPLAY=off          # notebooks under nbval keep final outputs only
+NBVAL=(--nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg)
+if [ $# -eq 0 ]; then set -- tests notebooks; fi
+exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "${NBVAL[@]}" "$@"

@@ -1,0 +1,67 @@
+from cells import code, md
+
+NAME = "01-quickstart"
+CELLS = [
+    md("""
+# holmes-nb quickstart
+
+Investigate a Kubernetes cluster from this notebook with an LLM that calls read-only tools.
+This notebook runs offline: the cluster is the bundled **demo cluster** (a frozen snapshot with
+23 planted failures) and the model is a **recorded real run** of SmolLM2-135M on llama-cpp-python,
+replayed through LiteLLM. Point it at your own model server to investigate for real (last section).
+"""),
+    code("%load_ext holmes_nb"),
+    md("""
+## 1. Pick a backend
+
+The backends come from a HolmesGPT-style `modelList` (here `holmes-config.yaml` beside this
+notebook). The picker is linked to the magic: choosing in the dropdown and `%holmes model KEY` agree.
+**Check** asks the backend whether it can call tools and how large its context is.
+"""),
+    code('%config HolmesMagic.config_path = "holmes-config.yaml"\n%holmes pick', "nbval-ignore-output"),
+    code("%holmes models", "nbval-check-output"),
+    code("%holmes check-model recorded-smollm2", "nbval-check-output"),
+    md("""
+## 2. Ask
+
+`%holmes ask` takes the question as typed (quotes optional; `%%holmes ask` takes it from the cell
+body). In a live notebook each step and tool call appears as it happens; the result is an
+`Investigation` object: the answer, every tool call and the cluster data they returned.
+"""),
+    code('inv = %holmes ask "what pods are failing?" --cluster demo\ninv', "nbval-ignore-output"),
+    code("print(inv.answer)", "nbval-check-output"),
+    md("A 135M model is a demonstration of the pipeline, not an investigator: holmes-nb shows what its tool calls found when the model cannot phrase an answer."),
+    code('inv.tool_calls[["step", "tool", "arguments", "status", "rows"]]', "nbval-check-output"),
+    code("list(inv.frames)", "nbval-check-output"),
+    code('inv.frames["list_pods#3"].head(8)', "nbval-check-output"),
+    md("""
+## 3. The cluster as DataFrames, no LLM needed
+
+`holmes_nb.cluster(...)` opens the demo cluster, a snapshot file, or a kubeconfig context.
+`problems()` runs the deterministic analyzers.
+"""),
+    code('import holmes_nb\n\ndemo = holmes_nb.cluster("demo")\ndemo.pods(unhealthy=True)', "nbval-check-output"),
+    code('demo.problems()[["severity", "namespace", "object", "reason"]].head(10)', "nbval-check-output"),
+    code('demo.logs("checkout", previous=True).tail(5)', "nbval-check-output"),
+    md("""
+## 4. Follow up
+
+`%holmes followup` continues the same conversation. (The recorded follow-up is its own recording,
+so it names its backend; with a live model, just run `%holmes followup "..."`.)
+"""),
+    code('second = %holmes followup "why is the checkout pod crashing?" --model recorded-smollm2-followup\nsecond.tool_calls[["step", "tool", "arguments", "status"]]', "nbval-check-output"),
+    code("%holmes history", "nbval-ignore-output"),
+    md("""
+## 5. Your own model
+
+Any OpenAI-compatible server works (llama.cpp, Ollama, vLLM, LM Studio, LocalAI, hosted APIs):
+
+```python
+%env OPENAI_API_BASE=http://127.0.0.1:8000/v1
+%holmes ask "what pods are failing?" --model openai/<model id> --cluster demo
+```
+
+or run `holmes-nb local-model start` in a terminal and pick `local-smollm2`. `%holmes help` lists
+every command; `%holmes export postmortem.md` writes the last investigation as a postmortem.
+"""),
+]

@@ -1,0 +1,47 @@
+"""Re-record the real model runs the example notebooks replay (notebooks/recordings/).
+
+Recordings are made from real runs, never written by hand: this starts the local model
+(llama-cpp-python serving SmolLM2-135M, see docs/local-model.md), asks the notebooks' questions
+about the demo cluster with ``record=``, and stops the server. Run it after changing the tools
+or the agent in a way that changes what the model is sent (a replay then reports a mismatch).
+
+    python scripts/record_notebook_runs.py
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "notebooks" / "recordings"
+#: (file, question, follow-up of the previous run?)
+RUNS = [
+    ("demo-smollm2.json", "what pods are failing?", False),
+    ("demo-smollm2-followup.json", "why is the checkout pod crashing?", True),
+    ("lab-smollm2.json", "why is the payments-api pod not starting?", False),
+]
+
+
+def main() -> int:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import holmes_nb
+    from holmes_nb.localmodel import LocalModel
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    server = LocalModel().start()
+    previous = None
+    try:
+        for name, question, follow in RUNS:
+            inv = holmes_nb.ask(question, model="local-smollm2", config=str(ROOT / "scripts" / "local-model.yaml"),
+                                cluster="demo", max_steps=6, previous=previous if follow else None,
+                                record=str(OUT / name))
+            print(f"{name}: {inv.status}, {len(inv.steps)} steps, {len(inv.calls)} tool calls", file=sys.stderr)
+            previous = inv
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
