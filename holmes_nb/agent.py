@@ -8,16 +8,19 @@ Ctrl-C the Investigation so far is kept (``error.investigation``) and nothing fe
 """
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Callable, Generator
 
+from .anonymize import NO_ANONYMIZER, Anonymizer
 from .errors import HolmesError, ModelError
 from .events import Answered, Event, Failed, ModelReplied, Notice, StepStarted, ToolCallFinished, ToolCallStarted
 from .investigation import Investigation, Step, ToolCallRecord
 from .llm.client import ContextOverflow, LLMClient
-from .llm.compat import (ToolCall, assign_ids, assistant_message, looks_like_llama_cpp_python, result_messages,
-                         strip_thinking)
+from .llm.compat import (RESULTS_PREFIX, ToolCall, assign_ids, assistant_message, looks_like_llama_cpp_python,
+                         result_messages, strip_thinking)
 from .llm.budget import Budget
+from .redact import scrub
 from .tools.base import Tool, ToolResult
 
 SYSTEM_PROMPT = """You are holmes-nb, a Kubernetes troubleshooting assistant with read-only tools.
@@ -33,7 +36,7 @@ EMPTY_NUDGE = "Your reply was empty. Call a tool, or answer the question."
 class Agent:
     def __init__(self, client: LLMClient, tools: list[Tool], *, max_steps: int = 20,
                  system_prompt: str | None = None, cluster_name: str = "", namespace: str | None = None,
-                 max_parallel: int = 4):
+                 max_parallel: int = 4, anonymizer: Anonymizer | None = None):
         if max_steps < 1:
             raise HolmesError("max_steps must be at least 1")
         self.client = client
@@ -43,6 +46,8 @@ class Agent:
         self.cluster_name = cluster_name
         self.namespace = namespace
         self.max_parallel = max_parallel
+        #: hides names and IPs from the model and restores them in what people see (--anonymize)
+        self.anonymizer = anonymizer or NO_ANONYMIZER
 
     def run(self, question: str, *, previous: Investigation | None = None,
             on_event: Callable[[Event], None] | None = None) -> Investigation:
@@ -63,8 +68,10 @@ class Agent:
     def iter_run(self, question: str, *, previous: Investigation | None = None
                  ) -> Generator[Event, None, Investigation]:
         entry = self.client.entry
-        inv = Investigation(question=question, model=entry.label, model_id=entry.model,
+        inv = Investigation(question=question, model=entry.label, model_id=entry.public_id(),
                             cluster=self.cluster_name, parent=previous)
+        if self.anonymizer.active:
+            inv.anonymizer = self.anonymizer  # type: ignore[attr-defined]  # a follow-up keeps the placeholders
         state = _RunState(self, inv, previous)
         try:
             ctx = self.client.context_info()
@@ -128,7 +135,10 @@ class Agent:
         record.content = strip_thinking(completion.content)
         assign_ids(calls, step)
         state.messages.append(assistant_message(record.content, calls, state.mode))
+        sent, calls = calls, self.anonymizer.real_calls(calls)  # placeholders -> real names before tools run
+        record.content = self.anonymizer.restore(record.content)
         results = yield from self._run_calls(state, step, calls, record)
+        results = [(s, text) for s, (_, text) in zip(sent, results)]  # the model keeps seeing its own arguments
         state.budget.mark_results(state.messages, result_messages(results, state.mode), calls)
         useless = all(c.status in ("refused", "unknown_tool") for c in record.tool_calls)
         state.stuck = state.stuck + 1 if useless else 0
@@ -158,8 +168,11 @@ class Agent:
     def _answer(self, state: "_RunState", step: int, content: str, record: Step) -> Generator[Event, None, bool]:
         inv = state.inv
         answer = strip_thinking(content)
-        if answer and _echoes_prompt(answer, state.messages):
+        if answer and _echoes_prompt(answer, state.messages, inv.calls):
             yield Notice(step, "the model repeated the prompt instead of answering")
+            answer = ""
+        elif answer and _narrates_call(answer, self.tools):
+            yield Notice(step, "the model described a tool call instead of answering")
             answer = ""
         if not answer:
             if state.empty_replies == 0 and step < self.max_steps:
@@ -176,8 +189,11 @@ class Agent:
             msg = "the model gave no usable answer; the answer shown is the evidence its tool calls gathered"
             inv.warnings.append(msg)
             yield Notice(step, msg)
+        from .tools.k8s_logs import mark_log_quotes  # quoted log text is labelled as cluster data
+
+        answer = mark_log_quotes(scrub(self.anonymizer.restore(answer)), inv.calls)  # an echoed key is masked
         record.content = answer
-        state.messages.append({"role": "assistant", "content": answer})
+        state.messages.append({"role": "assistant", "content": self.anonymizer.hide(answer)})
         inv.answer, inv.status = answer, "answered"
         if self.tools and not inv.calls and state.previous is None:
             msg = ("the model answered without calling any tool, so the answer is not based on cluster data; "
@@ -198,7 +214,7 @@ class Agent:
                 status, text = refusal
                 rec = self._record(step, call, ToolResult(text=text, error=text), status, text)
                 record.tool_calls.append(rec)
-                texts[call.id] = text
+                texts[call.id] = self.anonymizer.hide(text)
                 yield _finished(rec)
             else:
                 state.seen[call.signature()] = step
@@ -210,7 +226,7 @@ class Agent:
             if cut:
                 rec.notes.append(cut)
             record.tool_calls.append(rec)
-            texts[call.id] = text
+            texts[call.id] = self.anonymizer.hide(text)  # the record keeps real names, the model sees placeholders
             yield _finished(rec)
         record.tool_calls.sort(key=lambda r: [c.id for c in calls].index(r.call_id))
         return [(c, texts[c.id]) for c in calls]
@@ -242,14 +258,36 @@ class Agent:
         )
 
 
-def _echoes_prompt(answer: str, messages: list[dict[str, Any]]) -> bool:
-    """True when a reply only repeats text holmes-nb sent (a nudge, the question, the system
-    prompt): tiny models do that, and it must not be shown as an answer."""
+def _echoes_prompt(answer: str, messages: list[dict[str, Any]], calls: list[ToolCallRecord] = ()) -> bool:
+    """True when a reply only repeats text holmes-nb wrote (a nudge, the question, the system
+    prompt, a refusal of a repeated call): tiny models do that, and it must not be shown as an
+    answer. Checked line by line, so a reply stitched from two of them counts too; cluster data
+    (tool results) is not holmes-nb's text, so quoting evidence stays an answer."""
     said = " ".join(answer.split()).lower()
     if len(said) < 12:
         return False
-    ours = (" ".join(str(m.get("content") or "").split()).lower() for m in messages if m.get("role") in ("system", "user"))
-    return any(said in text for text in ours)
+    ours = [str(m.get("content") or "") for m in messages if m.get("role") in ("system", "user")
+            and not str(m.get("content") or "").startswith(RESULTS_PREFIX)]
+    ours += [c.error or "" for c in calls if c.status in ("refused", "unknown_tool")]
+    text = "\n".join(" ".join(t.split()).lower() for t in ours)
+    lines = [" ".join(line.split()).lower() for line in answer.splitlines() if line.strip()]
+    return all(line in text for line in lines)
+
+
+#: words around a tool name in a reply that only announces a call ("Calling list_pods({})")
+_CALL_WORDS = re.compile(r"(?i)\b(?:i(?:'ll| will)?|let me|now|next|first|calling|call|use|using|run|running|"
+                         r"invoke|invoking|execute|executing|the|a|tool|function|with|to)\b")
+
+
+def _narrates_call(answer: str, tools: dict[str, Any]) -> bool:
+    """True when a reply only announces a tool call in prose (``Calling list_pods({})``,
+    ``I will use the describe tool``): small models do that when tools are withheld."""
+    text = answer.strip()
+    if len(text) > 200 or not any(name in text for name in tools):
+        return False
+    for name in sorted(tools, key=len, reverse=True):
+        text = re.sub(re.escape(name) + r"\s*(?:\([^)]*\))?", " ", text)
+    return not re.search(r"\w{2,}", _CALL_WORDS.sub(" ", text))
 
 
 def evidence_answer(inv: Investigation, max_chars: int = 2000) -> str:
@@ -315,19 +353,23 @@ class _RunState:
         self.previous = previous
         self.mode = agent.client.entry.tool_results  # "auto" until decided, then "tool" or "user"
         self.auto = self.mode == "auto"
+        hide = agent.anonymizer
         if previous is not None and previous.messages:
-            self.messages: list[dict[str, Any]] = [dict(m) for m in previous.messages]
+            self.messages: list[dict[str, Any]] = [hide.hide_message(dict(m)) for m in previous.messages]
         else:
             system = agent.system_prompt + (f"\nCluster: {agent.cluster_name}." if agent.cluster_name else "")
             if agent.namespace:
                 system += f" Focus on namespace {agent.namespace}."
-            self.messages = [{"role": "system", "content": system}]
-        self.messages.append({"role": "user", "content": inv.question})
+            self.messages = [{"role": "system", "content": hide.hide(system)}]
+        # a pasted log may carry secrets: the model gets the question scrubbed (and anonymized)
+        self.messages.append({"role": "user", "content": hide.hide(scrub(inv.question))})
         self.seen: dict[str, int] = {}
         self.empty_replies = 0
         self.stuck = 0  # consecutive steps whose calls were all refused or unknown
         self.force_answer = False
         self.budget = Budget(agent.client, inv)
+        if previous is not None:
+            self.budget.adopt_previous(self.messages)
 
     def forget(self, signature: str) -> None:
         """A result was cut from the conversation: let the model call that tool again."""

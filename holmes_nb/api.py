@@ -49,6 +49,7 @@ def ask(
     previous: Investigation | None = None,
     notice: Callable[[str], None] | None = None,
     record: str | None = None,
+    anonymize: bool = False,
 ) -> Investigation:
     """Investigate ``question`` and return the Investigation.
 
@@ -57,6 +58,9 @@ def ask(
     files in ``toolsets`` are added to the Kubernetes toolset. On failure the raised HolmesError
     carries the partial Investigation as ``.investigation``. ``record``: a file that receives every
     model request and response of this run (keys masked), for ``model="replay/FILE"``.
+    ``anonymize``: the model sees placeholders (``ns-1``, ``deploy-2``, ``ip-3``) instead of the
+    cluster's names and IPs; the Investigation and the answer keep the real ones (holmes_nb.anonymize).
+    A follow-up of an anonymized investigation stays anonymized.
     """
     from .agent import Agent
     from .cluster import open_cluster
@@ -72,8 +76,13 @@ def ask(
 
         max_steps = recorded_max_steps(entry)
     steps = int(max_steps or cfg.settings.get("max_steps") or 20)
+    anonymizer = getattr(previous, "anonymizer", None)
+    if anonymize and anonymizer is None:
+        from .anonymize import Anonymizer
+
+        anonymizer = Anonymizer.from_cluster(target)
     agent = Agent(client_for(entry), toolset, max_steps=steps, cluster_name=target.name,
-                  namespace=namespace or cfg.settings.get("namespace"))
+                  namespace=namespace or cfg.settings.get("namespace"), anonymizer=anonymizer)
     if record:
         from .llm.record import record_run
 

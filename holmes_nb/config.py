@@ -70,6 +70,17 @@ class ModelEntry:
     def label(self) -> str:
         return self.key or self.model
 
+    def public_id(self) -> str:
+        """The model id for people and written files: a replayed recording by its path relative to
+        the working directory (else its file name), never an absolute path of this machine."""
+        if not self.model.startswith("replay/"):
+            return self.model
+        path = Path(self.model.split("/", 1)[1])
+        try:
+            return f"replay/{path.relative_to(Path.cwd())}"
+        except ValueError:
+            return f"replay/{path.name}"
+
     def litellm_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``litellm.completion`` (without messages/tools)."""
         kw: dict[str, Any] = {"model": self.model, **self.extra}
@@ -83,7 +94,7 @@ class ModelEntry:
         """A display-safe summary (key masked)."""
         return {
             "key": self.key or "-",
-            "model": self.model,
+            "model": self.public_id(),
             "api_base": self.api_base or "-",
             "api_key": mask_key(self.api_key) if self.api_key is not None else "-",
             "temperature": self.temperature,
@@ -229,8 +240,12 @@ def _read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"cannot read {path}: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {e.start})", hint="save it as UTF-8 YAML") from None
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(f"malformed YAML in {path}: nested too deeply") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
@@ -263,6 +278,8 @@ def _apply_document(cfg: Config, doc: Any, source: str) -> None:
             cfg.settings[name] = doc[name]
     if isinstance(doc.get("holmes_nb"), dict):
         cfg.settings.update(doc["holmes_nb"])
+    if "timeout" in cfg.settings:
+        cfg.settings["timeout"] = _seconds(cfg.settings["timeout"], f"{source}: timeout")
 
 
 def _apply_env_vars(cfg: Config, env_vars: Any, source: str) -> None:
@@ -277,7 +294,8 @@ def _apply_env_vars(cfg: Config, env_vars: Any, source: str) -> None:
         if "value" in item and item["value"] is not None:
             cfg.env_overlay[name] = str(item["value"])
         else:
-            ref = ((item.get("valueFrom") or {}).get("secretKeyRef") or {})
+            source_ref = item.get("valueFrom") if isinstance(item.get("valueFrom"), dict) else {}
+            ref = source_ref.get("secretKeyRef") if isinstance(source_ref.get("secretKeyRef"), dict) else {}
             cfg.secret_env[name] = f"{ref.get('name', '?')}/{ref.get('key', '?')}"
 
 
@@ -327,6 +345,7 @@ def _build_entry(cfg: Config, key: str, raw: dict[str, Any]) -> ModelEntry:
         extra=extra,
         source=source,
     )
+    _seconds(entry.timeout, f"modelList entry {key!r}: timeout")
     if entry.tool_results not in TOOL_RESULT_MODES:
         raise ConfigError(f"modelList entry {key!r}: tool_results must be one of {', '.join(TOOL_RESULT_MODES)}")
     if entry.model.startswith("openai/"):
@@ -358,6 +377,17 @@ def _number(value: Any, kind: type, key: str, name: str) -> Any:
         return kind(value)
     except (TypeError, ValueError):
         raise ConfigError(f"modelList entry {key!r}: {name} must be a number, got {value!r}") from None
+
+
+def _seconds(value: Any, what: str) -> float:
+    """A positive, finite number of seconds, or a ConfigError naming ``what``."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(f"{what} must be a positive number of seconds, got {value!r}")
+    return seconds
 
 
 def reset_warnings() -> None:

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     ap.add_argument("--check", action="store_true", help="compare with the bundled file instead of keeping quiet")
     args = ap.parse_args(argv)
-    path = save_snapshot(build(), args.output, indent=1)
+    path = save_snapshot(build(), args.output, indent=1, redact=False)  # keeps the planted values
     path.chmod(0o644)
     size = path.stat().st_size
     print(f"wrote {path} ({size / 1024:.0f} KiB)")

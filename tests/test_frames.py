@@ -21,6 +21,7 @@ from holmes_nb.cluster.frames import (
     services_frame,
     split_object,
 )
+from holmes_nb.cluster import open_cluster
 from holmes_nb.cluster.snapshot import Snapshot
 from holmes_nb.errors import ConfigError, NotFoundError
 from snapshot_objects import CAPTURED_AT, CONFIG_VALUE, CRASH_POD, PENDING_POD, SECRET_VALUE, build_snapshot, ts
@@ -334,3 +335,10 @@ def test_logs_of_unknown_pod_suggest_names(frames):
 def test_pods_frame_on_empty_input_has_columns():
     df = pods_frame([], CAPTURED_AT)
     assert df.empty and "reason" in df.columns
+
+
+def test_a_prefix_of_several_pods_names_them():
+    demo = ClusterFrames(open_cluster("demo"))
+    with pytest.raises(ConfigError, match=r"2 pods start with 'checkout': shop/checkout-\S+, shop/checkout-\S+; pass"):
+        demo.logs("checkout")
+    assert len(demo.logs("recommendations", previous=True)) > 0  # a unique prefix still works

@@ -181,7 +181,7 @@ def test_live_text_view_prints_each_step(ip, server, monkeypatch, capsys):
     ip.run_cell('%holmes ask "what?" --model openai/scripted --cluster demo')
     out = capsys.readouterr().out
     assert "step 1/20: asking the model" in out and "→ list_pods(namespace='shop')" in out
-    assert "← list_pods ok" in out and "holmes-nb answered: 2 steps · 1 tool calls" in out
+    assert "← list_pods ok" in out and "holmes-nb answered: 2 steps · 1 tool call" in out
 
 
 def test_live_display_off_prints_nothing(ip, server, capsys):
@@ -243,7 +243,7 @@ def test_html_live_view_updates_in_place_and_ends_with_a_summary(server, monkeyp
         htmls = [o.data.get("text/html", "") for o in cap.outputs]
         assert len(htmls) > 3  # the first display, then updates of the same area
         assert any("<details" in h and "list_pods" in h for h in htmls)  # the tool call block, live
-        assert "holmes-nb answered: 2 steps · 1 tool calls" in htmls[-1]
+        assert "holmes-nb answered: 2 steps · 1 tool call" in htmls[-1]
     finally:
         TestingShell.clear_instance()
         assert shell is not None
@@ -256,3 +256,12 @@ def test_export_writes_a_postmortem(ip, server, tmp_path, capsys):
     ip.run_cell(f"%holmes export {target}")
     text = target.read_text()
     assert "checkout crashes" in text and "list_pods" in text and f"wrote {target}" in capsys.readouterr().out
+
+
+def test_anonymize_flag_hides_names_from_the_model_only(ip, server):
+    srv = server([call("list_pods", unhealthy_only=True), say("all fine")])
+    ip.run_cell('inv = %holmes ask "is checkout in shop healthy?" --anonymize --model openai/scripted --cluster demo')
+    inv = ip.user_ns["inv"]
+    sent = json.dumps([r["messages"] for r in srv.chat_requests])
+    assert "checkout" not in sent and "shop" not in sent and "ns-" in sent  # the model saw placeholders
+    assert inv.question == "is checkout in shop healthy?" and "shop" in inv.calls[0].text  # people see names

@@ -79,6 +79,14 @@ def test_replay_offline_gives_the_same_run(recorded):
     assert "CrashLoopBackOff" in again.calls[0].text
     # a second replay of the same entry starts from the top again
     assert holmes_nb.ask(QUESTION, model=f"replay/{path}", cluster="demo", tools=[oncall_tool()]).answer == ANSWER
+    assert again.model_id == f"replay/{path.name}"  # never this machine's absolute path (tmp is outside the cwd)
+
+
+def test_replay_model_id_is_relative_to_the_working_directory(recorded, monkeypatch):
+    path, _, _ = recorded
+    monkeypatch.chdir(path.parent.parent)
+    inv = holmes_nb.ask(QUESTION, model=f"replay/{path}", cluster="demo", tools=[oncall_tool()])
+    assert inv.model_id == f"replay/{path.parent.name}/{path.name}"
 
 
 def test_replay_without_a_recorded_tool_is_a_clear_error(recorded):

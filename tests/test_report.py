@@ -97,6 +97,9 @@ def test_tool_call_block_caps_rows_and_escapes_text():
     failed = tool_call_html(_record(text="boom <img src=x>", status="error", error="no such pod"))
     assert '<details class="hnb-call" data-status="error" open>' in failed
     assert "<pre" in failed and "boom &lt;img src=x&gt;" in failed and "error: no such pod" in failed
+    refusal = "You already called list_pods with these arguments at step 1."
+    refused = tool_call_html(_record(text=refusal, status="refused", error=refusal))
+    assert refused.count("You already called") == 1 and "hnb-result" not in refused  # said once
 
 
 def test_answer_markdown_renders_safely():

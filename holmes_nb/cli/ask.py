@@ -25,6 +25,8 @@ def register(sub) -> None:
     p.add_argument("--json-output-file", metavar="FILE", help="write the Investigation as JSON (also on failure)")
     p.add_argument("--record", metavar="FILE", help="save every model request and response (keys masked) "
                    "for --model replay/FILE")
+    p.add_argument("--anonymize", action="store_true", help="the model sees placeholders (ns-1, deploy-2, ip-3) "
+                   "instead of names of namespaces, workloads, pods, nodes and IPs; the answer shows the real ones")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
@@ -77,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         inv = ask(question, args.model, cluster=args.cluster, config=args.config, max_steps=args.max_steps,
                   namespace=args.namespace, toolsets=args.custom_toolsets, on_event=progress,
-                  notice=lambda m: stderr(f"holmes-nb: {m}"), record=args.record)
+                  notice=lambda m: stderr(f"holmes-nb: {m}"), record=args.record, anonymize=args.anonymize)
     except (HolmesError, KeyboardInterrupt) as e:
         inv = getattr(e, "investigation", None)
         raise
@@ -89,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
     if progress is not None:
         progress.summary(inv)
     if inv.answer:
-        print(inv.answer)
+        from ..redact import scrub
+
+        print(scrub(inv.answer))
     else:
         stderr(f"holmes-nb: no answer: {inv.error}")
         return 1

@@ -12,7 +12,10 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
 
 
 def stderr(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    """One line on stderr, secrets scrubbed (progress lines carry tool arguments and results)."""
+    from ..redact import scrub
+
+    print(scrub(msg), file=sys.stderr, flush=True)
 
 
 def table(rows: list[dict], columns: list[str]) -> str:

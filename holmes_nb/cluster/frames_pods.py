@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
+from ..redact import scrub
 from .frames_common import Obj, age, condition, created_age, dig, meta, name_of, ns_of, parse_time, strip_uids
 
 POD_COLUMNS = ["namespace", "name", "phase", "ready", "restarts", "reason", "age", "node"]
@@ -183,7 +184,7 @@ def events_frame(events: Iterable[Obj], now: datetime) -> Any:
     folded: dict[tuple, dict[str, Any]] = {}
     for ev in events:
         kind, name, namespace = event_object(ev)
-        message = strip_uids((ev.get("message") or ev.get("note") or "").strip())
+        message = scrub(strip_uids((ev.get("message") or ev.get("note") or "").strip()))
         key = (namespace, kind, name, ev.get("reason", ""), message)
         when = event_time(ev)
         row = folded.get(key)
@@ -220,8 +221,8 @@ def events_for(events: Iterable[Obj], kind: str | None, name: str, namespace: st
 
 # -- logs ---------------------------------------------------------------------------------------
 def logs_frame(text: str) -> Any:
-    """Log text as a DataFrame of lines: ``line`` (1-based number) and ``text``."""
+    """Log text as a DataFrame of lines: ``line`` (1-based number) and ``text`` (secrets scrubbed)."""
     import pandas as pd
 
-    lines = text.splitlines()
+    lines = scrub(text).splitlines()
     return pd.DataFrame({"line": range(1, len(lines) + 1), "text": lines}, columns=["line", "text"])

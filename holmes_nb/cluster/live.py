@@ -225,7 +225,8 @@ class LiveCluster(Cluster):
         """A not-found error with close names in the namespace and other namespaces holding ``name``."""
         if namespace and not self._valid(namespace):
             return self._namespace_not_found(namespace)
-        candidates = self._names(k, namespace)
+        # a name still listed was deleted between the list and the get: never suggest it to itself
+        candidates = [c for c in self._names(k, namespace) if c != name]
         if namespace and not candidates and not self._namespace_exists(namespace):
             return self._namespace_not_found(namespace)
         elsewhere: list[str] = []

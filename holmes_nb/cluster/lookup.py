@@ -73,7 +73,7 @@ def _not_found(kind: Kind, name: str, namespace: str | None, items: list[Obj] | 
     if items is None:
         return NotFoundError(msg)
     local = [o for o in items if not namespace or ns_of(o) == namespace]
-    names = [name_of(o) for o in local]
+    names = [name_of(o) for o in local if name_of(o) != name]  # listed, yet gone when read: not a suggestion
     close = [n for n in names if n.startswith(name + "-")][:3]
     close += [n for n in close_names(name, names) if n not in close]
     close = close[:3]
@@ -108,6 +108,7 @@ def locate(cluster: Cluster, kind: str | Kind, name: str, namespace: str | None 
                 hits = _prefixed(items, name, namespace if k.namespaced else None)
                 if len(hits) == 1:
                     return hits[0]
+                _ambiguous(k, name, hits)
             raise _not_found(k, name, namespace, items) from err
     items = cluster.list(k)
     exact = [o for o in items if name_of(o) == name]
@@ -120,4 +121,13 @@ def locate(cluster: Cluster, kind: str | Kind, name: str, namespace: str | None 
         hits = _prefixed(items, name, None)
         if len(hits) == 1:
             return hits[0]
+        _ambiguous(k, name, hits)
     raise _not_found(k, name, None, items)
+
+
+def _ambiguous(k: Kind, name: str, hits: list[Obj]) -> None:
+    """Several objects start with ``name-`` (two replicas of a Deployment): say so, naming them."""
+    if len(hits) > 1:
+        names = ", ".join(f"{ns_of(o)}/{name_of(o)}" if ns_of(o) else name_of(o) for o in hits[:5])
+        more = f" and {len(hits) - 5} more" if len(hits) > 5 else ""
+        raise ConfigError(f"{len(hits)} {k.name} start with {name!r}: {names}{more}; pass the full name")

@@ -192,6 +192,8 @@ def _checked(obj: Obj, where: str, kind: str) -> Obj:
     meta = obj.get("metadata")
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
         raise ConfigError(f"{where}: {kind} has no metadata.name", hint=_HINT)
+    if meta.get("namespace") is not None and not isinstance(meta["namespace"], str):
+        raise ConfigError(f"{where}: {kind} {meta['name']!r} has a non-string metadata.namespace", hint=_HINT)
     for field in ("spec", "status", "labels", "annotations"):
         holder = meta if field in ("labels", "annotations") else obj
         if holder.get(field) is not None and not isinstance(holder[field], dict):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -81,15 +82,24 @@ class Fault:
 
 
 class ReplayServer:
-    """A read-only Kubernetes API for ``cluster`` on ``host:port`` (port 0 = any free port)."""
+    """A read-only Kubernetes API for ``cluster`` on ``host:port`` (port 0 = any free port).
 
-    def __init__(self, cluster: Cluster, host: str = "127.0.0.1", port: int = 0):
+    ``forbid``: resources denied for every verb (``["secrets", "pods/log"]``); ``rbac``: a ClusterRole
+    (a dict as in docs/rbac.yaml) or its list of rules, enforced default-deny like the API server.
+    Denied requests get a 403 Status with the API server's message; discovery is always allowed.
+    """
+
+    def __init__(self, cluster: Cluster, host: str = "127.0.0.1", port: int = 0, *,
+                 forbid: Iterable[str] = (), rbac: dict | list | None = None):
         self.cluster = cluster
         self.host = host
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault | tuple] = []
+        self.forbid = [str(r) for r in forbid]
+        self.rbac = rbac
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._connections: set[socket.socket] = set()  # open client connections, dropped by stop()
         server_class = _Server6 if ":" in host else _Server
         self._httpd = server_class((host, port), _Handler)
         self._httpd.replay = self
@@ -115,13 +125,20 @@ class ReplayServer:
         self._httpd.serve_forever()
 
     def stop(self) -> None:
-        """Stop serving, close the socket, and wake requests sleeping in a delay fault."""
+        """Stop serving, close the socket, drop open (keep-alive) connections as a server that goes
+        away does, and wake requests sleeping in a delay fault."""
         self._stopping.set()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
         self._httpd.server_close()
+        with self._lock:
+            for conn in list(self._connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def __enter__(self) -> ReplayServer:
         return self.start()
@@ -150,6 +167,22 @@ class ReplayServer:
     def _sleep(self, seconds: float) -> None:
         self._stopping.wait(seconds)
 
+    def allows(self, method: str, path: str, query: dict | None = None) -> bool:
+        """True if ``forbid`` and ``rbac`` let this request through (non-resource paths always pass)."""
+        if not _is_resource_path(path):
+            return True
+        verb, resource, group, _ns, name = _target(method, path)
+        if method == "GET" and (query or {}).get("watch") in ("true", "1"):
+            verb = "watch"
+        base = resource.split("/")[0]
+        qualified = base + (f".{group}" if group else "") + resource[len(base):]  # deployments.apps, pods/log
+        if resource in self.forbid or qualified in self.forbid:
+            return False
+        if self.rbac is None:
+            return True
+        rules = (self.rbac.get("rules") or []) if isinstance(self.rbac, dict) else self.rbac
+        return any(_rule_allows(rule, verb, resource, group, name) for rule in rules)
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -166,6 +199,19 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "holmes-nb-replay"
     disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms delayed-ACK stalls
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.replay._lock:
+            self.server.replay._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.replay._lock:
+            self.server.replay._connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -190,6 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.status:
             resp = _fault_response(fault, method, split.path)
+        elif not replay.allows(method, split.path, query):
+            resp = _fault_response(Fault(split.path, status=403), method, split.path)
         elif method != "GET":
             resp = read_only_response(method, split.path)
         else:
@@ -246,8 +294,8 @@ def _fault_response(fault: Fault, method: str, path: str) -> Response:
 def _fault_message(code: int, method: str, path: str) -> str:
     if code == 403:
         verb, resource, group, ns, name = _target(method, path)
-        subject = f'{resource} "{name}"' if name else resource
-        where = f' in the namespace "{ns}"' if ns else ""
+        subject = f'{resource.split("/")[0]} "{name}"' if name else resource
+        where = f' in the namespace "{ns}"' if ns else " at the cluster scope"
         return (f'{subject} is forbidden: User "system:serviceaccount:holmes:holmes-nb" cannot {verb} '
                 f'resource "{resource}" in API group "{group}"{where}')
     if code == 410:
@@ -268,3 +316,21 @@ def _target(method: str, path: str) -> tuple[str, str, str, str | None, str | No
     verbs = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
     verb = verbs.get(method) or ("get" if name else "list")
     return verb, resource, group, ns, name
+
+
+def _is_resource_path(path: str) -> bool:
+    """``/api/v1/pods`` is a resource request; ``/api``, ``/apis/apps/v1``, ``/version`` are not."""
+    parts = [p for p in path.split("/") if p]
+    return (parts[:1] == ["api"] and len(parts) >= 3) or (parts[:1] == ["apis"] and len(parts) >= 4)
+
+
+def _rule_allows(rule: dict, verb: str, resource: str, group: str, name: str | None) -> bool:
+    """One RBAC PolicyRule: groups, resources (``*``, ``pods/log``, ``*/scale``), verbs, resourceNames."""
+    if not isinstance(rule, dict):
+        return False
+    groups, verbs = rule.get("apiGroups") or [], rule.get("verbs") or []
+    resources, names = rule.get("resources") or [], rule.get("resourceNames") or []
+    sub = resource[resource.find("/"):] if "/" in resource else None
+    return (("*" in groups or group in groups) and ("*" in verbs or verb in verbs)
+            and ("*" in resources or resource in resources or (sub is not None and "*" + sub in resources))
+            and (not names or name in names))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import ClusterError, ConfigError
+from ..redact import redact_obj, scrub
 from .base import Cluster, Obj
 from .kinds import KINDS, Kind, resolve_kind
 from .manifests import parse_time
@@ -59,7 +60,7 @@ def snapshot_from_document(doc: dict, source: str) -> Snapshot:
         name=f"snapshot:{source}",
         captured_at=captured_at,
         source=str(header.get("source") or source),
-        notes=[str(n) for n in header.get("notes") or []],
+        notes=[str(n) for n in _as_list(header.get("notes"))],
     )
     _read_objects(snap, doc.get("objects"), source)
     _read_logs(snap, doc.get("logs"), source)
@@ -77,9 +78,15 @@ def _read_objects(snap: Snapshot, objects: Any, source: str) -> None:
             meta = obj.get("metadata") if isinstance(obj, dict) else None
             if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
                 raise ConfigError(f"{source}: objects[{plural!r}][{i}] has no metadata.name", hint=_HINT)
+            if not isinstance(meta.get("namespace") or "", str) or not isinstance(obj.get("kind", ""), str):
+                raise ConfigError(f"{source}: objects[{plural!r}][{i}] has a non-string kind or namespace", hint=_HINT)
             if kind is not None and "kind" not in obj:
                 obj = {"kind": kind.kind, "apiVersion": kind.api_version, **obj}
             snap.add(obj, kind)
+
+
+def _as_list(value: Any) -> list:
+    return [] if value is None else value if isinstance(value, list) else [value]
 
 
 def _read_logs(snap: Snapshot, logs: Any, source: str) -> None:
@@ -107,6 +114,7 @@ def save_snapshot(
     progress: Progress | None = None,
     tail_lines: int | None = None,
     indent: int | None = None,
+    redact: bool = True,
 ) -> Path:
     """Write ``cluster`` (every kind it lists, and current + previous logs of every container).
 
@@ -114,7 +122,9 @@ def save_snapshot(
     ``namespaces`` limits namespaced kinds (cluster-scoped kinds are always read). ``progress`` is
     called as ``progress(done, total, label)``; ``total`` is final from the first call on. Kinds the
     cluster refuses (RBAC, not served) and unreadable logs are skipped and listed in the header
-    notes. Returns the path written.
+    notes. Secret-looking values are redacted (:func:`holmes_nb.redact.redact_obj` on every object,
+    :func:`~holmes_nb.redact.scrub` on every log); ``redact=False`` is for building test clusters
+    with planted values only. Returns the path written.
 
         save_snapshot(open_cluster("context:prod"), "incident-42.json.gz", ["shop"])
     """
@@ -122,12 +132,13 @@ def save_snapshot(
     if target.is_dir():
         target = target / DEFAULT_FILENAME
     wanted = sorted(set(namespaces)) if namespaces is not None else None
-    doc = _capture(cluster, wanted, progress or (lambda done, total, label: None), tail_lines)
+    doc = _capture(cluster, wanted, progress or (lambda done, total, label: None), tail_lines, redact)
     _write_atomic(target, _encode(doc, target, indent))
     return target
 
 
-def _capture(cluster: Cluster, namespaces: list[str] | None, progress: Progress, tail_lines: int | None) -> dict:
+def _capture(cluster: Cluster, namespaces: list[str] | None, progress: Progress, tail_lines: int | None,
+             redact: bool = True) -> dict:
     captured_at = cluster.now()
     notes: list[str] = []
     kinds = [resolve_kind(k) for k in cluster.kinds_available()]
@@ -138,7 +149,7 @@ def _capture(cluster: Cluster, namespaces: list[str] | None, progress: Progress,
     for kind in kinds:
         items = _list_kind(cluster, kind, namespaces, notes)
         if items is not None:
-            objects[kind.name] = items
+            objects[kind.name] = [redact_obj(o) for o in items] if redact else items
         if kind.name == "pods":
             jobs = log_jobs(items or [])
             total += len(jobs)
@@ -151,6 +162,8 @@ def _capture(cluster: Cluster, namespaces: list[str] | None, progress: Progress,
         except ClusterError:
             failed += 1
             text = ""
+        if text and redact:
+            text = scrub(text)
         if text:
             logs.append({"namespace": ns, "pod": pod, "container": container, "previous": previous, "text": text})
         done += 1

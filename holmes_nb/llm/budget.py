@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import ModelError
+from .compat import RESULTS_PREFIX  # how user-mode tool results begin
 
 PLACEHOLDER = "[this tool result was removed to fit the context window; call the tool again if needed]"
 
@@ -86,6 +87,14 @@ class Budget:
         left = len(lines) - len(keep)
         note = f"cut {left} of {len(lines)} lines to fit the context budget"
         return "\n".join(keep) + f"\n[{left} more lines not shown; narrow the request: namespace, name, grep, tail]", note
+
+    def adopt_previous(self, messages: list[dict[str, Any]]) -> None:
+        """A follow-up carries the earlier conversation: its tool results are shrinkable too
+        (oldest first), or a small window could not hold the follow-up at all."""
+        for i, msg in enumerate(messages):
+            content = str(msg.get("content") or "")
+            if msg.get("role") == "tool" or (msg.get("role") == "user" and content.startswith(RESULTS_PREFIX)):
+                self._results.append((i, []))
 
     def mark_results(self, messages: list[dict[str, Any]], new: list[dict[str, Any]], calls) -> None:
         """Append result messages and remember them as shrinkable, oldest first."""

@@ -255,7 +255,12 @@ class LLMClient:
             return held, None
         name = type(e).__name__
         text = scrub(str(getattr(e, "message", None) or e)).strip().splitlines()[0][:300] if str(e) else name
+        text = _LIBRARY_PREFIX.sub("", text) or name
         where = self._where()
+        garbled = _undecodable_reply(e)
+        if garbled is not None:  # HTTP 200 with a body that is not JSON: a proxy, a web page, a crash
+            return ModelError(f"the model server at {where} sent {garbled}",
+                              hint="is api_base the server's OpenAI-compatible /v1 URL? check the server's log"), 0
         status = getattr(e, "status_code", None)
         if isinstance(e, lit.ContextWindowExceededError) or any(w in text.lower() for w in _CONTEXT_WORDS):
             return ContextOverflow(f"the request did not fit the model's context window: {text}",
@@ -273,7 +278,11 @@ class LLMClient:
             return ModelError(f"no answer from {where} within {self.entry.timeout:g} s",
                               hint="the server may be overloaded; raise 'timeout' in the modelList entry"), 0
         if _is_connection_problem(e, text):
-            return ModelError(f"cannot reach the model server at {where}: {text}",
+            dropped, cause = _transport_cause(e)
+            if dropped:  # it answered, then hung up (a crash or a proxy timeout mid-reply)
+                return ModelError(f"the model server at {where} dropped the connection: {cause or text}",
+                                  hint="check the server's log; holmes-nb retried with backoff"), 0
+            return ModelError(f"cannot reach the model server at {where}: {cause or text}",
                               hint="is the server running? check OPENAI_API_BASE / api_base"), 0
         if isinstance(e, lit.BadRequestError) or status == 400:
             return ModelError(f"{where} rejected the request (400): {text}", hint=_bad_request_hint(text)), None
@@ -282,6 +291,24 @@ class LLMClient:
             return ModelError(f"the model server at {where} failed: {text}",
                               hint="check the server's log; holmes-nb retried with backoff"), 0
         return ModelError(f"model call failed ({name}): {text}"), None
+
+
+#: "litellm.InternalServerError: InternalServerError: OpenAIException - ": library names, not news
+_LIBRARY_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?(?:\w+Exception\s*-\s*)?")
+
+
+def _undecodable_reply(e: BaseException) -> str | None:
+    """"an empty reply" / "a reply that is not JSON (...)" when the response body could not be
+    decoded (LiteLLM buries the JSONDecodeError in its exception chain), else None."""
+    cur, depth = e, 0
+    while cur is not None and depth < 8:
+        if type(cur).__name__ == "JSONDecodeError" and isinstance(getattr(cur, "doc", None), str):
+            body = " ".join(cur.doc.split())
+            if not body:
+                return "an empty reply (HTTP 200 with no body)"
+            return f"a reply that is not JSON (it starts with {scrub(body[:60])!r})"
+        cur, depth = cur.__cause__ or cur.__context__, depth + 1
+    return None
 
 
 def _holmes_error_in(e: BaseException) -> HolmesError | None:
@@ -304,6 +331,16 @@ def _is_connection_problem(e: BaseException, text: str) -> bool:
                 "SSLError", "SSLCertVerificationError", "ReadError"}:
         return True
     return "connection error" in text.lower() or "connection refused" in text.lower()
+
+
+def _transport_cause(e: BaseException) -> tuple[bool, str]:
+    """(the server dropped an open connection, the transport's own message such as 'Connection
+    refused') from the innermost exception of the chain; LiteLLM only says 'Connection error.'"""
+    cur, depth, last = e, 0, e
+    while cur is not None and depth < 8:
+        last, cur, depth = cur, cur.__cause__ or cur.__context__, depth + 1
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", scrub(str(last)).strip().splitlines()[0] if str(last) else "")
+    return type(last).__name__ in ("RemoteProtocolError", "ReadError"), text[:200]
 
 
 def _retry_after(e: Exception) -> float:

@@ -101,7 +101,7 @@ class Recorder:
         known_secrets.add(entry.api_key)
         self.client = client
         client.recorder = self
-        self.meta.update(model=entry.label, model_id=entry.model, temperature=entry.temperature,
+        self.meta.update(model=entry.label, model_id=entry.public_id(), temperature=entry.temperature,
                          tool_results=entry.tool_results)
         self.save()
         return self

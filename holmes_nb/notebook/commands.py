@@ -15,7 +15,7 @@ from IPython.core.error import UsageError
 from .live import live_view, resolve_mode
 from .parsing import Command
 
-_ASK_ONLY = ("max_steps", "toolsets", "record", "live", "no_live", "json_output_file")
+_ASK_ONLY = ("max_steps", "toolsets", "record", "anonymize", "live", "no_live", "json_output_file")
 
 
 def _check_options(cmd: Command, allowed: tuple[str, ...]) -> None:
@@ -69,21 +69,12 @@ def _investigate(magic, cmd: Command, previous=None) -> Any:
 
 
 def _extra_ask_options(magic, opts: dict[str, Any]) -> dict[str, Any]:
-    """Options that exist only when the core supports them (custom toolsets, recording)."""
-    import inspect
-
-    from ..api import ask
-
-    params = inspect.signature(ask).parameters
-    extra: dict[str, Any] = {}
+    """Custom toolsets (the %config setting plus -t), recording and anonymizing, for ``api.ask``."""
+    extra: dict[str, Any] = {"anonymize": bool(opts.get("anonymize"))}
     toolsets = list(magic.toolsets) + list(opts.get("toolsets") or [])
     if toolsets:
-        if "toolsets" not in params:
-            raise UsageError("custom toolsets are not available in this version")
         extra["toolsets"] = toolsets
     if opts.get("record"):
-        if "record" not in params:
-            raise UsageError("--record is not available in this version")
         extra["record"] = opts["record"]
     return extra
 

@@ -65,7 +65,7 @@ class LiveView:
             return f"holmes-nb: failed after {seconds:.1f} s: {error}"
         tokens = inv.prompt_tokens + inv.completion_tokens
         head = {"answered": "answered", "failed": "failed", "interrupted": "interrupted"}.get(inv.status, inv.status)
-        text = (f"holmes-nb {head}: {len(inv.steps)} steps · {len(inv.calls)} tool calls · "
+        text = (f"holmes-nb {head}: {_n(len(inv.steps), 'step')} · {_n(len(inv.calls), 'tool call')} · "
                 f"{tokens:,} tokens · {seconds:.1f} s · model {inv.model}")
         return text + (f" · {error}" if error is not None and inv.status != "answered" else "")
 
@@ -125,6 +125,10 @@ class HtmlLiveView(LiveView):
 
     def close(self, inv: Any = None, error: BaseException | None = None) -> None:
         self.handle_.update(self._HTML(f'<div class="holmes-live">{html.escape(self.summary(inv, error))}</div>'))
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _call(tool: str, arguments: dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ from .parsing import Command, parse
 
 HELP = """%holmes: investigate Kubernetes with an LLM (read-only tools)
 
-  %holmes ask QUESTION [--model M] [--cluster C] [-n NS] [--max-steps N] [-t TOOLSET.yaml] [--record FILE]
+  %holmes ask QUESTION [--model M] [--cluster C] [-n NS] [--max-steps N] [-t TOOLSET.yaml] [--record FILE] [--anonymize]
   %%holmes ask [flags]        (the cell body is the question)
   %holmes followup QUESTION   continue the last conversation        %holmes reset    forget it
   %holmes history             past investigations (a DataFrame)     %holmes export [PATH.md]

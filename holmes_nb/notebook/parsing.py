@@ -25,6 +25,7 @@ FLAGS: dict[str, tuple[str, type]] = {
     "--config": ("config", str),
     "--custom-toolsets": ("toolsets", list), "-t": ("toolsets", list),
     "--record": ("record", str),
+    "--anonymize": ("anonymize", bool),
     "--live": ("live", bool), "--no-live": ("no_live", bool),
     "--json-output-file": ("json_output_file", str),
 }  # fmt: skip

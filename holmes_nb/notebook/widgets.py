@@ -90,7 +90,8 @@ def model_choices(cfg) -> list[dict[str, Any]]:
             base, temp = f"<{e.message}>", None
         rows.append({"value": key, "model": str(raw.get("model")), "api_base": scrub(str(base)), "temperature": temp})
     for row in rows:
-        row["label"] = f"{row['value']} — {row['model']} @ {row['api_base']}"
+        where = "a recorded run, offline" if row["model"].startswith("replay/") else row["api_base"]
+        row["label"] = f"{row['value']} — {row['model']} @ {where}"
     if not rows and cfg.env("OPENAI_API_BASE"):  # the env-only backend: OPENAI_API_BASE + MODEL
         model = os.environ.get("MODEL") or "openai/default"
         model = model if "/" in model else f"openai/{model}"
@@ -130,7 +131,8 @@ class ModelPicker(_Linked):
         self.dropdown = W.Dropdown(description="model", layout=W.Layout(width="max-content"))
         self.use_default = W.Checkbox(value=True, description="default temperature", indent=False)
         self.slider = W.FloatSlider(value=0.0, min=0.0, max=2.0, step=0.05, description="temperature",
-                                    disabled=True, continuous_update=False, readout_format=".2f")
+                                    disabled=True, continuous_update=False, readout_format=".2f",
+                                    style={"description_width": "initial"})
         self.check_button = W.Button(description="Check", icon="stethoscope",
                                      tooltip="check-model: reachable? tool calls? tool results? context?")
         self.output = W.Output()

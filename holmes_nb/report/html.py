@@ -88,12 +88,15 @@ def tool_call_html(record: Any, max_rows: int = 20) -> str:
         body.append(f'<div style="{_MUTED}">notes: {_e("; ".join(map(str, record.notes)))}</div>')
     if _is_frame(record.frame) and len(record.frame.columns):
         result = frame_html(record.frame, max_rows)
+    elif record.error and str(record.text or "").strip() == record.error.strip():
+        result = ""  # a refusal's text is its error, shown once above
     else:
         text = scrub(str(record.text or ""))
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS] + f"\n… [{len(text) - MAX_TEXT_CHARS} more characters]"
         result = f'<pre style="white-space:pre-wrap;margin:0">{_e(text)}</pre>'
-    body.append(f'<div class="hnb-result" style="max-height:28em;overflow:auto">{result}</div>')
+    if result:
+        body.append(f'<div class="hnb-result" style="max-height:28em;overflow:auto">{result}</div>')
     opened = " open" if record.status not in ("ok",) else ""
     return (f'<details class="hnb-call" data-status="{_e(record.status)}"{opened}>\n'
             f'<summary style="cursor:pointer">{_summary(record)}</summary>\n'
@@ -113,7 +116,7 @@ def _header(inv: Any) -> str:
     model = inv.model + (f" ({inv.model_id})" if inv.model_id and inv.model_id != inv.model else "")
     meta = [f"model <code>{_e(model)}</code>", f"cluster <code>{_e(inv.cluster or '?')}</code>",
             f'<span class="hnb-status">{_e(inv.status)}</span>', f"{len(inv.steps)} steps",
-            f"{len(inv.calls)} tool calls", f'<span class="hnb-tokens">{tokens} tokens</span>']
+            f"{len(inv.calls)} tool call" + ("" if len(inv.calls) == 1 else "s"), f'<span class="hnb-tokens">{tokens} tokens</span>']
     if inv.started_at:
         meta.append(f'<span class="hnb-time">{_e(inv.started_at)}</span>')
     question = _e(inv.question.strip()).replace("\n", "<br>\n")

@@ -10,7 +10,8 @@ messages, strict ``content: null`` / ``tool_calls: []`` rejection, context-windo
         srv.chat_requests[0]["messages"]
 
 A turn is a dict (``content``, ``tool_calls``, ``finish_reason``, ``usage=False``; or a fault:
-``status`` (+``message``, ``headers``), ``hang`` seconds, ``disconnect``, ``raw`` body, ``delay``)
+``status`` (+``message``, ``headers``), ``hang`` seconds, ``disconnect`` (``True``: before answering;
+``"mid-body"``: after the headers and half the body), ``raw`` body, ``delay``)
 or a callable ``(request_body, server) -> turn``.
 """
 from __future__ import annotations
@@ -77,6 +78,7 @@ class ScriptedModelServer:
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._counter = 0
+        self._connections: set[socket.socket] = set()  # open client connections, closed by stop()
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
         if ssl_context is not None:
@@ -100,8 +102,15 @@ class ScriptedModelServer:
         return self
 
     def stop(self) -> None:
+        """Stop listening and drop open (keep-alive) connections, as a server that goes away does."""
         self._httpd.shutdown()
         self._httpd.server_close()
+        with self._lock:
+            for conn in list(self._connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def __enter__(self) -> "ScriptedModelServer":
         return self.start()
@@ -200,6 +209,19 @@ def _handler_for(server: ScriptedModelServer):
         def log_message(self, *args: Any) -> None:  # keep test output clean
             pass
 
+        def setup(self) -> None:
+            super().setup()
+            with server._lock:
+                server._connections.add(self.connection)
+
+        def finish(self) -> None:
+            with server._lock:
+                server._connections.discard(self.connection)
+            try:
+                super().finish()
+            except OSError:
+                pass
+
         def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
             data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             self.send_response(status)
@@ -209,6 +231,21 @@ def _handler_for(server: ScriptedModelServer):
                 self.send_header(k, v)
             self.end_headers()
             self.wfile.write(data)
+
+        def _send_half(self, payload: Any) -> None:
+            """Headers announcing the whole body, half of it, then the connection drops."""
+            data = json.dumps(payload).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
         def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
             kind = {401: "authentication_error", 404: "not_found_error", 429: "rate_limit_error"}.get(
@@ -267,6 +304,8 @@ def _handler_for(server: ScriptedModelServer):
                 time.sleep(turn["hang"])
                 self.close_connection = True
                 return
+            if turn.get("disconnect") == "mid-body":
+                return self._send_half(server._completion(body, {"content": "cut off in the midd" * 20}))
             if turn.get("disconnect"):
                 self.close_connection = True
                 try:

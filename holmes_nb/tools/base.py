@@ -46,7 +46,8 @@ class Tool:
         }
 
     def run(self, arguments: dict[str, Any]) -> ToolResult:
-        """Call the tool; every failure becomes a ToolResult with ``error`` set, never an exception."""
+        """Call the tool; every failure becomes a ToolResult with ``error`` set, never an exception.
+        Text, error and frame of every result are scrubbed of secret-looking values."""
         start = time.perf_counter()
         try:
             allowed = set(self.parameters.get("properties", {}))
@@ -63,8 +64,21 @@ class Tool:
             result = _error(str(e), start)
         except Exception as e:  # a tool bug must not kill the investigation
             result = _error(f"{type(e).__name__}: {e}", start)
+        _scrub_result(result)
         result.meta.setdefault("duration_ms", round((time.perf_counter() - start) * 1000, 1))
         return result
+
+
+def _scrub_result(result: ToolResult) -> None:
+    """The one redaction pass over everything a tool returns: the text the model reads, the error,
+    and the DataFrame people see (holmes_nb.redact.scrub: keys, tokens, passwords, private keys)."""
+    from ..redact import scrub, scrub_frame
+
+    result.text = scrub(result.text)
+    if result.error:
+        result.error = scrub(result.error)
+    if result.frame is not None:
+        result.frame = scrub_frame(result.frame)
 
 
 def _error(message: str, start: float) -> ToolResult:

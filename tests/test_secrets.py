@@ -1,0 +1,293 @@
+"""No secret leaves: known secrets are planted in a snapshot (env values, a Secret, a ConfigMap,
+command-line flags, an event, log lines, a termination message) and in the model config (the
+modelList api_key), then every output path runs: the model's requests, the Investigation's JSON,
+Markdown, postmortem file and mimebundle, its DataFrames, the recording, the CLI's stdout, stderr
+and JSON output file, a saved snapshot, the notebook magic's output, an exception (a 401 whose body
+echoes the key) and the log records. Each planted secret is grepped for everywhere: found must be 0.
+
+With ``HOLMES_NB_FIGURES_DIR`` set, the counts go to ``secrets.json`` there for docs/reliability.md.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from holmes_nb import api
+from holmes_nb.cluster import open_cluster
+from holmes_nb.cluster.importers import save_snapshot
+from holmes_nb.errors import ModelError
+from holmes_nb.redact import REDACTED, redact_obj, scrub
+from holmes_nb.testing.openai_server import call, say
+
+KEY = "sk-pl4nted-model-key-4b7e2c9d1a"  # the modelList api_key
+POD, NS = "vault-sync-6c9d7f5b8-q4m2x", "payments"
+JWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ2YXVsdC1zeW5jIn0.Pl4ntedJwtSignature_x9Q"
+PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDpl4ntedPEMkey"
+GCP_BODY = "MIIEpl4ntedGcpServiceAccountKeyBodyQIBADANBgkqhkiG9w0BAQEFAASC"
+PEM = f"-----BEGIN PRIVATE KEY-----\n{PEM_BODY}\n-----END PRIVATE KEY-----\n"
+SECRETS = {  # what must never appear -> where it was planted
+    "hunter2-demo": "demo: env DB_PASSWORD of report-ui",
+    "ZGVtby10b2tlbi1ub3QtcmVhbA": "demo: bearer token in a payments-worker log line",
+    KEY: "model config: modelList api_key (also echoed by the model and in a 401 body)",
+    "eyJzdWIiOiJ2YXVsdC1zeW5jIn0": "JWT in a termination message and a log line",
+    "AKIAPL4NTEDKEY7Q2XZ9": "AWS access key id in env and a log line",
+    "pl4nted/AwsSecretAccessKey+0123456789abcd": "AWS secret access key in env",
+    PEM_BODY: "PEM private key in a log",
+    GCP_BODY: "GCP service-account JSON private_key in env and a log line",
+    "Pl4ntedAzureKey0123456789+/==": "Azure connection string AccountKey in a log line",
+    "Pl4ntedUrlPw": "password in a URL (command flag and log line)",
+    "Pl4ntedArgPw": "--password=... in the container command",
+    "pl4nted-flag-token-81": "--token VALUE in the container command",
+    "pl4nted-env-token-77": "env API_TOKEN literal value",
+    "pl4nted-event-token-55": "token=... in an event message",
+    "Pl4ntedLogPw": "password=... in a log line",
+    "Pl4ntedConfigMapPw": "db.password=... in a ConfigMap value",
+    "UGw0bnRlZFNlY3JldERhdGE=": "a Secret's data value (base64)",
+    "Pl4ntedQuestionPw": "password=... pasted into the question",
+}
+LOG = "\n".join([
+    "2025-03-14T10:29:01Z INFO vault-sync starting",
+    f"2025-03-14T10:29:02Z DEBUG login Authorization: Bearer {JWT}",
+    "2025-03-14T10:29:02Z DEBUG aws key=AKIAPL4NTEDKEY7Q2XZ9 region=eu-west-1",
+    f"2025-03-14T10:29:03Z DEBUG gcp credentials {{\"type\": \"service_account\", \"private_key\": "
+    f"\"-----BEGIN PRIVATE KEY-----\\n{GCP_BODY}\\n-----END PRIVATE KEY-----\\n\"}}",
+    "2025-03-14T10:29:03Z DEBUG azure DefaultEndpointsProtocol=https;AccountName=acme;"
+    "AccountKey=Pl4ntedAzureKey0123456789+/==;EndpointSuffix=core.windows.net",
+    "2025-03-14T10:29:04Z ERROR connect postgres://sync:Pl4ntedUrlPw@postgres.data:5432/ledger: auth failed, password=Pl4ntedLogPw",
+    "2025-03-14T10:29:04Z ERROR loaded signing key:", *PEM.splitlines(),
+    "2025-03-14T10:29:05Z FATAL giving up",
+])
+QUESTION = "why is vault-sync crash looping? I saw password=Pl4ntedQuestionPw in its config"
+_figures = {"secrets_planted": len(SECRETS), "outputs_checked": 0, "model_requests_checked": 0, "found": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def figures():
+    yield
+    out = os.environ.get("HOLMES_NB_FIGURES_DIR")
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / "secrets.json").write_text(json.dumps(_figures, indent=2) + "\n")
+
+
+def _planted_doc() -> dict:
+    """The demo cluster plus a crash-looping pod, an event, a Secret and a ConfigMap full of secrets."""
+    demo = open_cluster("demo")
+    objects = copy.deepcopy(demo.objects)
+    pod = copy.deepcopy(demo.get("pods", "payments-worker-jtcggbqmfl-pmvnh", NS))
+    pod["metadata"].update(name=POD, generateName="vault-sync-6c9d7f5b8-", labels={"app": "vault-sync"})
+    pod["metadata"].pop("ownerReferences", None)
+    c = pod["spec"]["containers"][0]
+    c.update(name="vault-sync", image="ghcr.io/acme-pay/vault-sync:1.0",
+             command=["/bin/vault-sync", "--password=Pl4ntedArgPw", "--token", "pl4nted-flag-token-81",
+                      "--db-url=postgres://sync:Pl4ntedUrlPw@postgres.data:5432/ledger"],
+             env=[{"name": "AWS_ACCESS_KEY_ID", "value": "AKIAPL4NTEDKEY7Q2XZ9"},
+                  {"name": "AWS_SECRET_ACCESS_KEY", "value": "pl4nted/AwsSecretAccessKey+0123456789abcd"},
+                  {"name": "API_TOKEN", "value": "pl4nted-env-token-77"},
+                  {"name": "GCP_SA_JSON", "value": json.dumps({"type": "service_account", "private_key":
+                   f"-----BEGIN PRIVATE KEY-----\n{GCP_BODY}\n-----END PRIVATE KEY-----\n"})}])
+    pod["status"]["containerStatuses"] = [{
+        "name": "vault-sync", "ready": False, "restartCount": 7, "image": c["image"], "imageID": "", "started": False,
+        "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}},
+        "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "message": f"login failed for bearer {JWT}",
+                                     "startedAt": "2025-03-14T10:29:01Z", "finishedAt": "2025-03-14T10:29:05Z"}}}]
+    objects["pods"].append(pod)
+    objects["events"].append({
+        "apiVersion": "v1", "kind": "Event", "type": "Warning", "reason": "BackOff", "count": 7,
+        "metadata": {"name": f"{POD}.17c0", "namespace": NS, "creationTimestamp": "2025-03-14T10:20:00Z"},
+        "involvedObject": {"kind": "Pod", "name": POD, "namespace": NS},
+        "message": "vault login to https://vault.example:8200 failed with token=pl4nted-event-token-55",
+        "firstTimestamp": "2025-03-14T10:20:00Z", "lastTimestamp": "2025-03-14T10:29:05Z"})
+    objects["secrets"].append({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                               "metadata": {"name": "vault-sync", "namespace": NS},
+                               "data": {"password": base64.b64encode(b"Pl4ntedSecretData").decode()}})
+    objects["configmaps"].append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "vault-sync", "namespace": NS},
+                                  "data": {"app.properties": "db.user=sync\ndb.password=Pl4ntedConfigMapPw\n"}})
+    logs = [{"namespace": k[0], "pod": k[1], "container": k[2], "previous": k[3], "text": v}
+            for k, v in demo.log_store.items()]
+    logs += [{"namespace": NS, "pod": POD, "container": "vault-sync", "previous": p, "text": LOG} for p in (False, True)]
+    header = {"format": "holmes-nb-snapshot", "version": 1, "capturedAt": "2025-03-14T10:30:00Z", "source": "planted"}
+    return {"header": header, "objects": objects, "logs": logs}
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory) -> Path:
+    """The planted snapshot as a file (written as is: save_snapshot would redact it)."""
+    path = tmp_path_factory.mktemp("planted") / "planted.json"
+    path.write_text(json.dumps(_planted_doc()))
+    raw = path.read_text()
+    assert all(s in raw for s in SECRETS if s not in (KEY, "Pl4ntedQuestionPw"))  # really planted
+    return path
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch) -> Path:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"modelList:\n  planted:\n    model: openai/scripted\n    api_base: '{{{{ env.OPENAI_API_BASE }}}}'\n"
+                   f"    api_key: {KEY}\n")
+    monkeypatch.setenv("HOLMES_NB_CONFIG", str(cfg))
+    return cfg
+
+
+def _script() -> list:
+    return [
+        call("find_problems", namespace=NS),
+        call("list_pods", namespace=NS),
+        call("describe", {"kind": "pod", "name": POD, "namespace": NS}),
+        call("pod_logs", {"name": POD, "namespace": NS}),
+        call("pod_logs", {"name": POD, "namespace": NS, "previous": True, "grep": "password|key|auth"}),
+        call("pod_logs", {"name": "payments-worker-jtcggbqmfl-pmvnh", "namespace": NS}),
+        call("describe", {"kind": "pod", "name": "report-ui-4p6dlgd9jq-4cljb", "namespace": "data"}),
+        call("events", namespace=NS, object=f"pod/{POD}"),
+        call("list_resources", kind="secrets", namespace=NS),
+        call("list_resources", kind="configmaps", namespace=NS),
+        say(f"**vault-sync** cannot log in to Vault. (The model echoes the key {KEY}.)"),
+    ]
+
+
+def _leaks(outputs: dict[str, str]) -> list[str]:
+    """Every (output, secret) pair where the secret shows up; counts the figures."""
+    _figures["outputs_checked"] += len(outputs)
+    found = [f"{name}: {secret!r} ({SECRETS[secret]})" for name, text in outputs.items() for secret in SECRETS
+             if secret in text]
+    _figures["found"] += len(found)
+    return found
+
+
+def _requests(srv) -> dict[str, str]:
+    """Every request the model server received: path and body (the Authorization header carries the
+    key by design, to the server it belongs to)."""
+    _figures["model_requests_checked"] += len(srv.requests)
+    assert all({k.lower(): v for k, v in r["headers"].items()}.get("authorization") == f"Bearer {KEY}"
+               for r in srv.requests)
+    return {f"model request {i} ({r['path']})": json.dumps([r["path"], r["body"]]) for i, r in enumerate(srv.requests)}
+
+
+def _frames(inv) -> dict[str, str]:
+    out = {f"frame {k}": f.to_csv() for k, f in inv.frames.items()}
+    out["tool_calls frame"] = inv.tool_calls.to_csv()
+    return out
+
+
+def test_api_exports_recording_and_snapshot_leak_nothing(planted, config, model_server, openai_env, tmp_path, caplog):
+    from holmes_nb.report import export_postmortem
+
+    caplog.set_level(logging.DEBUG)
+    srv = openai_env(model_server(_script(), api_key=KEY))  # the key from the config file is what authenticates
+    seen = []
+    inv = api.ask(QUESTION, model="planted", cluster=str(planted), max_steps=12, record=str(tmp_path / "rec.json"),
+                  on_event=seen.append)
+    assert inv.status == "answered" and [c.status for c in inv.calls] == ["ok"] * 10
+    tool_text = "\n".join(c.text for c in inv.calls)
+    assert tool_text.count(REDACTED) >= 10 and "--password=***" in tool_text  # the evidence was there, redacted
+    assert "CrashLoopBackOff" in tool_text and "giving up" in tool_text
+    md = export_postmortem(inv, tmp_path / "pm" / "vault.md")[0]
+    snap = save_snapshot(open_cluster(str(planted)), tmp_path / "saved.json")
+    outputs = {
+        **_requests(srv),
+        "inv.to_json file": (inv.to_json(str(tmp_path / "inv.json")), (tmp_path / "inv.json").read_text())[1],
+        "inv.to_markdown": inv.to_markdown(), "postmortem file": md.read_text(),
+        **{f"mimebundle {k}": v for k, v in inv._repr_mimebundle_().items()},
+        "recording file": (tmp_path / "rec.json").read_text(), "answer": inv.answer, "str/repr": f"{inv}\n{inv!r}",
+        "events": "\n".join(repr(e) for e in seen), **_frames(inv),
+        "saved snapshot": snap.read_text(), "log records": "\n".join(r.getMessage() for r in caplog.records),
+    }
+    assert not _leaks(outputs)
+    assert "sk-...9d1a" in inv.answer or KEY not in inv.answer  # the echoed key is masked in what people see
+
+
+def test_cli_and_model_error_leak_nothing(planted, config, model_server, openai_env, tmp_path, capsys, caplog):
+    from holmes_nb.cli import main
+
+    caplog.set_level(logging.DEBUG)
+    srv = openai_env(model_server(_script(), api_key=KEY))
+    out = tmp_path / "cli.json"
+    assert main(["ask", QUESTION, "--model", "planted", "--cluster", str(planted), "--max-steps", "12",
+                 "--json-output-file", str(out)]) == 0
+    cli = capsys.readouterr()
+    assert "vault-sync" in cli.out and "-> pod_logs(" in cli.err
+    outputs = {**_requests(srv), "CLI stdout": cli.out, "CLI stderr": cli.err, "CLI JSON file": out.read_text()}
+    # a 401 whose body echoes the key, after a tool call: the exception and the partial run
+    turns = [call("pod_logs", {"name": POD, "namespace": NS}), {"status": 401, "message": f"Incorrect API key: {KEY}"}]
+    failing = openai_env(model_server(turns * 2))  # once through the API, once through the CLI
+    with pytest.raises(ModelError) as err:
+        api.ask(QUESTION, model="planted", cluster=str(planted))
+    partial = err.value.investigation
+    assert partial.status == "failed" and partial.calls[0].status == "ok"
+    assert main(["ask", QUESTION, "--model", "planted", "--cluster", str(planted),
+                 "--json-output-file", str(tmp_path / "fail.json")]) == 1
+    failed_cli = capsys.readouterr()
+    outputs.update({**_requests(failing), "exception": f"{err.value}\n{err.value.hint}\n{err.value!r}",
+                    "partial to_json": partial.to_json(), "failed CLI stderr": failed_cli.err,
+                    "failed CLI stdout": failed_cli.out, "failed CLI JSON file": (tmp_path / "fail.json").read_text(),
+                    "log records": "\n".join(r.getMessage() for r in caplog.records)})
+    assert "401" in str(err.value) or "key" in str(err.value).lower()
+    assert not _leaks(outputs)
+
+
+def test_notebook_magic_output_leaks_nothing(planted, config, model_server, openai_env, monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    monkeypatch.setenv("HOLMES_NB_LIVE_DISPLAY", "text")  # the live view prints every call and result line
+    srv = openai_env(model_server(_script(), api_key=KEY))
+    InteractiveShell.clear_instance()
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell("%load_ext holmes_nb")
+        with capture_output() as cap:
+            result = shell.run_cell(f"%holmes ask {QUESTION} --model planted --cluster {planted} --max-steps 12")
+            shell.run_cell("from IPython.display import display; display(_holmes_last)")  # its rich display
+        assert result.error_in_exec is None and shell.user_ns["_holmes_last"].status == "answered"
+        shown = [json.dumps(o.data) for o in cap.outputs]
+        outputs = {**_requests(srv), "magic stdout": cap.stdout, "magic stderr": cap.stderr,
+                   **{f"display {i}": s for i, s in enumerate(shown)}}
+    finally:
+        shell.run_cell("%unload_ext holmes_nb")
+        InteractiveShell.clear_instance()
+    assert shown and "pod_logs" in cap.stdout
+    assert not _leaks(outputs)
+
+
+def test_redact_obj_and_scrub_cover_every_kind():
+    doc = _planted_doc()
+    text = json.dumps(redact_obj(doc["objects"])) + "\n".join(scrub(rec["text"]) for rec in doc["logs"])
+    text += scrub(QUESTION)
+    assert not _leaks({"redact_obj(objects) + scrub(logs)": text})
+    pod = redact_obj(next(p for p in doc["objects"]["pods"] if p["metadata"]["name"] == POD))
+    c = pod["spec"]["containers"][0]
+    assert c["command"][:4] == ["/bin/vault-sync", "--password=***", "--token", "***"]
+    assert [e["value"] for e in c["env"][:3]] == [REDACTED, REDACTED, REDACTED]
+    kept = "env DB_HOST=postgres.data.svc, reason CrashLoopBackOff, secretName: grafana-tls, max_tokens: 512"
+    assert scrub(kept) == kept  # names of secrets and ordinary values stay readable
+
+
+def test_scrub_cost_on_a_large_log():
+    """A 1 MB log with secrets every few lines is scrubbed in well under a second (the figure is reported)."""
+    demo = open_cluster("demo")
+    base = "\n".join([*demo.log_store.values(), LOG])
+    text = (base * (1_000_000 // len(base) + 1))[:1_000_000]
+    best = min(_timed(scrub, text) for _ in range(3))
+    _figures["scrub_ms_per_mb"] = round(best * 1000, 1)
+    out = scrub(text)
+    assert "Pl4ntedLogPw" not in out and out.count(REDACTED) > 100  # its cost is a figure, not a test
+
+
+def test_a_cut_off_key_body_is_redacted_but_plain_long_lines_stay():
+    tail = f"{PEM_BODY}\n{GCP_BODY}\n-----END PRIVATE KEY-----\nstarted"  # a log tail without the BEGIN line
+    assert PEM_BODY not in scrub(tail) and GCP_BODY not in scrub("boot\n" + tail)
+    plain = "\n".join(["=" * 60, "-" * 60, "x" * 400, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"])
+    assert scrub("log\n" + plain) == "log\n" + plain  # rules, filler and hex digests are not keys
+
+
+def _timed(fn, arg) -> float:
+    start = time.perf_counter()
+    fn(arg)
+    return time.perf_counter() - start
