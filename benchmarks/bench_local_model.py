@@ -1,7 +1,8 @@
 """Small-model figures: SmolLM2-135M on llama-cpp-python investigating the demo cluster.
 
 Prints a Markdown table: steps, tool calls, prompt tokens per request (as the server counted
-them), seconds per step. Needs llama-cpp-python[server] (``pip install -e '.[local]'``).
+them), seconds per step, and how many of the demo's unhealthy pods the answer names.
+Needs llama-cpp-python[server] (``pip install -e '.[local]'``).
 
     python benchmarks/bench_local_model.py [--port 8012] [--max-steps 6]
 """
@@ -31,8 +32,12 @@ def main() -> None:
     config.write(f"modelList:\n  smol:\n    model: openai/smollm2\n    api_base: {server.api_base}\n"
                  "    api_key: not-needed\n    temperature: 0\n    custom_args:\n      max_context_size: 4096\n")
     config.close()
-    print(f"| question | status | steps | tool calls (ok) | prompt tokens/request median (max) | s/step median |")
-    print("|---|---|---:|---:|---:|---:|")
+    import holmes_nb
+
+    unhealthy = list(holmes_nb.cluster("demo").pods(unhealthy=True)["name"])
+    print("| question | status | steps | tool calls (ok) | prompt tokens/request median (max) | s/step median "
+          f"| unhealthy pods named in the answer (of {len(unhealthy)}) | answer from |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
     try:
         for q in QUESTIONS:
             try:
@@ -42,8 +47,11 @@ def main() -> None:
             prompts = [s.prompt_tokens for s in inv.steps]
             secs = [s.duration_s for s in inv.steps]
             ok = sum(c.status == "ok" for c in inv.calls)
+            named = sum(name in (inv.answer or "") for name in unhealthy)
+            source = "evidence (model gave none)" if any("no usable answer" in w for w in inv.warnings) else "model"
             print(f"| {q} | {inv.status} | {len(inv.steps)} | {len(inv.calls)} ({ok}) | "
-                  f"{statistics.median(prompts):.0f} ({max(prompts)}) | {statistics.median(secs):.1f} |")
+                  f"{statistics.median(prompts):.0f} ({max(prompts)}) | {statistics.median(secs):.1f} | {named} | "
+                  f"{source} |")
     finally:
         server.stop()
         os.unlink(config.name)
