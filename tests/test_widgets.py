@@ -9,12 +9,8 @@ from traitlets import Float, HasTraits, Unicode
 
 from holmes_nb.cluster import open_cluster
 from holmes_nb.cluster.importers import save_snapshot
-from holmes_nb.notebook.widgets import (
-    DEFAULT,
-    ClusterPicker,
-    ModelPicker,
-    pick_model_text,
-)
+from holmes_nb.notebook.cluster_picker import ClusterPicker
+from holmes_nb.notebook.widgets import DEFAULT, ModelPicker, pick_model_text
 from holmes_nb.testing.openai_server import call, say
 
 SECRET = "sk-widget-secret-0123456789"

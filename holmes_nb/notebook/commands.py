@@ -212,7 +212,8 @@ def cmd_pick(magic, cmd: Command) -> None:
     """Show the model and cluster pickers, linked both ways to the magic's settings."""
     from IPython.display import display
 
-    from .widgets import ClusterPicker, ModelPicker
+    from .cluster_picker import ClusterPicker
+    from .widgets import ModelPicker
 
     _check_options(cmd, ("config",))
     display(ModelPicker(magic, config=cmd.options.get("config")))
