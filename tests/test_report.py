@@ -109,7 +109,8 @@ def test_answer_markdown_renders_safely():
     assert "<h1>Cause</h1>" in out and "<strong>checkout</strong>" in out and "<code>A&lt;B</code>" in out
     assert "<ol>\n<li>one</li>\n<li>two</li>\n</ol>" in out
     assert '<th style="text-align:right">restarts</th>' in out and "<td>a</td>" in out
-    assert '<pre><code class="language-sh">kubectl get pods &amp;&amp; echo &lt;x&gt;</code></pre>' in out
+    assert ('<pre style="white-space:pre;overflow-x:auto"><code class="language-sh">kubectl get pods &amp;&amp; '
+            'echo &lt;x&gt;</code></pre>') in out
     assert '<a href="https://kubernetes.io">docs</a>' in out and "javascript:" not in out.replace("bad", "")
     assert "&lt;iframe&gt;" in out and "<iframe>" not in out
 

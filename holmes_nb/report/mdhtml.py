@@ -28,6 +28,8 @@ _INLINE = [
 ]
 
 
+_PRE = "white-space:pre;overflow-x:auto"
+
 def _link(m: re.Match) -> str:
     text, url = m.group(1), html.unescape(m.group(2))
     if not _SAFE_URL.match(url):
@@ -137,7 +139,8 @@ def _block(lines: list[str], i: int) -> tuple[str | None, int]:
     if fence:
         end = _until(lines, i + 1, lambda x: not x.strip().startswith(fence.group(1)))
         lang = f' class="language-{html.escape(fence.group(2))}"' if fence.group(2) else ""
-        return f"<pre><code{lang}>" + html.escape("\n".join(lines[i + 1:end]), quote=False) + "</code></pre>", end + 1
+        code = html.escape("\n".join(lines[i + 1:end]), quote=False)
+        return f'<pre style="{_PRE}"><code{lang}>{code}</code></pre>', end + 1  # tables in logs keep their columns
     if heading:
         level = len(heading.group(1))
         return f"<h{level}>{inline(heading.group(2))}</h{level}>", i + 1
