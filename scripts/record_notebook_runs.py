@@ -5,7 +5,8 @@ Recordings are made from real runs, never written by hand: this starts the local
 about the demo cluster with ``record=``, and stops the server. Run it after changing the tools
 or the agent in a way that changes what the model is sent (a replay then reports a mismatch).
 
-    python scripts/record_notebook_runs.py
+    python scripts/record_notebook_runs.py                     # all
+    python scripts/record_notebook_runs.py lab-smollm2.json    # some (a follow-up replays its parent)
 """
 from __future__ import annotations
 
@@ -29,10 +30,17 @@ def main() -> int:
     from holmes_nb.localmodel import LocalModel
 
     OUT.mkdir(parents=True, exist_ok=True)
+    wanted = sys.argv[1:] or [name for name, _, _ in RUNS]
     server = LocalModel().start()
     previous = None
     try:
-        for name, question, follow in RUNS:
+        for i, (name, question, follow) in enumerate(RUNS):
+            if name not in wanted:
+                previous = None
+                continue
+            if follow and previous is None:  # the parent run, replayed from its recording
+                parent, parent_question, _ = RUNS[i - 1]
+                previous = holmes_nb.ask(parent_question, model=f"replay/{OUT / parent}", cluster="demo")
             inv = holmes_nb.ask(question, model="local-smollm2", config=str(ROOT / "scripts" / "local-model.yaml"),
                                 cluster="demo", max_steps=6, previous=previous if follow else None,
                                 record=str(OUT / name))

@@ -41,8 +41,8 @@ body). In a live notebook each step and tool call appears as it happens; the res
 `problems()` runs the deterministic analyzers.
 """),
     code('import holmes_nb\n\ndemo = holmes_nb.cluster("demo")\ndemo.pods(unhealthy=True)', "nbval-check-output"),
-    code('demo.problems()[["severity", "namespace", "object", "reason"]].head(10)', "nbval-check-output"),
-    code('demo.logs("checkout", previous=True).tail(5)', "nbval-check-output"),
+    code('demo.problems()[["severity", "kind", "namespace", "name", "reason"]].head(10)', "nbval-check-output"),
+    code('demo.logs("checkout-zn9hbl8h66-r2x45", previous=True).tail(5)  # the crash, from the previous container', "nbval-check-output"),
     md("""
 ## 4. Follow up
 
