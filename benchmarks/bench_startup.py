@@ -118,7 +118,7 @@ def startup_section(runs: int = 5, kernels: int = 5) -> dict:
         lines.append(f"| {label} | {fmt_s(s['median'])} | {fmt_s(s['min'])} - {fmt_s(s['max'])} | {s['n']} | "
                      f"{'<= ' + fmt_s(target) if target else '-'} | {verdict(ok)} |")
         if target is not None:
-            targets.append({"name": label.split(":")[0].strip("` "), "value": fmt_s(s["median"]),
+            targets.append({"name": label.split(":")[0].replace("`", "").strip(), "value": fmt_s(s["median"]),
                             "target": f"<= {fmt_s(target)}", "met": ok})
     lazy_ok = not any(m in heavy_import for m in ("litellm", "openai")) and "litellm" not in heavy_kernel
     lines += [
