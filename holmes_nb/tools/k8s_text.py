@@ -8,13 +8,10 @@
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ..redact import scrub
+from ..redact import redact_argv, scrub
 from .render import frame_to_text
-
-_SECRETISH = re.compile(r"(?i)(pass(word|wd)?|secret|token|api[_-]?key|credential|pwd|auth)")
 
 
 def clean_frame(frame: Any, drop: tuple[str, ...] = ()) -> Any:
@@ -66,21 +63,7 @@ def cap_text(text: str, max_chars: int, *, keep: str = "head") -> tuple[str, int
 def redact_args(args: list[Any] | None) -> str:
     """A command line for display, with values of secret-looking flags masked and URL passwords and
     bearer tokens scrubbed: ``--db-password=x`` -> ``--db-password=***``."""
-    out, mask_next = [], False
-    for raw in args or []:
-        tok = str(raw)
-        if mask_next:
-            out.append("***")
-            mask_next = False
-            continue
-        key, eq, _value = tok.partition("=")
-        if eq and _SECRETISH.search(key):
-            out.append(f"{key}=***")
-            continue
-        if tok.startswith("-") and _SECRETISH.search(tok):
-            mask_next = True
-        out.append(tok)
-    return scrub(" ".join(out))
+    return scrub(" ".join(redact_argv(args)))  # scrub again: a token may span two arguments
 
 
 def probe_target(probe: dict[str, Any]) -> tuple[str, str]:
