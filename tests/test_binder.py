@@ -35,8 +35,10 @@ def test_binder_environment_runs_the_quickstart(tmp_path):
     python = str(venv / "bin" / "python")
     run([python, "-m", "pip", "install", "-q", "-r", "binder/requirements.txt"], env)
     run(["bash", "binder/postBuild"], env)
-    out = run(["bash", "binder/start", python, "-c",
-               "import holmes_nb, os; print(holmes_nb.__file__, os.environ['LITELLM_LOCAL_MODEL_COST_MAP'])"], env)
+    # from outside the checkout, so the import finds what postBuild installed, not the source tree
+    out = run(["bash", str(ROOT / "binder" / "start"), python, "-c",
+               "import holmes_nb, os; print(holmes_nb.__file__, os.environ['LITELLM_LOCAL_MODEL_COST_MAP'])"],
+              env, cwd=tmp_path)
     assert str(venv) in out.stdout and out.stdout.strip().endswith("True")  # installed into the binder env
     run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
          "--nbval-sanitize-with", "notebooks/sanitize.cfg", "notebooks/01-quickstart.ipynb"], env)
