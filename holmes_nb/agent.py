@@ -167,13 +167,13 @@ class Agent:
 
     def _answer(self, state: "_RunState", step: int, content: str, record: Step) -> Generator[Event, None, bool]:
         inv = state.inv
-        answer = strip_thinking(content)
+        answer, rejected = strip_thinking(content), False
         if answer and _echoes_prompt(answer, state.messages, inv.calls):
             yield Notice(step, "the model repeated the prompt instead of answering")
-            answer = ""
+            answer, rejected = "", True
         elif answer and _narrates_call(answer, self.tools):
             yield Notice(step, "the model described a tool call instead of answering")
-            answer = ""
+            answer, rejected = "", True
         if not answer:
             if state.empty_replies == 0 and step < self.max_steps:
                 state.empty_replies += 1
@@ -181,7 +181,7 @@ class Agent:
                     state.force_answer = True
                 else:
                     state.messages.append({"role": "user", "content": EMPTY_NUDGE})
-                yield Notice(step, "the model sent an empty reply; asking again")
+                yield Notice(step, "asking again" if rejected else "the model sent an empty reply; asking again")
                 return False
             answer = evidence_answer(inv)
             if not answer:

@@ -425,6 +425,7 @@ def test_a_reply_that_only_announces_a_call_is_not_an_answer(model_server, monke
     assert inv.status == "answered" and "What its tool calls found" in inv.answer
     assert "Calling" not in inv.answer and len(srv.chat_requests) == 3
     assert any(isinstance(e, ev.Notice) and "described a tool call" in e.message for e in events)
+    assert not any(isinstance(e, ev.Notice) and "empty reply" in e.message for e in events)  # it was not empty
 
 
 def test_an_answer_that_mentions_a_tool_is_kept(model_server, monkeypatch):
