@@ -35,7 +35,8 @@ _FAULT_REASONS = {
 
 @dataclass
 class RecordedRequest:
-    """One request the server received: ``RecordedRequest("GET", "/api/v1/pods", {"limit": "500"}, 200)``."""
+    """One request the server received: ``RecordedRequest("GET", "/api/v1/pods", {"limit": "500"}, 200)``;
+    ``status`` is 0 while it is being answered, and stays 0 for a dropped connection."""
 
     method: str
     path: str
@@ -228,10 +229,13 @@ class _Handler(BaseHTTPRequestHandler):
         accept = self.headers.get("Accept", "")
         self._drain_body()
         fault = replay._take_fault(method, self.path)
+        # recorded on arrival (status 0 until answered): a client that gives up during a delay fault,
+        # or a stop() that ends one, still leaves its request in the record
+        record = RecordedRequest(method, split.path, query, 0, accept)
+        replay._record(record)
         if fault is not None and fault.delay:
             replay._sleep(fault.delay)
         if fault is not None and fault.drop:
-            replay._record(RecordedRequest(method, split.path, query, 0, accept))
             self.close_connection = True
             return
         if fault is not None and fault.status:
@@ -242,7 +246,7 @@ class _Handler(BaseHTTPRequestHandler):
             resp = read_only_response(method, split.path)
         else:
             resp = self._answer(replay, split.path, query, accept)
-        replay._record(RecordedRequest(method, split.path, query, resp.status, accept))
+        record.status = resp.status
         self._send(resp, head=method == "HEAD")
 
     def _answer(self, replay: ReplayServer, path: str, query: dict, accept: str) -> Response:
