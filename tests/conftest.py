@@ -1,7 +1,9 @@
 """Shared fixtures: an isolated environment and real scripted model servers on 127.0.0.1."""
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +60,17 @@ def openai_env(monkeypatch):
 
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+
+@pytest.fixture(scope="session")
+def write_figures():
+    """``write_figures("faults", data)``: a reliability test file's counts as ``NAME.json`` in
+    ``$HOLMES_NB_FIGURES_DIR`` (scripts/reliability_table.py reads them); nothing when it is unset."""
+
+    def write(name: str, data: dict) -> None:
+        out = os.environ.get("HOLMES_NB_FIGURES_DIR")
+        if out:
+            Path(out).mkdir(parents=True, exist_ok=True)
+            (Path(out) / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
+
+    return write

@@ -13,7 +13,6 @@ With ``HOLMES_NB_FIGURES_DIR`` set, the faults injected and survived go to ``fau
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -40,16 +39,12 @@ _survived: Counter = Counter()
 
 
 @pytest.fixture(scope="module", autouse=True)
-def figures():
-    """Write the counts to $HOLMES_NB_FIGURES_DIR/faults.json after the module's tests."""
+def figures(write_figures):
+    """The counts, as faults.json, after the module's tests."""
     yield
-    out = os.environ.get("HOLMES_NB_FIGURES_DIR")
-    if out:
-        by_fault = {k: {"injected": _injected[k], "survived": _survived[k]} for k in sorted(_injected)}
-        data = {"faults_injected": sum(_injected.values()), "faults_survived": sum(_survived.values()),
-                "by_fault": by_fault}
-        Path(out).mkdir(parents=True, exist_ok=True)
-        (Path(out) / "faults.json").write_text(json.dumps(data, indent=2) + "\n")
+    by_fault = {k: {"injected": _injected[k], "survived": _survived[k]} for k in sorted(_injected)}
+    write_figures("faults", {"faults_injected": sum(_injected.values()), "faults_survived": sum(_survived.values()),
+                             "by_fault": by_fault})
 
 
 @contextmanager

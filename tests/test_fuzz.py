@@ -35,16 +35,12 @@ _errors: Counter = Counter()  # inputs answered with a clear HolmesError (the re
 
 
 @pytest.fixture(scope="module", autouse=True)
-def figures():
-    """Write the counts to $HOLMES_NB_FIGURES_DIR/fuzz.json after the module's tests."""
+def figures(write_figures):
+    """The counts, as fuzz.json, after the module's tests."""
     yield
-    out = os.environ.get("HOLMES_NB_FIGURES_DIR")
-    if out:
-        by_target = {k: {"tried": _tried[k], "clear_errors": _errors[k]} for k in sorted(_tried)}
-        data = {"inputs_tried": sum(_tried.values()), "clear_errors": sum(_errors.values()),
-                "valid_results": sum(_tried.values()) - sum(_errors.values()), "by_target": by_target}
-        Path(out).mkdir(parents=True, exist_ok=True)
-        (Path(out) / "fuzz.json").write_text(json.dumps(data, indent=2) + "\n")
+    by_target = {k: {"tried": _tried[k], "clear_errors": _errors[k]} for k in sorted(_tried)}
+    write_figures("fuzz", {"inputs_tried": sum(_tried.values()), "clear_errors": sum(_errors.values()),
+                           "valid_results": sum(_tried.values()) - sum(_errors.values()), "by_target": by_target})
 
 
 def attempt(target: str, fn, *args, errors=(HolmesError,)):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
 import re
 import urllib.error
 import urllib.request
@@ -56,12 +55,9 @@ FIGURES = {"api_requests": 0, "write_requests": 0, "exec_attach_portforward_prox
 
 
 @pytest.fixture(scope="module", autouse=True)
-def figures():
+def figures(write_figures):
     yield FIGURES
-    out = os.environ.get("HOLMES_NB_FIGURES_DIR")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        (Path(out) / "readonly.json").write_text(json.dumps(FIGURES, indent=2) + "\n")
+    write_figures("readonly", FIGURES)
 
 
 def planted_snapshot() -> Snapshot:

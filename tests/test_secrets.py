@@ -13,7 +13,6 @@ import base64
 import copy
 import json
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -69,12 +68,9 @@ _figures = {"secrets_planted": len(SECRETS), "outputs_checked": 0, "model_reques
 
 
 @pytest.fixture(scope="module", autouse=True)
-def figures():
+def figures(write_figures):
     yield
-    out = os.environ.get("HOLMES_NB_FIGURES_DIR")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        (Path(out) / "secrets.json").write_text(json.dumps(_figures, indent=2) + "\n")
+    write_figures("secrets", _figures)
 
 
 def _planted_doc() -> dict:
