@@ -7,17 +7,18 @@ time per step outside the model call (section 2) and tokens per question (sectio
 Outside-the-model time = wall time of ``holmes_nb.ask`` minus the sum of ``Step.duration_s`` (the
 client-side duration of each ``litellm.completion`` call, HTTP included) over the steps.
 """
+
 from __future__ import annotations
 
 import os
 import sys
 import time
 
-from benchlib import StampedServer, isolate_environment, request_tokens, summary, tool_results, verdict
-
 from bench_local_model import QUESTIONS
 from bench_tool_tokens import pick_cases
-from holmes_nb.testing.openai_server import call, say
+from benchlib import StampedServer, isolate_environment, request_tokens, summary, tool_results, verdict
+
+from devkit.openai_server import call, say
 
 MODEL = "openai/scripted"
 
@@ -34,13 +35,17 @@ def ten_steps(ev: dict) -> list:
     """Nine distinct tool calls and an answer: ten model requests."""
     ns, pod = ev["namespace"], ev["pod"]
     return [
-        call("find_problems"), call("list_pods", namespace=ns, unhealthy_only=True),
-        call("describe", {"kind": "pod", "name": pod, "namespace": ns}), call("pod_logs", {"name": pod, "namespace": ns}),
-        call("pod_logs", {"name": pod, "namespace": ns, "previous": True}), call("events", namespace=ns),
+        call("find_problems"),
+        call("list_pods", namespace=ns, unhealthy_only=True),
+        call("describe", {"kind": "pod", "name": pod, "namespace": ns}),
+        call("pod_logs", {"name": pod, "namespace": ns}),
+        call("pod_logs", {"name": pod, "namespace": ns, "previous": True}),
+        call("events", namespace=ns),
         call("describe", {"kind": "deployment", "name": ev["deployment"] or pod, "namespace": ns}),
-        call("list_resources", kind="services", namespace=ns), call("events", namespace=ns, object=pod),
+        call("list_resources", kind="services", namespace=ns),
+        call("events", namespace=ns, object=pod),
         say(f"{pod} crashes; see the logs and events above."),
-    ]  # fmt: skip
+    ]
 
 
 def question_scripts(ev: dict) -> dict[str, list]:
@@ -48,13 +53,20 @@ def question_scripts(ev: dict) -> dict[str, list]:
     ns, pod = ev["namespace"], ev["pod"]
     scripts = [
         [call("find_problems"), say("Several pods are failing: see the findings.")],
-        [call("describe", {"kind": "pod", "name": pod, "namespace": ns}), call("pod_logs", {"name": pod, "namespace": ns}),
-         call("events", namespace=ns), say(f"{pod} exits with an error; see its logs.")],
-        [call("find_problems", namespace="payments"), call("list_pods", namespace="payments"),
-         say("No: two payments pods are failing.")],
+        [
+            call("describe", {"kind": "pod", "name": pod, "namespace": ns}),
+            call("pod_logs", {"name": pod, "namespace": ns}),
+            call("events", namespace=ns),
+            say(f"{pod} exits with an error; see its logs."),
+        ],
+        [
+            call("find_problems", namespace="payments"),
+            call("list_pods", namespace="payments"),
+            say("No: two payments pods are failing."),
+        ],
         [call("list_resources", kind="nodes"), say("The nodes are healthy.")],
-    ]  # fmt: skip
-    return dict(zip(QUESTIONS, scripts))
+    ]
+    return dict(zip(QUESTIONS, scripts, strict=False))
 
 
 def _ask(srv: StampedServer, question: str, turns: list):
@@ -71,7 +83,7 @@ def _ask(srv: StampedServer, question: str, turns: list):
 
 def loop_section(srv: StampedServer, runs: int = 5) -> dict:
     """Section 2: per-step time outside the model call, median over ``runs`` warm runs."""
-    from holmes_nb.cluster import open_cluster
+    from holmes_nb.cluster_spec import open_cluster
 
     ev = evidence(open_cluster("demo"))
     question = f"why is {ev['pod']} crashing?"
@@ -99,18 +111,30 @@ def loop_section(srv: StampedServer, runs: int = 5) -> dict:
         "call: opening the demo cluster, building the tools, running them, counting tokens, budgeting.",
     ]
     data = {"per_step_ms": per_step, "model_ms": model_ms, "wall_s": walls}
-    return {"title": "2. Loop overhead", "lines": lines, "data": data,
-            "targets": [{"name": "time per step outside the model call", "value": f"{s['median']:.1f} ms",
-                         "target": "<= 20 ms", "met": ok}]}
+    return {
+        "title": "2. Loop overhead",
+        "lines": lines,
+        "data": data,
+        "targets": [
+            {
+                "name": "time per step outside the model call",
+                "value": f"{s['median']:.1f} ms",
+                "target": "<= 20 ms",
+                "met": ok,
+            }
+        ],
+    }
 
 
 def tokens_section(srv: StampedServer) -> dict:
     """Section 3: first-request and total tokens per question, one counter (cl100k) on the recorded requests."""
-    from holmes_nb.cluster import open_cluster
+    from holmes_nb.cluster_spec import open_cluster
 
     ev = evidence(open_cluster("demo"))
-    lines = ["| question | tools called | requests | first request | tool results | total prompt tokens |",
-             "|---|---|---:|---:|---:|---:|"]
+    lines = [
+        "| question | tools called | requests | first request | tool results | total prompt tokens |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     rows = []
     for question, turns in question_scripts(ev).items():
         _, _, bodies = _ask(srv, question, turns)
@@ -120,27 +144,41 @@ def tokens_section(srv: StampedServer) -> dict:
 
         result_tokens = sum(count_tokens(r["text"]) for r in results)
         tools = ", ".join(r["tool"] for r in results)
-        rows.append({"question": question, "first": first, "total": total, "results": result_tokens,
-                     "requests": len(bodies), "tools": tools})
+        rows.append(
+            {
+                "question": question,
+                "first": first,
+                "total": total,
+                "results": result_tokens,
+                "requests": len(bodies),
+                "tools": tools,
+            }
+        )
         lines.append(f"| {question} | {tools} | {len(bodies)} | {first:,} | {result_tokens:,} | {total:,} |")
     body0 = bodies[0]
     schema = request_tokens({"messages": [], "tools": body0.get("tools")}) - request_tokens({"messages": []})
     system = request_tokens({"messages": body0["messages"][:1]})
     worst = max(r["first"] for r in rows)
     ok = worst <= 1500
-    lines += ["", f"First request = system prompt ({system:,} tokens) + {len(body0.get('tools') or [])} tool "
-              f"schemas ({schema:,}) + the question. Total = the prompt tokens of every request of the "
-              "investigation summed (each request resends the conversation)."]
-    return {"title": "3. Tokens per question", "lines": lines, "data": {"rows": rows, "system": system,
-                                                                       "schemas": schema},
-            "targets": [{"name": "first request tokens", "value": f"{worst:,}", "target": "<= 1,500", "met": ok}]}
+    lines += [
+        "",
+        f"First request = system prompt ({system:,} tokens) + {len(body0.get('tools') or [])} tool "
+        f"schemas ({schema:,}) + the question. Total = the prompt tokens of every request of the "
+        "investigation summed (each request resends the conversation).",
+    ]
+    return {
+        "title": "3. Tokens per question",
+        "lines": lines,
+        "data": {"rows": rows, "system": system, "schemas": schema},
+        "targets": [{"name": "first request tokens", "value": f"{worst:,}", "target": "<= 1,500", "met": ok}],
+    }
 
 
 def profile(srv: StampedServer) -> str:
     """pyinstrument text profile of one warm 10-step run (``pip install pyinstrument``)."""
     from pyinstrument import Profiler
 
-    from holmes_nb.cluster import open_cluster
+    from holmes_nb.cluster_spec import open_cluster
 
     ev = evidence(open_cluster("demo"))
     _ask(srv, "warm-up", ten_steps(ev))

@@ -14,14 +14,14 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from holmes_nb.cluster.importers import load_snapshot, save_snapshot  # noqa: E402
-from holmes_nb.cluster.synthetic import synthetic_snapshot  # noqa: E402
+from devkit.synthetic import synthetic_snapshot  # noqa: E402
+from holmes_nb.formats.importers import load_snapshot, save_snapshot  # noqa: E402
 
 
 def median_time(fn: Callable[[], object], runs: int) -> tuple[float, object]:

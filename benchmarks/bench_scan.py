@@ -43,12 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args(argv)
     try:
-        from holmes_nb.cluster.synthetic import synthetic_snapshot
+        from devkit.synthetic import synthetic_snapshot
     except ImportError as e:
-        print(f"bench_scan: holmes_nb.cluster.synthetic is not available ({e})", file=sys.stderr)
+        print(f"bench_scan: devkit.synthetic is not available ({e})", file=sys.stderr)
         return 1
     from holmes_nb.analyzers import scan
-    from holmes_nb.cluster.frames import ClusterFrames
+    from holmes_nb.frames.cluster_frames import ClusterFrames
 
     t0 = time.perf_counter()
     snap = synthetic_snapshot(n_pods=args.pods, n_deployments=args.deployments, n_events=args.events)

@@ -4,6 +4,7 @@ to its first model request; plus whether LiteLLM is imported before it is needed
     python benchmarks/bench_startup.py            # prints the section as Markdown
     section = startup_section(runs=5)             # used by benchmarks/run.py
 """
+
 from __future__ import annotations
 
 import os
@@ -13,10 +14,10 @@ import time
 
 from benchlib import StampedServer, exe, fmt_s, isolate_environment, process_seconds, summary, verdict
 
-from holmes_nb.testing.openai_server import say
+from devkit.openai_server import say
 
 HEAVY = ("litellm", "pandas", "kubernetes", "openai")
-PROBE = "import sys; print(' '.join(m for m in %r if m in sys.modules))" % (HEAVY,)
+PROBE = f"import sys; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
 
 
 def load_ext_in_fresh_kernels(kernels: int) -> tuple[list[float], list[str], float]:
@@ -91,8 +92,14 @@ def first_request_seconds(srv: StampedServer, runs: int) -> list[float]:
 def litellm_import_seconds(runs: int) -> list[float]:
     code = "import time; t = time.perf_counter(); import litellm; print(time.perf_counter() - t)"
     env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True")
-    return [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                                 check=True).stdout.split()[-1]) for _ in range(runs)]
+    return [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+            ).stdout.split()[-1]
+        )
+        for _ in range(runs)
+    ]
 
 
 def startup_section(runs: int = 5, kernels: int = 5) -> dict:
@@ -115,11 +122,19 @@ def startup_section(runs: int = 5, kernels: int = 5) -> dict:
     targets = []
     for label, s, target in rows:
         ok = None if target is None else s["median"] <= target
-        lines.append(f"| {label} | {fmt_s(s['median'])} | {fmt_s(s['min'])} - {fmt_s(s['max'])} | {s['n']} | "
-                     f"{'<= ' + fmt_s(target) if target else '-'} | {verdict(ok)} |")
+        lines.append(
+            f"| {label} | {fmt_s(s['median'])} | {fmt_s(s['min'])} - {fmt_s(s['max'])} | {s['n']} | "
+            f"{'<= ' + fmt_s(target) if target else '-'} | {verdict(ok)} |"
+        )
         if target is not None:
-            targets.append({"name": label.split(":")[0].replace("`", "").strip(), "value": fmt_s(s["median"]),
-                            "target": f"<= {fmt_s(target)}", "met": ok})
+            targets.append(
+                {
+                    "name": label.split(":")[0].replace("`", "").strip(),
+                    "value": fmt_s(s["median"]),
+                    "target": f"<= {fmt_s(target)}",
+                    "met": ok,
+                }
+            )
     lazy_ok = not any(m in heavy_import for m in ("litellm", "openai")) and "litellm" not in heavy_kernel
     lines += [
         "",
@@ -128,10 +143,23 @@ def startup_section(runs: int = 5, kernels: int = 5) -> dict:
         f"An empty cell afterwards takes {fmt_s(empty_cell)} (the kernel's own round trip). "
         "LiteLLM is imported by the first model call only: the first `ask` pays for it.",
     ]
-    targets.append({"name": "LiteLLM imported only when needed", "value": "yes" if lazy_ok else "no",
-                    "target": "yes", "met": lazy_ok})
-    data = {"load_ext": load, "help": helps, "first_request": first, "litellm_import": lit,
-            "heavy_import": heavy_import, "heavy_kernel": heavy_kernel, "empty_cell": empty_cell}
+    targets.append(
+        {
+            "name": "LiteLLM imported only when needed",
+            "value": "yes" if lazy_ok else "no",
+            "target": "yes",
+            "met": lazy_ok,
+        }
+    )
+    data = {
+        "load_ext": load,
+        "help": helps,
+        "first_request": first,
+        "litellm_import": lit,
+        "heavy_import": heavy_import,
+        "heavy_kernel": heavy_kernel,
+        "empty_cell": empty_cell,
+    }
     return {"title": "1. Start-up", "lines": lines, "targets": targets, "data": data}
 
 

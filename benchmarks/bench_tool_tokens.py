@@ -1,12 +1,13 @@
 """Tokens of the model-facing tool output vs the kubectl text a model would otherwise read.
 
-Serves the cluster with the replay API server and runs the real ``kubectl`` against it, so the
+Serves the cluster with the snapshot API server and runs the real ``kubectl`` against it, so the
 kubectl side is exactly what ``kubectl describe`` / ``get -o yaml`` print. Tokens are counted with
 ``litellm.token_counter(model="gpt-3.5-turbo")`` (cl100k_base, bundled offline). Prints Markdown.
 
     python benchmarks/bench_tool_tokens.py                  # the demo cluster
     python benchmarks/bench_tool_tokens.py --cluster snap.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,7 @@ class Case:
 
 def pick_cases(cluster) -> list[Case]:
     """A crashing pod (and its namespace and Deployment) from the cluster itself."""
-    from holmes_nb.cluster.frames import pod_reason
+    from holmes_nb.frames.cluster_frames import pod_reason
 
     pods = cluster.list("pods")
     crash = next((p for p in pods if pod_reason(p).startswith("CrashLoopBackOff")), None)
@@ -45,19 +46,39 @@ def pick_cases(cluster) -> list[Case]:
         raise SystemExit("no pod in CrashLoopBackOff in this cluster: nothing to compare")
     ns, name = crash["metadata"]["namespace"], crash["metadata"]["name"]
     cases = [
-        Case(f"describe a crashing pod ({name})", "describe", {"kind": "pod", "name": name, "namespace": ns},
-             ["describe", "pod", name, "-n", ns], ["get", "pod", name, "-n", ns, "-o", "yaml"]),
-        Case(f"events of namespace {ns}", "events", {"namespace": ns},
-             ["get", "events", "-n", ns], ["get", "events", "-n", ns, "-o", "yaml"]),
-        Case(f"pods of namespace {ns}", "list_pods", {"namespace": ns},
-             ["get", "pods", "-n", ns, "-o", "wide"], ["get", "pods", "-n", ns, "-o", "yaml"]),
-    ]  # fmt: skip
+        Case(
+            f"describe a crashing pod ({name})",
+            "describe",
+            {"kind": "pod", "name": name, "namespace": ns},
+            ["describe", "pod", name, "-n", ns],
+            ["get", "pod", name, "-n", ns, "-o", "yaml"],
+        ),
+        Case(
+            f"events of namespace {ns}",
+            "events",
+            {"namespace": ns},
+            ["get", "events", "-n", ns],
+            ["get", "events", "-n", ns, "-o", "yaml"],
+        ),
+        Case(
+            f"pods of namespace {ns}",
+            "list_pods",
+            {"namespace": ns},
+            ["get", "pods", "-n", ns, "-o", "wide"],
+            ["get", "pods", "-n", ns, "-o", "yaml"],
+        ),
+    ]
     deploy = _deployment_of(cluster, crash)
     if deploy:
         cases.append(
-            Case(f"describe its Deployment ({deploy})", "describe", {"kind": "deployment", "name": deploy, "namespace": ns},
-                 ["describe", "deployment", deploy, "-n", ns], ["get", "deployment", deploy, "-n", ns, "-o", "yaml"])
-        )  # fmt: skip
+            Case(
+                f"describe its Deployment ({deploy})",
+                "describe",
+                {"kind": "deployment", "name": deploy, "namespace": ns},
+                ["describe", "deployment", deploy, "-n", ns],
+                ["get", "deployment", deploy, "-n", ns, "-o", "yaml"],
+            )
+        )
     return cases
 
 
@@ -121,8 +142,10 @@ def markdown(rows: list[dict], schema_tokens: dict[str, int]) -> str:
             f"{ratio(r['tool_tokens'], r['yaml_tokens'])} |"
         )
     out.append("")
-    out.append("Ratios use the uncut tool text (the same rows kubectl prints); \"as sent\" is what the model gets "
-               "with the default caps (40 rows, 4,000 characters per result).")
+    out.append(
+        'Ratios use the uncut tool text (the same rows kubectl prints); "as sent" is what the model gets '
+        "with the default caps (40 rows, 4,000 characters per result)."
+    )
     out.append(
         f"Tool schemas sent with every request: default set {schema_tokens['default']} tokens, "
         f"with `include_all` {schema_tokens['all']} tokens."
@@ -136,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of Markdown")
     args = parser.parse_args(argv)
 
-    from holmes_nb.cluster import open_cluster
-    from holmes_nb.cluster.replay import ReplayServer
+    from holmes_nb.apiserver.server import SnapshotAPIServer
+    from holmes_nb.cluster_spec import open_cluster
     from holmes_nb.tools.kubernetes import kubernetes_tools
 
     cluster = open_cluster(args.cluster)
@@ -145,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         "default": count_tokens(json.dumps([t.schema() for t in kubernetes_tools(cluster)])),
         "all": count_tokens(json.dumps([t.schema() for t in kubernetes_tools(cluster, include_all=True)])),
     }
-    with ReplayServer(cluster) as server:
+    with SnapshotAPIServer(cluster) as server:
         rows = measure(cluster, server.url)
     if args.json:
         print(json.dumps({"rows": rows, "schema_tokens": schema_tokens}, indent=2))

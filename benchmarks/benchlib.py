@@ -5,6 +5,7 @@ scripted model server, token counting of recorded requests, an isolated environm
         ...; srv.chat_requests[0]; srv.first_chat_after(t0)
     first_request_tokens(srv.chat_requests[0])
 """
+
 from __future__ import annotations
 
 import json
@@ -15,22 +16,33 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))  # devkit/
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from bench_tool_tokens import count_tokens  # noqa: E402  (one counter for every product: cl100k)
 
-from holmes_nb.testing.openai_server import ScriptedModelServer  # noqa: E402
+from devkit.openai_server import ScriptedModelServer  # noqa: E402
 
 #: variables that would point either product at a real model, config or cluster
-USER_VARS = ("OPENAI_API_BASE", "OPENAI_BASE_URL", "OPENAI_API_KEY", "MODEL", "MODEL_LIST_FILE_LOCATION",
-             "HOLMES_NB_CONFIG", "CERTIFICATE", "SSL_CERT_FILE", "KUBERNETES_SERVICE_HOST", "KUBECONFIG")
+USER_VARS = (
+    "OPENAI_API_BASE",
+    "OPENAI_BASE_URL",
+    "OPENAI_API_KEY",
+    "MODEL",
+    "MODEL_LIST_FILE_LOCATION",
+    "HOLMES_NB_CONFIG",
+    "CERTIFICATE",
+    "SSL_CERT_FILE",
+    "KUBERNETES_SERVICE_HOST",
+    "KUBECONFIG",
+)
 
 
 def isolate_environment() -> Path:
@@ -38,8 +50,12 @@ def isolate_environment() -> Path:
     home = Path(tempfile.mkdtemp(prefix="holmes-bench-home-"))
     for name in USER_VARS:
         os.environ.pop(name, None)
-    os.environ.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), KUBECONFIG=str(home / "no-kubeconfig"),
-                      LITELLM_LOCAL_MODEL_COST_MAP="True")
+    os.environ.update(
+        HOME=str(home),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        KUBECONFIG=str(home / "no-kubeconfig"),
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
+    )
     return home
 
 
@@ -102,8 +118,9 @@ def request_tokens(body: dict) -> int:
     """Prompt tokens of one recorded request: messages + tool schemas, LiteLLM ``token_counter`` (cl100k)."""
     import litellm
 
-    return int(litellm.token_counter(model="gpt-3.5-turbo", messages=body.get("messages", []),
-                                     tools=body.get("tools") or None))
+    return int(
+        litellm.token_counter(model="gpt-3.5-turbo", messages=body.get("messages", []), tools=body.get("tools") or None)
+    )
 
 
 def tool_results(body: dict) -> list[dict]:
@@ -136,21 +153,30 @@ def machine() -> dict[str, str]:
         pass
     cpu = platform.processor() or ""
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name")) or cpu
+        cpu = (
+            next(
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            )
+            or cpu
+        )
     except (OSError, StopIteration):
         pass
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return {
-        "cores": str(os.cpu_count()), "memory": f"{mem_kb / 2**20:.1f} GiB" if mem_kb else "?",
-        "cpu": cpu or "?", "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(), "load": f"{load:.2f}",
+        "cores": str(os.cpu_count()),
+        "memory": f"{mem_kb / 2**20:.1f} GiB" if mem_kb else "?",
+        "cpu": cpu or "?",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "load": f"{load:.2f}",
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
 def write_kubeconfig(path: Path, server_url: str) -> Path:
-    """A kubeconfig whose current context is the replay API server at ``server_url``."""
+    """A kubeconfig whose current context is the snapshot API server at ``server_url``."""
     path.write_text(
         "apiVersion: v1\nkind: Config\n"
         f"clusters:\n- name: demo\n  cluster:\n    server: {server_url}\n"

@@ -8,6 +8,7 @@ HolmesGPT is installed once from PyPI into ``benchmarks/.venv-holmesgpt`` by ``-
     python benchmarks/run.py --with-holmesgpt       # install HolmesGPT if missing, run all five
     python benchmarks/run.py --quick --sections 1,3 --no-write
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,13 +36,13 @@ def log(message: str) -> None:
 
 # -- section 4: scale, in worker processes (so each peak RSS is its own) ----------------------------
 def scale_worker(kind: str, runs: int, path: str) -> dict:
-    """``snapshot``: generate and save; ``scan``: load it, list unhealthy pods, scan; ``live``: list via the replay server."""
+    """``snapshot``: generate and save; ``scan``: load it, list unhealthy pods, scan; ``live``: list via the snapshot API server."""
     import bench_live
     from bench_load import median_time
     from bench_scan import timed
 
-    from holmes_nb.cluster.importers import load_snapshot, save_snapshot
-    from holmes_nb.cluster.synthetic import synthetic_snapshot
+    from devkit.synthetic import synthetic_snapshot
+    from holmes_nb.formats.importers import load_snapshot, save_snapshot
 
     out: dict = {}
     if kind == "snapshot":
@@ -49,7 +50,7 @@ def scale_worker(kind: str, runs: int, path: str) -> dict:
         out["save"], _ = median_time(lambda: save_snapshot(snap, Path(path)), 1)
     elif kind == "scan":
         from holmes_nb.analyzers import scan
-        from holmes_nb.cluster.frames import ClusterFrames
+        from holmes_nb.frames.cluster_frames import ClusterFrames
 
         out["load"], snap = median_time(lambda: load_snapshot(Path(path)), 1)
         frames = ClusterFrames(snap)
@@ -81,31 +82,60 @@ def scale_section(runs: int) -> dict:
     rows = [
         ("generate the synthetic cluster", made["generate"], None, f"{made['rss_mb']:.0f} MB"),
         (f"load it from `.json.gz` ({size_mb:.1f} MB)", scan["load"], None, ""),
-        (f"unhealthy pods (`ClusterFrames.pods(unhealthy=True)`: {scan['unhealthy_rows']} rows)",
-         scan["unhealthy"], 1.0, ""),
-        (f"full analyzer scan (`scan(cluster)`: {scan['findings']} findings)", scan["scan"], 3.0,
-         f"{scan['rss_mb']:.0f} MB"),
-        (f"list all pods through `LiveCluster` from the replay server ({live['pages']} pages, "
-         f"{live['mb']:.1f} MB of JSON)", live["live"], 3.0, f"{live['rss_mb']:.0f} MB"),
+        (
+            f"unhealthy pods (`ClusterFrames.pods(unhealthy=True)`: {scan['unhealthy_rows']} rows)",
+            scan["unhealthy"],
+            1.0,
+            "",
+        ),
+        (
+            f"full analyzer scan (`scan(cluster)`: {scan['findings']} findings)",
+            scan["scan"],
+            3.0,
+            f"{scan['rss_mb']:.0f} MB",
+        ),
+        (
+            f"list all pods through `LiveCluster` from the snapshot API server ({live['pages']} pages, "
+            f"{live['mb']:.1f} MB of JSON)",
+            live["live"],
+            3.0,
+            f"{live['rss_mb']:.0f} MB",
+        ),
     ]
     lines = ["| operation | median | target | | peak RSS of the process |", "|---|---:|---:|---|---:|"]
     targets = []
     for label, secs, target, rss in rows:
         ok = None if target is None else secs <= target
-        lines.append(f"| {label} | {fmt_s(secs)} | {'<= ' + fmt_s(target) if target else '-'} | {verdict(ok)} | {rss} |")
+        lines.append(
+            f"| {label} | {fmt_s(secs)} | {'<= ' + fmt_s(target) if target else '-'} | {verdict(ok)} | {rss} |"
+        )
         if target is not None:
-            targets.append({"name": label.split(" (")[0].split(":")[0].replace("`", ""), "value": fmt_s(secs),
-                            "target": f"<= {fmt_s(target)}", "met": ok})
+            targets.append(
+                {
+                    "name": label.split(" (")[0].split(":")[0].replace("`", ""),
+                    "value": fmt_s(secs),
+                    "target": f"<= {fmt_s(target)}",
+                    "met": ok,
+                }
+            )
     peak = max(scan["rss_mb"], live["rss_mb"])
-    targets.append({"name": "peak memory (RSS)", "value": f"{peak:.0f} MB", "target": "<= 1,024 MB",
-                    "met": peak <= 1024})
-    lines += ["", f"{SCALE['pods']:,} pods, {SCALE['deployments']:,} deployments, {SCALE['events']:,} events "
-              "(`holmes_nb.cluster.synthetic.synthetic_snapshot`); medians of "
-              f"{runs} runs (load: one run). Each row's process is separate: the scan process holds the loaded "
-              "snapshot and its index, the live process holds the snapshot, the replay server and the listed pods. "
-              "Reuses `bench_scan.py`, `bench_load.py` and `bench_live.py`."]
-    return {"title": "4. Scale", "lines": lines, "targets": targets, "data": {"snapshot": made, "scan": scan,
-                                                                             "live": live}}
+    targets.append(
+        {"name": "peak memory (RSS)", "value": f"{peak:.0f} MB", "target": "<= 1,024 MB", "met": peak <= 1024}
+    )
+    lines += [
+        "",
+        f"{SCALE['pods']:,} pods, {SCALE['deployments']:,} deployments, {SCALE['events']:,} events "
+        "(`devkit.synthetic.synthetic_snapshot`); medians of "
+        f"{runs} runs (load: one run). Each row's process is separate: the scan process holds the loaded "
+        "snapshot and its index, the live process holds the snapshot, the snapshot API server and the listed pods. "
+        "Reuses `bench_scan.py`, `bench_load.py` and `bench_live.py`.",
+    ]
+    return {
+        "title": "4. Scale",
+        "lines": lines,
+        "targets": targets,
+        "data": {"snapshot": made, "scan": scan, "live": live},
+    }
 
 
 # -- the report -----------------------------------------------------------------------------------
@@ -115,20 +145,24 @@ def run_sections(wanted: list[str], quick: bool, with_holmesgpt: bool) -> list[d
     if "1" in wanted:
         from bench_startup import startup_section
 
-        log("1. start-up"); out.append(startup_section(runs=runs, kernels=3 if quick else 5))  # noqa: E702
+        log("1. start-up")
+        out.append(startup_section(runs=runs, kernels=3 if quick else 5))  # noqa: E702
     if "2" in wanted or "3" in wanted:
         from bench_agent import loop_section, tokens_section
 
         with StampedServer() as srv:
             os.environ.update(OPENAI_API_BASE=srv.url, OPENAI_API_KEY="not-needed")
             if "2" in wanted:
-                log("2. loop overhead"); out.append(loop_section(srv, runs=runs))  # noqa: E702
+                log("2. loop overhead")
+                out.append(loop_section(srv, runs=runs))  # noqa: E702
             if "3" in wanted:
-                log("3. tokens"); out.append(tokens_section(srv))  # noqa: E702
+                log("3. tokens")
+                out.append(tokens_section(srv))  # noqa: E702
             for name in ("OPENAI_API_BASE", "OPENAI_API_KEY"):
                 os.environ.pop(name, None)
     if "4" in wanted:
-        log("4. scale"); out.append(scale_section(1 if quick else 3))  # noqa: E702
+        log("4. scale")
+        out.append(scale_section(1 if quick else 3))  # noqa: E702
     if "5" in wanted:
         from bench_holmesgpt import side_by_side_section
 
@@ -138,15 +172,21 @@ def run_sections(wanted: list[str], quick: bool, with_holmesgpt: bool) -> list[d
 
 
 def render(sections: list[dict], info: dict, seconds: float, quick: bool) -> str:
-    lines = [f"Measured {info['date']} by `python benchmarks/run.py{' --quick' if quick else ''}` in "
-             f"{seconds:.0f} s on {info['cores']} cores ({info['cpu']}), {info['memory']} of memory, "
-             f"{info['os']}, Python {info['python']}; load average {info['load']} at the start (other jobs "
-             "shared the cores, so times vary between runs: medians are quoted).", "",
-             "| target | measured (median) | target | |", "|---|---:|---:|---|"]
+    lines = [
+        f"Measured {info['date']} by `python benchmarks/run.py{' --quick' if quick else ''}` in "
+        f"{seconds:.0f} s on {info['cores']} cores ({info['cpu']}), {info['memory']} of memory, "
+        f"{info['os']}, Python {info['python']}; load average {info['load']} at the start (other jobs "
+        "shared the cores, so times vary between runs: medians are quoted).",
+        "",
+        "| target | measured (median) | target | |",
+        "|---|---:|---:|---|",
+    ]
     for sec in sections:
         for t in sec["targets"]:
-            lines.append(f"| {sec['title'].split('. ', 1)[1]}: {t['name']} | {t['value']} | {t['target']} | "
-                         f"{verdict(t['met'])} |")
+            lines.append(
+                f"| {sec['title'].split('. ', 1)[1]}: {t['name']} | {t['value']} | {t['target']} | "
+                f"{verdict(t['met'])} |"
+            )
     for sec in sections:
         lines += ["", f"### {sec['title']}", ""] + sec["lines"]
     return "\n".join(lines) + "\n"
@@ -159,8 +199,10 @@ def write_docs(report: str, path: Path = DOCS) -> None:
         text = path.read_text()
         text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, count=1, flags=re.S)
     else:
-        text = ("# Benchmarks\n\nRun `python benchmarks/run.py --with-holmesgpt`; the block below is "
-                f"rewritten by it.\n\n{block}\n")
+        text = (
+            "# Benchmarks\n\nRun `python benchmarks/run.py --with-holmesgpt`; the block below is "
+            f"rewritten by it.\n\n{block}\n"
+        )
     path.write_text(text)
 
 
@@ -168,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer runs (about a minute less)")
     ap.add_argument("--with-holmesgpt", action="store_true", help="install HolmesGPT into its venv if missing")
-    ap.add_argument("--sections", default="1,2,3,4,5", help="comma list of 1-5 or names: " + ",".join(SECTIONS.values()))
+    ap.add_argument(
+        "--sections", default="1,2,3,4,5", help="comma list of 1-5 or names: " + ",".join(SECTIONS.values())
+    )
     ap.add_argument("--no-write", action="store_true", help=f"do not update {DOCS.relative_to(ROOT)}")
     ap.add_argument("--json", metavar="FILE", help="also save the raw measurements as JSON")
     ap.add_argument("--scale-worker", choices=["snapshot", "scan", "live"], help=argparse.SUPPRESS)

@@ -5,9 +5,10 @@
 
 Importing this package is cheap: LiteLLM, pandas and the kubernetes client load on first use.
 """
+
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from holmes_nb._version import __version__
 
 __all__ = ["__version__", "ask", "cluster", "compare", "load_ipython_extension", "tool"]
 
@@ -17,7 +18,7 @@ def ask(question: str, **kwargs):
 
     ``holmes_nb.ask("what pods are failing?", model="openai/llama3", cluster="demo")``
     """
-    from .api import ask as _ask
+    from holmes_nb.api import ask as _ask
 
     return _ask(question, **kwargs)
 
@@ -26,7 +27,7 @@ def compare(question: str, models, **kwargs):
     """Run one question on several backends; a DataFrame with one row per model (a failing one gives an
     error row). ``holmes_nb.compare("what pods are failing?", models=["local-llama", "openai/gpt-4o"])``
     """
-    from .comparison import compare as _compare
+    from holmes_nb.comparison import compare as _compare
 
     return _compare(question, models, **kwargs)
 
@@ -35,8 +36,8 @@ def cluster(spec: str | None = "demo"):
     """A cluster as DataFrames: ``holmes_nb.cluster("demo").pods()``, ``.events()``, ``.logs(pod)``,
     ``.nodes()``, ``.problems()``. ``spec``: ``"demo"``, a snapshot path, ``"context:NAME"``, None
     (kubeconfig, else demo). The result can be passed as ``cluster=`` to :func:`ask`."""
-    from .cluster import open_cluster
-    from .cluster.frames import ClusterFrames
+    from holmes_nb.cluster_spec import open_cluster
+    from holmes_nb.frames.cluster_frames import ClusterFrames
 
     return ClusterFrames(open_cluster(spec))
 
@@ -46,18 +47,18 @@ def tool(func=None, *, name: str | None = None, description: str | None = None):
 
     Returns the function unchanged (its Tool is ``func.tool``); see :mod:`holmes_nb.tools.custom`.
     """
-    from .tools.custom import tool as _tool
+    from holmes_nb.tools.custom import tool as _tool
 
     return _tool(func, name=name, description=description)
 
 
 def load_ipython_extension(ipython):
-    from .notebook import load_ipython_extension as _load
+    from holmes_nb.notebook import load_ipython_extension as _load
 
     _load(ipython)
 
 
 def unload_ipython_extension(ipython):
-    from .notebook import unload_ipython_extension as _unload
+    from holmes_nb.notebook import unload_ipython_extension as _unload
 
     _unload(ipython)

@@ -6,22 +6,40 @@ Ctrl-C the Investigation so far is kept (``error.investigation``) and nothing fe
     agent = Agent(LLMClient(entry), tools, max_steps=20, cluster_name="demo")
     inv = agent.run("what pods are failing?", on_event=print)
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any, Callable, Generator
+from typing import Any
 
-from .anonymize import NO_ANONYMIZER, Anonymizer
-from .errors import HolmesError, ModelError
-from .events import Answered, Event, Failed, ModelReplied, Notice, StepStarted, ToolCallFinished, ToolCallStarted
-from .investigation import Investigation, Step, ToolCallRecord
-from .llm.client import ContextOverflow, LLMClient
-from .llm.compat import (RESULTS_PREFIX, ToolCall, assign_ids, assistant_message, looks_like_llama_cpp_python,
-                         result_messages, strip_thinking)
-from .llm.budget import Budget
-from .redact import scrub
-from .tools.base import Tool, ToolResult
+from holmes_nb.anonymize import NO_ANONYMIZER, Anonymizer
+from holmes_nb.errors import HolmesError, ModelError
+from holmes_nb.events import (
+    Answered,
+    Event,
+    Failed,
+    ModelReplied,
+    Notice,
+    StepStarted,
+    ToolCallFinished,
+    ToolCallStarted,
+)
+from holmes_nb.investigation import Investigation, Step, ToolCallRecord
+from holmes_nb.llm.budget import Budget
+from holmes_nb.llm.client import ContextOverflow, LLMClient
+from holmes_nb.llm.compat import (
+    RESULTS_PREFIX,
+    ToolCall,
+    assign_ids,
+    assistant_message,
+    looks_like_llama_cpp_python,
+    result_messages,
+    strip_thinking,
+)
+from holmes_nb.redact import scrub
+from holmes_nb.tools.base import Tool, ToolResult
 
 SYSTEM_PROMPT = """You are holmes-nb, a Kubernetes troubleshooting assistant with read-only tools.
 Investigate with the tools before answering; for broad questions call find_problems first.
@@ -34,9 +52,18 @@ EMPTY_NUDGE = "Your reply was empty. Call a tool, or answer the question."
 
 
 class Agent:
-    def __init__(self, client: LLMClient, tools: list[Tool], *, max_steps: int = 20,
-                 system_prompt: str | None = None, cluster_name: str = "", namespace: str | None = None,
-                 max_parallel: int = 4, anonymizer: Anonymizer | None = None):
+    def __init__(
+        self,
+        client: LLMClient,
+        tools: list[Tool],
+        *,
+        max_steps: int = 20,
+        system_prompt: str | None = None,
+        cluster_name: str = "",
+        namespace: str | None = None,
+        max_parallel: int = 4,
+        anonymizer: Anonymizer | None = None,
+    ):
         if max_steps < 1:
             raise HolmesError("max_steps must be at least 1")
         self.client = client
@@ -49,8 +76,9 @@ class Agent:
         #: hides names and IPs from the model and restores them in what people see (--anonymize)
         self.anonymizer = anonymizer or NO_ANONYMIZER
 
-    def run(self, question: str, *, previous: Investigation | None = None,
-            on_event: Callable[[Event], None] | None = None) -> Investigation:
+    def run(
+        self, question: str, *, previous: Investigation | None = None, on_event: Callable[[Event], None] | None = None
+    ) -> Investigation:
         """Run to the end, calling ``on_event`` for each event; returns the Investigation.
 
         A failure raises a HolmesError whose ``.investigation`` holds everything done so far.
@@ -65,11 +93,13 @@ class Agent:
                 on_event(event)
 
     # -- the loop -------------------------------------------------------------------------
-    def iter_run(self, question: str, *, previous: Investigation | None = None
-                 ) -> Generator[Event, None, Investigation]:
+    def iter_run(
+        self, question: str, *, previous: Investigation | None = None
+    ) -> Generator[Event, None, Investigation]:
         entry = self.client.entry
-        inv = Investigation(question=question, model=entry.label, model_id=entry.public_id(),
-                            cluster=self.cluster_name, parent=previous)
+        inv = Investigation(
+            question=question, model=entry.label, model_id=entry.public_id(), cluster=self.cluster_name, parent=previous
+        )
         if self.anonymizer.active:
             inv.anonymizer = self.anonymizer  # type: ignore[attr-defined]  # a follow-up keeps the placeholders
         state = _RunState(self, inv, previous)
@@ -107,7 +137,7 @@ class Agent:
             return "user"
         return "tool"
 
-    def _step(self, state: "_RunState", step: int) -> Generator[Event, None, bool]:
+    def _step(self, state: _RunState, step: int) -> Generator[Event, None, bool]:
         inv = state.inv
         # The answer is due: at the last step, or when the model keeps making calls that cannot
         # run (repeats, unknown tools) or keeps sending empty replies: small models loop like that.
@@ -121,11 +151,25 @@ class Agent:
         estimate, max_tokens = state.budget.fit(state.messages, schemas, state.forget)
         yield StepStarted(step, self.max_steps, estimate, offer)
         completion, max_tokens = self._complete(state, schemas, max_tokens, estimate)
-        record = Step(step, completion.prompt_tokens, completion.completion_tokens, completion.duration_s,
-                      completion.cost, tools_offered=offer, notes=list(completion.notes), max_tokens=max_tokens)
+        record = Step(
+            step,
+            completion.prompt_tokens,
+            completion.completion_tokens,
+            completion.duration_s,
+            completion.cost,
+            tools_offered=offer,
+            notes=list(completion.notes),
+            max_tokens=max_tokens,
+        )
         inv.steps.append(record)
-        yield ModelReplied(step, completion.prompt_tokens, completion.completion_tokens, completion.duration_s,
-                           len(completion.tool_calls), completion.cost)
+        yield ModelReplied(
+            step,
+            completion.prompt_tokens,
+            completion.completion_tokens,
+            completion.duration_s,
+            len(completion.tool_calls),
+            completion.cost,
+        )
         if state.mode == "tool" and state.auto and looks_like_llama_cpp_python(completion.call_ids_seen):
             state.mode = "user"
             yield Notice(step, "llama-cpp-python detected: tool results are sent as user messages")
@@ -138,17 +182,20 @@ class Agent:
         sent, calls = calls, self.anonymizer.real_calls(calls)  # placeholders -> real names before tools run
         record.content = self.anonymizer.restore(record.content)
         results = yield from self._run_calls(state, step, calls, record)
-        results = [(s, text) for s, (_, text) in zip(sent, results)]  # the model keeps seeing its own arguments
+        results = [
+            (s, text) for s, (_, text) in zip(sent, results, strict=False)
+        ]  # the model keeps seeing its own arguments
         state.budget.mark_results(state.messages, result_messages(results, state.mode), calls)
         useless = all(c.status in ("refused", "unknown_tool") for c in record.tool_calls)
         state.stuck = state.stuck + 1 if useless else 0
         return False
 
-    def _complete(self, state: "_RunState", schemas, max_tokens: int, estimate: int):
+    def _complete(self, state: _RunState, schemas, max_tokens: int, estimate: int):
         """(completion, the max_tokens finally sent)."""
         try:
-            return self.client.complete(state.messages, schemas, max_tokens=max_tokens,
-                                        valid_names=list(self.tools), estimated_prompt=estimate), max_tokens
+            return self.client.complete(
+                state.messages, schemas, max_tokens=max_tokens, valid_names=list(self.tools), estimated_prompt=estimate
+            ), max_tokens
         except ContextOverflow as e:
             # The server knows its window better than we do: learn it, shrink, retry once.
             if e.limit:
@@ -158,14 +205,20 @@ class Agent:
                 state.budget.shrink_window()
             estimate, max_tokens = state.budget.fit(state.messages, schemas, state.forget)
             try:
-                return self.client.complete(state.messages, schemas, max_tokens=max_tokens,
-                                            valid_names=list(self.tools), estimated_prompt=estimate), max_tokens
+                return self.client.complete(
+                    state.messages,
+                    schemas,
+                    max_tokens=max_tokens,
+                    valid_names=list(self.tools),
+                    estimated_prompt=estimate,
+                ), max_tokens
             except ContextOverflow as again:
-                raise ModelError(f"the request still does not fit the context window: {again.message}",
-                                 hint="raise the server's context size (e.g. n_ctx) or set "
-                                 "custom_args.max_context_size") from None
+                raise ModelError(
+                    f"the request still does not fit the context window: {again.message}",
+                    hint="raise the server's context size (e.g. n_ctx) or set custom_args.max_context_size",
+                ) from None
 
-    def _answer(self, state: "_RunState", step: int, content: str, record: Step) -> Generator[Event, None, bool]:
+    def _answer(self, state: _RunState, step: int, content: str, record: Step) -> Generator[Event, None, bool]:
         inv = state.inv
         answer, rejected = strip_thinking(content), False
         if answer and _echoes_prompt(answer, state.messages, inv.calls):
@@ -189,22 +242,25 @@ class Agent:
             msg = "the model gave no usable answer; the answer shown is the evidence its tool calls gathered"
             inv.warnings.append(msg)
             yield Notice(step, msg)
-        from .tools.k8s_logs import mark_log_quotes  # quoted log text is labelled as cluster data
+        from holmes_nb.tools.k8s_logs import mark_log_quotes  # quoted log text is labelled as cluster data
 
         answer = mark_log_quotes(scrub(self.anonymizer.restore(answer)), inv.calls)  # an echoed key is masked
         record.content = answer
         state.messages.append({"role": "assistant", "content": self.anonymizer.hide(answer)})
         inv.answer, inv.status = answer, "answered"
         if self.tools and not inv.calls and state.previous is None:
-            msg = ("the model answered without calling any tool, so the answer is not based on cluster data; "
-                   "check its tool-calling support with `holmes-nb check-model`")
+            msg = (
+                "the model answered without calling any tool, so the answer is not based on cluster data; "
+                "check its tool-calling support with `holmes-nb check-model`"
+            )
             inv.warnings.append(msg)
             yield Notice(step, msg)
         yield Answered(step, answer)
         return True
 
-    def _run_calls(self, state: "_RunState", step: int, calls: list[ToolCall],
-                   record: Step) -> Generator[Event, None, list[tuple[ToolCall, str]]]:
+    def _run_calls(
+        self, state: _RunState, step: int, calls: list[ToolCall], record: Step
+    ) -> Generator[Event, None, list[tuple[ToolCall, str]]]:
         texts: dict[str, str] = {}
         runnable: list[ToolCall] = []
         for call in calls:
@@ -231,13 +287,15 @@ class Agent:
         record.tool_calls.sort(key=lambda r: [c.id for c in calls].index(r.call_id))
         return [(c, texts[c.id]) for c in calls]
 
-    def _refusal(self, state: "_RunState", call: ToolCall) -> tuple[str, str] | None:
+    def _refusal(self, state: _RunState, call: ToolCall) -> tuple[str, str] | None:
         if call.name not in self.tools:
             return "unknown_tool", (f"Unknown tool {call.name!r}. Valid tools: {', '.join(self.tools)}.")
         prior = state.seen.get(call.signature())
         if prior is not None:
-            return "refused", (f"You already called {call.name} with these arguments at step {prior}; "
-                               "its result is above. Use other arguments or another tool, or answer.")
+            return "refused", (
+                f"You already called {call.name} with these arguments at step {prior}; "
+                "its result is above. Use other arguments or another tool, or answer."
+            )
         return None
 
     def _execute(self, calls: list[ToolCall]):
@@ -252,9 +310,17 @@ class Agent:
 
     def _record(self, step: int, call: ToolCall, result: ToolResult, status: str, text: str) -> ToolCallRecord:
         return ToolCallRecord(
-            step=step, call_id=call.id, tool=call.name, arguments=call.arguments, status=status,
-            duration_ms=float(result.meta.get("duration_ms", 0.0)), tokens=self.client.count_text(text),
-            text=text, error=result.error, frame=result.frame, notes=list(call.notes),
+            step=step,
+            call_id=call.id,
+            tool=call.name,
+            arguments=call.arguments,
+            status=status,
+            duration_ms=float(result.meta.get("duration_ms", 0.0)),
+            tokens=self.client.count_text(text),
+            text=text,
+            error=result.error,
+            frame=result.frame,
+            notes=list(call.notes),
         )
 
 
@@ -266,8 +332,11 @@ def _echoes_prompt(answer: str, messages: list[dict[str, Any]], calls: list[Tool
     said = " ".join(answer.split()).lower()
     if len(said) < 12:
         return False
-    ours = [str(m.get("content") or "") for m in messages if m.get("role") in ("system", "user")
-            and not str(m.get("content") or "").startswith(RESULTS_PREFIX)]
+    ours = [
+        str(m.get("content") or "")
+        for m in messages
+        if m.get("role") in ("system", "user") and not str(m.get("content") or "").startswith(RESULTS_PREFIX)
+    ]
     ours += [c.error or "" for c in calls if c.status in ("refused", "unknown_tool")]
     text = "\n".join(" ".join(t.split()).lower() for t in ours)
     lines = [" ".join(line.split()).lower() for line in answer.splitlines() if line.strip()]
@@ -275,8 +344,10 @@ def _echoes_prompt(answer: str, messages: list[dict[str, Any]], calls: list[Tool
 
 
 #: words around a tool name in a reply that only announces a call ("Calling list_pods({})")
-_CALL_WORDS = re.compile(r"(?i)\b(?:i(?:'ll| will)?|let me|now|next|first|calling|call|use|using|run|running|"
-                         r"invoke|invoking|execute|executing|the|a|tool|function|with|to)\b")
+_CALL_WORDS = re.compile(
+    r"(?i)\b(?:i(?:'ll| will)?|let me|now|next|first|calling|call|use|using|run|running|"
+    r"invoke|invoking|execute|executing|the|a|tool|function|with|to)\b"
+)
 
 
 def _narrates_call(answer: str, tools: dict[str, Any]) -> bool:
@@ -334,11 +405,20 @@ def _args(arguments: dict[str, Any]) -> str:
 
 def _finished(rec: ToolCallRecord) -> ToolCallFinished:
     first = (rec.text or "").strip().splitlines()[:1]
-    return ToolCallFinished(rec.step, rec.call_id, rec.tool, rec.arguments, rec.status, rec.duration_ms,
-                            rec.tokens, first[0][:120] if first else "", rec)
+    return ToolCallFinished(
+        rec.step,
+        rec.call_id,
+        rec.tool,
+        rec.arguments,
+        rec.status,
+        rec.duration_ms,
+        rec.tokens,
+        first[0][:120] if first else "",
+        rec,
+    )
 
 
-def _finish(inv: Investigation, state: "_RunState") -> None:
+def _finish(inv: Investigation, state: _RunState) -> None:
     from datetime import datetime, timezone
 
     inv.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")

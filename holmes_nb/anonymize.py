@@ -16,6 +16,7 @@ order, so the same cluster always gets the same ones.
     # -> 'deploy-4-zn9hbl8h66-skgzh in ns-5 on node-1 (ip-17)'
     anon.restore("deploy-4 in ns-5")  # -> 'checkout in shop'
 """
+
 from __future__ import annotations
 
 import json
@@ -26,10 +27,17 @@ from typing import Any
 #: (placeholder prefix, kinds), in the order names are claimed: a Service named like its Deployment
 #: shares the Deployment's placeholder
 _KINDS = (
-    ("ns", ("namespaces",)), ("node", ("nodes",)), ("deploy", ("deployments",)), ("sts", ("statefulsets",)),
-    ("ds", ("daemonsets",)), ("cronjob", ("cronjobs",)), ("svc", ("services",)), ("job", ("jobs",)),
-    ("rs", ("replicasets",)), ("pod", ("pods",)),
-)  # fmt: skip
+    ("ns", ("namespaces",)),
+    ("node", ("nodes",)),
+    ("deploy", ("deployments",)),
+    ("sts", ("statefulsets",)),
+    ("ds", ("daemonsets",)),
+    ("cronjob", ("cronjobs",)),
+    ("svc", ("services",)),
+    ("job", ("jobs",)),
+    ("rs", ("replicasets",)),
+    ("pod", ("pods",)),
+)
 #: kinds whose objects are usually named after an owner (covered by the owner's placeholder)
 _DERIVED = {"job", "rs", "pod"}
 _WORKLOADS = {"deploy", "sts", "ds", "cronjob", "job", "rs"}
@@ -50,8 +58,13 @@ class Anonymizer:
 
     active = True
 
-    def __init__(self, names: dict[str, str] | None = None, ips: dict[str, str] | None = None,
-                 cluster_name: str = "", cluster_placeholder: str = "cluster-1"):
+    def __init__(
+        self,
+        names: dict[str, str] | None = None,
+        ips: dict[str, str] | None = None,
+        cluster_name: str = "",
+        cluster_placeholder: str = "cluster-1",
+    ):
         self.to_placeholder: dict[str, str] = dict(names or {})
         self.to_placeholder.update(ips or {})
         self.to_real: dict[str, str] = {v: k for k, v in self.to_placeholder.items()}
@@ -64,7 +77,7 @@ class Anonymizer:
         self._longest = max((len(k) for k in (*self.to_placeholder, *self.to_real)), default=0)
 
     @classmethod
-    def from_cluster(cls, cluster: Any) -> "Anonymizer":
+    def from_cluster(cls, cluster: Any) -> Anonymizer:
         """Placeholders for every namespace, node, workload, Service and pod of ``cluster`` and the
         IPs its nodes, pods, Services and Endpoints carry (kinds the cluster refuses are skipped)."""
         objects = {k: _safe_list(cluster, k) for _, kinds in _KINDS for k in kinds}
@@ -133,7 +146,7 @@ class Anonymizer:
             hit = self._longest_at(run, i, hiding)
             if hit is None:
                 j = min((k for k in (run.find("-", i), run.find(".", i)) if k >= 0), default=n)
-                out.append(run[i: j + 1])
+                out.append(run[i : j + 1])
                 i = j + 1
                 continue
             end, replacement = hit
@@ -207,7 +220,7 @@ def _walk(value: Any, fn) -> Any:
 
 
 def _safe_list(cluster: Any, kind: str) -> list[dict[str, Any]]:
-    from .errors import HolmesError
+    from holmes_nb.errors import HolmesError
 
     try:
         items = cluster.list(kind)

@@ -1,13 +1,15 @@
 """The Python API shared by the CLI and the notebook: configuration -> cluster -> tools -> agent.
 
-    inv = ask("what pods are failing?", model="openai/llama3", cluster="demo")
+inv = ask("what pods are failing?", model="openai/llama3", cluster="demo")
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from .config import Config, ModelEntry, load_config
-from .investigation import Investigation
+from holmes_nb.config import Config, ModelEntry, load_config
+from holmes_nb.investigation import Investigation
 
 _clients: dict[tuple, Any] = {}
 
@@ -20,7 +22,7 @@ def resolve_model(model: str | None = None, config: str | Config | None = None) 
 
 def client_for(entry: ModelEntry):
     """An LLMClient, reused per backend so what it learned (context size, tokenizer) is kept."""
-    from .llm.client import LLMClient
+    from holmes_nb.llm.client import LLMClient
 
     key = (entry.model, entry.api_base, entry.key, entry.tool_results, entry.max_context_size)
     client = _clients.get(key)
@@ -30,7 +32,7 @@ def client_for(entry: ModelEntry):
 
 
 def default_tools(cluster) -> list:
-    from .tools.kubernetes import kubernetes_tools
+    from holmes_nb.tools.kubernetes import kubernetes_tools
 
     return kubernetes_tools(cluster)
 
@@ -62,29 +64,35 @@ def ask(
     cluster's names and IPs; the Investigation and the answer keep the real ones (holmes_nb.anonymize).
     A follow-up of an anonymized investigation stays anonymized.
     """
-    from .agent import Agent
-    from .cluster import open_cluster
-    from .tools.custom import merge_tools, registered_tools
-    from .tools.toolsets_yaml import load_toolsets
+    from holmes_nb.agent import Agent
+    from holmes_nb.cluster_spec import open_cluster
+    from holmes_nb.tools.custom import merge_tools, registered_tools
+    from holmes_nb.tools.toolsets_yaml import load_toolsets
 
     cfg = config if isinstance(config, Config) else load_config(config)
     entry = model if isinstance(model, ModelEntry) else cfg.select(model)
     target = open_cluster(cluster if cluster is not None else cfg.settings.get("cluster"), notice=notice)
     toolset = merge_tools(default_tools(target), list(tools or []) + registered_tools() + load_toolsets(toolsets))
     if not max_steps and entry.model.startswith("replay/"):
-        from .llm.replay import recorded_max_steps
+        from holmes_nb.llm.replay import recorded_max_steps
 
         max_steps = recorded_max_steps(entry)
     steps = int(max_steps or cfg.settings.get("max_steps") or 20)
     anonymizer = getattr(previous, "anonymizer", None)
     if anonymize and anonymizer is None:
-        from .anonymize import Anonymizer
+        from holmes_nb.anonymize import Anonymizer
 
         anonymizer = Anonymizer.from_cluster(target)
-    agent = Agent(client_for(entry), toolset, max_steps=steps, cluster_name=target.name,
-                  namespace=namespace or cfg.settings.get("namespace"), anonymizer=anonymizer)
+    agent = Agent(
+        client_for(entry),
+        toolset,
+        max_steps=steps,
+        cluster_name=target.name,
+        namespace=namespace or cfg.settings.get("namespace"),
+        anonymizer=anonymizer,
+    )
     if record:
-        from .llm.record import record_run
+        from holmes_nb.llm.record import record_run
 
         return record_run(record, agent, question, previous=previous, on_event=on_event)
     return agent.run(question, previous=previous, on_event=on_event)

@@ -6,11 +6,12 @@
 The cluster is opened once and shared; a backend that fails (unreachable, bad key, no tool
 support, ...) gives a row with its error and never stops the others.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any
 from collections.abc import Iterable
+from typing import Any
 
 COLUMNS = ["model", "answer", "steps", "tool_calls", "tokens", "seconds", "error"]
 
@@ -23,9 +24,9 @@ def compare(question: str, models: Iterable[str], *, cluster: Any = None, config
     """
     import pandas as pd
 
-    from .cluster import open_cluster
-    from .config import Config, load_config
-    from .errors import ConfigError
+    from holmes_nb.cluster_spec import open_cluster
+    from holmes_nb.config import Config, load_config
+    from holmes_nb.errors import ConfigError
 
     models = [m for m in (models or [])]
     if not models:
@@ -33,16 +34,17 @@ def compare(question: str, models: Iterable[str], *, cluster: Any = None, config
     if ask_kwargs.get("record"):
         raise ConfigError("compare() does not record", hint="record one backend with ask(..., record=FILE)")
     cfg = config if isinstance(config, Config) else load_config(config)
-    target = open_cluster(cluster if cluster is not None else cfg.settings.get("cluster"),
-                          notice=ask_kwargs.get("notice"))
+    target = open_cluster(
+        cluster if cluster is not None else cfg.settings.get("cluster"), notice=ask_kwargs.get("notice")
+    )
     rows = [_run_one(question, str(model), target, cfg, ask_kwargs) for model in models]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def _run_one(question: str, model: str, target, cfg, ask_kwargs: dict[str, Any]) -> dict[str, Any]:
-    from .api import ask
-    from .errors import HolmesError
-    from .redact import scrub
+    from holmes_nb.api import ask
+    from holmes_nb.errors import HolmesError
+    from holmes_nb.redact import scrub
 
     start = time.perf_counter()
     inv, error = None, None
@@ -54,10 +56,20 @@ def _run_one(question: str, model: str, target, cfg, ask_kwargs: dict[str, Any])
         inv, error = e.investigation, str(e)
     except Exception as e:  # a library failure in one backend must not stop the others
         error = f"{type(e).__name__}: {e}"
-    row: dict[str, Any] = {"model": model, "answer": None, "steps": 0, "tool_calls": 0, "tokens": 0,
-                           "seconds": round(time.perf_counter() - start, 2),
-                           "error": scrub(error) if error else None}
+    row: dict[str, Any] = {
+        "model": model,
+        "answer": None,
+        "steps": 0,
+        "tool_calls": 0,
+        "tokens": 0,
+        "seconds": round(time.perf_counter() - start, 2),
+        "error": scrub(error) if error else None,
+    }
     if inv is not None:
-        row.update(answer=inv.answer, steps=len(inv.steps), tool_calls=len(inv.calls),
-                   tokens=inv.prompt_tokens + inv.completion_tokens)
+        row.update(
+            answer=inv.answer,
+            steps=len(inv.steps),
+            tool_calls=len(inv.calls),
+            tokens=inv.prompt_tokens + inv.completion_tokens,
+        )
     return row

@@ -16,33 +16,79 @@ falls back to the process variable of that name.
     entry = cfg.select("local-llama")      # a modelList key, a LiteLLM id, or None for the default
     entry.litellm_kwargs()
 """
+
 from __future__ import annotations
 
 import os
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from .errors import ConfigError
-from .redact import known_secrets, mask_key
+from holmes_nb.errors import ConfigError
+from holmes_nb.redact import known_secrets, mask_key
 
 DEFAULT_CONFIG = "~/.holmes/config.yaml"
 _TEMPLATE = re.compile(r"{{\s*env\.([^}]*?)\s*}}")
 
 #: entry keys holmes-nb understands itself
-_OWN_KEYS = {"model", "api_base", "base_url", "api_key", "api_version", "temperature", "max_tokens",
-             "custom_args", "tool_results", "timeout", "num_retries", "name", "description"}
+_OWN_KEYS = {
+    "model",
+    "api_base",
+    "base_url",
+    "api_key",
+    "api_version",
+    "temperature",
+    "max_tokens",
+    "custom_args",
+    "tool_results",
+    "timeout",
+    "num_retries",
+    "name",
+    "description",
+}
 #: LiteLLM keywords passed through silently; anything else is passed through with one warning
 _LITELLM_KEYS = {
-    "top_p", "seed", "stop", "n", "presence_penalty", "frequency_penalty", "logit_bias", "user",
-    "response_format", "extra_headers", "headers", "extra_body", "organization", "custom_llm_provider",
-    "reasoning_effort", "thinking", "drop_params", "deployment_id", "api_type", "input_cost_per_token",
-    "output_cost_per_token", "aws_access_key_id", "aws_secret_access_key", "aws_region_name",
-    "aws_session_token", "aws_profile_name", "vertex_project", "vertex_location", "vertex_credentials",
-    "azure_ad_token", "parallel_tool_calls", "max_completion_tokens", "top_k", "repetition_penalty",
-    "num_ctx", "keep_alive", "ssl_verify", "mock_response",
+    "top_p",
+    "seed",
+    "stop",
+    "n",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "user",
+    "response_format",
+    "extra_headers",
+    "headers",
+    "extra_body",
+    "organization",
+    "custom_llm_provider",
+    "reasoning_effort",
+    "thinking",
+    "drop_params",
+    "deployment_id",
+    "api_type",
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_region_name",
+    "aws_session_token",
+    "aws_profile_name",
+    "vertex_project",
+    "vertex_location",
+    "vertex_credentials",
+    "azure_ad_token",
+    "parallel_tool_calls",
+    "max_completion_tokens",
+    "top_k",
+    "repetition_penalty",
+    "num_ctx",
+    "keep_alive",
+    "ssl_verify",
+    "mock_response",
 }
 _warned: set[str] = set()
 TOOL_RESULT_MODES = ("auto", "tool", "user")
@@ -104,8 +150,10 @@ class ModelEntry:
         }
 
     def __repr__(self) -> str:
-        return (f"ModelEntry(key={self.key!r}, model={self.model!r}, api_base={self.api_base!r}, "
-                f"api_key={mask_key(self.api_key)!r})")
+        return (
+            f"ModelEntry(key={self.key!r}, model={self.model!r}, api_base={self.api_base!r}, "
+            f"api_key={mask_key(self.api_key)!r})"
+        )
 
 
 @dataclass
@@ -176,14 +224,14 @@ class Config:
             return self.adhoc(env_model)
         raise ConfigError(
             "no model configured",
-            hint='pass --model openai/<name> with OPENAI_API_BASE set, or define a modelList (see README)',
+            hint="pass --model openai/<name> with OPENAI_API_BASE set, or define a modelList (see README)",
         )
 
     def adhoc(self, model: str) -> ModelEntry:
         """An entry for a LiteLLM id given directly, with OPENAI_API_BASE/OPENAI_API_KEY for openai/*.
         ``replay/FILE`` replays a recorded run offline (llm/replay.py): no key, no server."""
         if model.startswith("replay/"):
-            from .llm.replay import replay_entry
+            from holmes_nb.llm.replay import replay_entry
 
             return replay_entry(model, timeout=float(self.settings.get("timeout", 120.0)))
         base = key = None
@@ -196,7 +244,8 @@ class Config:
                 raise ConfigError(
                     f"--model {model} needs OPENAI_API_BASE (a local or self-hosted server) or OPENAI_API_KEY "
                     "(api.openai.com); neither is set",
-                    hint="export OPENAI_API_BASE=http://127.0.0.1:8000/v1, or define a modelList (see README)")
+                    hint="export OPENAI_API_BASE=http://127.0.0.1:8000/v1, or define a modelList (see README)",
+                )
         known_secrets.add(key)
         timeout = float(self.settings.get("timeout", 120.0))
         return ModelEntry(model=model, api_base=base, api_key=key, timeout=timeout, source="command line")
@@ -204,8 +253,10 @@ class Config:
     def _unknown_key(self, key: str) -> ConfigError:
         return ConfigError(
             f"unknown model {key!r}",
-            hint="modelList keys: " + ", ".join(self.model_list)
-            + "; a LiteLLM id needs a provider prefix, e.g. openai/" + key,
+            hint="modelList keys: "
+            + ", ".join(self.model_list)
+            + "; a LiteLLM id needs a provider prefix, e.g. openai/"
+            + key,
         )
 
 
@@ -337,8 +388,12 @@ def _build_entry(cfg: Config, key: str, raw: dict[str, Any]) -> ModelEntry:
         api_version=data.get("api_version"),
         temperature=_number(data.get("temperature"), float, key, "temperature"),
         max_tokens=_number(data.get("max_tokens"), int, key, "max_tokens"),
-        max_context_size=_number(custom.get("max_context_size") if isinstance(custom, dict) else None,
-                                 int, key, "custom_args.max_context_size"),
+        max_context_size=_number(
+            custom.get("max_context_size") if isinstance(custom, dict) else None,
+            int,
+            key,
+            "custom_args.max_context_size",
+        ),
         tool_results=str(data.get("tool_results", "auto")),
         timeout=_number(data.get("timeout"), float, key, "timeout") or float(cfg.settings.get("timeout", 120.0)),
         num_retries=_number(data.get("num_retries"), int, key, "num_retries") if "num_retries" in data else 2,
@@ -359,7 +414,7 @@ def _build_entry(cfg: Config, key: str, raw: dict[str, Any]) -> ModelEntry:
 def _replay_entry(cfg: Config, key: str, model: str, source: str) -> ModelEntry:
     """``model: replay/FILE`` in a modelList (training labs, binder): a relative FILE is looked up
     from the working directory, then beside the config file that names it."""
-    from .llm.replay import replay_entry
+    from holmes_nb.llm.replay import replay_entry
 
     path = Path(model.split("/", 1)[1])
     beside = Path(source).parent / path

@@ -3,6 +3,7 @@
 Every error raised on purpose by holmes-nb derives from :class:`HolmesError`. The CLI
 prints ``str(err)`` (message plus hint) and exits 2 for :class:`ConfigError` and 1 for the rest.
 """
+
 from __future__ import annotations
 
 

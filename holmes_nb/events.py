@@ -5,6 +5,7 @@ The CLI prints them to stderr, the notebook renders them live; neither changes t
     for event in agent.iter_run("what pods are failing?"):
         print(event)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,11 +1,12 @@
 """The result of one investigation: the answer, every step and tool call, and the evidence.
 
-    inv = holmes_nb.ask("what pods are failing?", model="openai/llama3", cluster="demo")
-    inv.answer            # Markdown text
-    inv.tool_calls        # DataFrame: step, tool, arguments, status, duration_ms, tokens, error
-    inv.frames["list_pods"]   # the cluster data each tool returned, as DataFrames
-    inv.to_json("run.json"); inv.to_markdown()
+inv = holmes_nb.ask("what pods are failing?", model="openai/llama3", cluster="demo")
+inv.answer            # Markdown text
+inv.tool_calls        # DataFrame: step, tool, arguments, status, duration_ms, tokens, error
+inv.frames["list_pods"]   # the cluster data each tool returned, as DataFrames
+inv.to_json("run.json"); inv.to_markdown()
 """
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .redact import scrub
+from holmes_nb.redact import scrub
 
 
 @dataclass
@@ -32,9 +33,16 @@ class ToolCallRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "step": self.step, "call_id": self.call_id, "tool": self.tool, "arguments": self.arguments,
-            "status": self.status, "duration_ms": self.duration_ms, "tokens": self.tokens,
-            "error": self.error, "notes": self.notes, "text": self.text,
+            "step": self.step,
+            "call_id": self.call_id,
+            "tool": self.tool,
+            "arguments": self.arguments,
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+            "tokens": self.tokens,
+            "error": self.error,
+            "notes": self.notes,
+            "text": self.text,
             "rows": None if self.frame is None else len(self.frame),
         }
 
@@ -54,9 +62,15 @@ class Step:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "index": self.index, "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-            "duration_s": round(self.duration_s, 3), "cost": self.cost, "content": self.content,
-            "tools_offered": self.tools_offered, "notes": self.notes, "max_tokens": self.max_tokens,
+            "index": self.index,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "duration_s": round(self.duration_s, 3),
+            "cost": self.cost,
+            "content": self.content,
+            "tools_offered": self.tools_offered,
+            "notes": self.notes,
+            "max_tokens": self.max_tokens,
             "tool_calls": [c.to_dict() for c in self.tool_calls],
         }
 
@@ -78,7 +92,7 @@ class Investigation:
     finished_at: str | None = None
     #: the conversation as sent to the model, so a follow-up can continue it
     messages: list[dict[str, Any]] = field(default_factory=list, repr=False)
-    parent: "Investigation | None" = field(default=None, repr=False)
+    parent: Investigation | None = field(default=None, repr=False)
 
     # -- derived views -------------------------------------------------------------------
     @property
@@ -91,11 +105,19 @@ class Investigation:
         import pandas as pd
 
         cols = ["step", "tool", "arguments", "status", "duration_ms", "tokens", "rows", "error"]
-        rows = [{
-            "step": c.step, "tool": c.tool, "arguments": json.dumps(c.arguments, sort_keys=True),
-            "status": c.status, "duration_ms": c.duration_ms, "tokens": c.tokens,
-            "rows": None if c.frame is None else len(c.frame), "error": c.error,
-        } for c in self.calls]
+        rows = [
+            {
+                "step": c.step,
+                "tool": c.tool,
+                "arguments": json.dumps(c.arguments, sort_keys=True),
+                "status": c.status,
+                "duration_ms": c.duration_ms,
+                "tokens": c.tokens,
+                "rows": None if c.frame is None else len(c.frame),
+                "error": c.error,
+            }
+            for c in self.calls
+        ]
         return pd.DataFrame(rows, columns=cols)
 
     @property
@@ -130,12 +152,25 @@ class Investigation:
     # -- exports -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
-            "question": self.question, "model": self.model, "model_id": self.model_id, "cluster": self.cluster,
-            "status": self.status, "answer": self.answer, "error": self.error, "warnings": self.warnings,
-            "started_at": self.started_at, "finished_at": self.finished_at,
-            "context_window": self.context_window, "context_source": self.context_source,
-            "usage": {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                      "cost": self.cost, "steps": len(self.steps), "tool_calls": len(self.calls)},
+            "question": self.question,
+            "model": self.model,
+            "model_id": self.model_id,
+            "cluster": self.cluster,
+            "status": self.status,
+            "answer": self.answer,
+            "error": self.error,
+            "warnings": self.warnings,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "context_window": self.context_window,
+            "context_source": self.context_source,
+            "usage": {
+                "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens,
+                "cost": self.cost,
+                "steps": len(self.steps),
+                "tool_calls": len(self.calls),
+            },
             "steps": [s.to_dict() for s in self.steps],
         }
 
@@ -151,30 +186,38 @@ class Investigation:
     def to_markdown(self, *, title: str | None = None, max_rows: int = 20) -> str:
         """The postmortem (question, model, answer, evidence tables, tool call log, token usage,
         timeline) as scrubbed Markdown: ``Path("pm.md").write_text(inv.to_markdown())``."""
-        from .report.postmortem import postmortem_markdown
+        from holmes_nb.report.postmortem import postmortem_markdown
 
         return postmortem_markdown(self, title=title, max_rows=max_rows)
 
     def timeline(self, cluster: Any = None, *, now: Any = None):
         """Events, restarts and terminations over time as a matplotlib Figure: from this run's
         evidence (``cluster=None``), or from a Cluster / spec (``inv.timeline("demo")``)."""
-        from .report.timeline import plot_timeline, timeline_frame
+        from holmes_nb.report.timeline import plot_timeline, timeline_frame
 
         return plot_timeline(timeline_frame(self if cluster is None else cluster, now=now))
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         """text/plain, text/markdown and text/html for IPython, nbconvert and nbval (stable, scrubbed)."""
-        from .report.html import investigation_html
+        from holmes_nb.report.html import investigation_html
 
-        plain = repr(self) + (f"\n\n{self.answer.strip()}" if self.answer else "") + (
-            f"\n\nError: {self.error}" if self.error else "")
-        bundle = {"text/plain": scrub(plain), "text/markdown": self.to_markdown(),
-                  "text/html": scrub(investigation_html(self))}
+        plain = (
+            repr(self)
+            + (f"\n\n{self.answer.strip()}" if self.answer else "")
+            + (f"\n\nError: {self.error}" if self.error else "")
+        )
+        bundle = {
+            "text/plain": scrub(plain),
+            "text/markdown": self.to_markdown(),
+            "text/html": scrub(investigation_html(self)),
+        }
         return {k: v for k, v in bundle.items() if (not include or k in include) and not (exclude and k in exclude)}
 
     def __repr__(self) -> str:
-        return (f"<Investigation {self.status}: {self.question[:60]!r} model={self.model!r} "
-                f"steps={len(self.steps)} tool_calls={len(self.calls)}>")
+        return (
+            f"<Investigation {self.status}: {self.question[:60]!r} model={self.model!r} "
+            f"steps={len(self.steps)} tool_calls={len(self.calls)}>"
+        )
 
     def __str__(self) -> str:
         return self.answer or (f"[{self.status}] {self.error}" if self.error else f"[{self.status}]")

@@ -16,10 +16,12 @@ it could match, so a 1 MB log costs a few milliseconds. :func:`redact_obj` redac
 Kubernetes object (env values by name, command lines, every string); :func:`scrub_frame` a
 DataFrame's text cells.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _PLACEHOLDER_KEYS = {"", "not-needed", "none", "null", "no-key", "dummy", "sk-no-key-required", "empty"}
 REDACTED = "[REDACTED]"
@@ -64,16 +66,41 @@ known_secrets = SecretRegistry()
 
 # -- what a secret-named key looks like -----------------------------------------------------------
 #: words whose value is a secret (``DB_PASSWORD``, ``client_secret``, ``X-Api-Key``, ``secretKey``)
-_KEYWORDS = (r"pass(?:word|wd|phrase)|[_-]pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
-             r"|signing[_-]?key|encryption[_-]?key|credentials?|cookie|session[_-]?(?:id|key)")
+_KEYWORDS = (
+    r"pass(?:word|wd|phrase)|[_-]pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
+    r"|signing[_-]?key|encryption[_-]?key|credentials?|cookie|session[_-]?(?:id|key)"
+)
 _KEYWORD = re.compile(_KEYWORDS, re.IGNORECASE)
 #: a key ending like this names something about a secret, not the secret (``secretName``, ``tokenPath``)
 _NOT_A_VALUE = re.compile(
     r"(?:name|names|ref|keyref|file|path|dir|type|id|ids|ttl|len|length|count|size|limit|expiry|expires|expiration"
     r"|at|seconds|mode|enabled|format|version|url|uri|endpoint|host|port|user|username|policy|provider|source"
-    r"|kind|hint|rotation|header|field|store|mount|volume)$", re.IGNORECASE)
-_HARMLESS_VALUES = {"", "true", "false", "null", "none", "nil", "yes", "no", "required", "optional", "redacted",
-                    "***", "****", "*****", "xxx", "changeme", "undefined", "empty", "unset", "set", "[redacted]"}
+    r"|kind|hint|rotation|header|field|store|mount|volume)$",
+    re.IGNORECASE,
+)
+_HARMLESS_VALUES = {
+    "",
+    "true",
+    "false",
+    "null",
+    "none",
+    "nil",
+    "yes",
+    "no",
+    "required",
+    "optional",
+    "redacted",
+    "***",
+    "****",
+    "*****",
+    "xxx",
+    "changeme",
+    "undefined",
+    "empty",
+    "unset",
+    "set",
+    "[redacted]",
+}
 _FLAG_SECRET = re.compile(r"(?i)(pass(word|wd)?|secret|token|api[_-]?key|credential|pwd|auth)")
 
 
@@ -119,7 +146,7 @@ def _keep_until(m: re.Match, group: str = "val") -> str:
 
 
 def _sub_bearer(m: re.Match) -> str:
-    before = m.string[m.start() - 1: m.start()]
+    before = m.string[m.start() - 1 : m.start()]
     return _keep_until(m) if before in ("B", "b") else m.group(0)
 
 
@@ -135,9 +162,14 @@ def _sub_key_line(m: re.Match) -> str:
 
 _TOKEN_CHARS = r"(?P<val>[A-Za-z0-9._~+/=-]{8,})"
 _AUTH = _SEP + r"(?:(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest|[Nn]egotiate|BEARER|BASIC)[ \t]+)?(?P<val>[^\s\"'\\,;]+)"
-_RULES: list[tuple["re.Pattern[str]", "str | Callable[[re.Match], str]"]] = [
-    (re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY-----|[A-Za-z0-9+/=\s\\]*)",
-                re.DOTALL), "[REDACTED PRIVATE KEY]"),
+_RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match], str]]] = [
+    (
+        re.compile(
+            r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY-----|[A-Za-z0-9+/=\s\\]*)",
+            re.DOTALL,
+        ),
+        "[REDACTED PRIVATE KEY]",
+    ),
     # a key's body lines whose BEGIN line was cut off (a log tail): lines of nothing but base64 that
     # look random (upper and lower case and digits), so a rule of dashes or a hex digest stays
     (re.compile(r"(?P<pre>\n)(?P<val>[A-Za-z0-9+/]{40,}={0,2})(?=\r?\n|\Z)"), _sub_key_line),
@@ -159,20 +191,36 @@ _RULES: list[tuple["re.Pattern[str]", "str | Callable[[re.Match], str]"]] = [
     (re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,}"), REDACTED),  # Slack
     (re.compile(r"sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}"), REDACTED),  # OpenAI, Anthropic
     (re.compile(r"glpat-[A-Za-z0-9_-]{20,}"), REDACTED),  # GitLab
-    (re.compile(r"name" + _SEP + r"(?P<name>[A-Za-z0-9_.-]+)" + _Q + r"[ \t]*,?(?:\s|\\[nr])*" + _Q + r"value"
-                + _SEP + r"(?P<val>[^\"'\\\r\n,}]+)"), _sub_env),  # env entries: name first, then value
+    (
+        re.compile(
+            r"name"
+            + _SEP
+            + r"(?P<name>[A-Za-z0-9_.-]+)"
+            + _Q
+            + r"[ \t]*,?(?:\s|\\[nr])*"
+            + _Q
+            + r"value"
+            + _SEP
+            + r"(?P<val>[^\"'\\\r\n,}]+)"
+        ),
+        _sub_env,
+    ),  # env entries: name first, then value
 ]
 #: lowercase stems of _KEYWORDS: where a secret-named key may start
 _STEMS = [re.compile(s) for s in ("pass", "pwd", "secret", "token", "key", "credential", "cookie", "session")]
 _STEMS_ANY_CASE = [re.compile(p.pattern, re.IGNORECASE) for p in _STEMS]
 _ID_TAIL = re.compile(r"[A-Za-z0-9_.-]{0,80}\Z")
 _KEYED = re.compile(r"[A-Za-z0-9_.-]*?(?P<kw>(?i:" + _KEYWORDS + r"))(?P<suf>[A-Za-z0-9_.-]*?)" + _SEP + _VALUE)
-_FLAG = re.compile(r"--?[A-Za-z0-9_-]*?(?P<kw>(?i:" + _KEYWORDS + r"))(?P<suf>[A-Za-z0-9_-]*)[ \t]+"
-                   r"(?P<val>[^\s\"'\\-][^\s\"'\\]*)")  # --token VALUE
+_FLAG = re.compile(
+    r"--?[A-Za-z0-9_-]*?(?P<kw>(?i:" + _KEYWORDS + r"))(?P<suf>[A-Za-z0-9_-]*)[ \t]+"
+    r"(?P<val>[^\s\"'\\-][^\s\"'\\]*)"
+)  # --token VALUE
 #: any of these in a short text (lowercased) means a rule could match
-_ANY = re.compile(r"private key|eyj|bearer|authorization|://|a[ksbc][ic]a|aiza|accountkey|sharedaccess|sig="
-                  r"|gh[pousr]_|github_pat|xox|sk-|glpat-|name|pass|pwd|secret|token|key|credential|cookie|session"
-                  r"|[a-z0-9+/]{40}")
+_ANY = re.compile(
+    r"private key|eyj|bearer|authorization|://|a[ksbc][ic]a|aiza|accountkey|sharedaccess|sig="
+    r"|gh[pousr]_|github_pat|xox|sk-|glpat-|name|pass|pwd|secret|token|key|credential|cookie|session"
+    r"|[a-z0-9+/]{40}"
+)
 
 
 def _scrub_keyed(text: str) -> str:

@@ -6,6 +6,7 @@ default and four application namespaces with the failures listed in docs/demo-cl
     python scripts/build_demo.py                   # rewrite the bundled file
     python scripts/build_demo.py --output /tmp/x.json --check   # exit 1 if the bundled file differs
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,9 @@ from demo_platform import (  # noqa: E402
 )
 from demo_shop import build_shop  # noqa: E402
 
-from holmes_nb.cluster.builder import ClusterBuilder  # noqa: E402
-from holmes_nb.cluster.snapshot import Snapshot  # noqa: E402
-from holmes_nb.cluster.snapshot_file import save_snapshot  # noqa: E402
+from devkit.builder import ClusterBuilder  # noqa: E402
+from holmes_nb.formats.snapshot_file import save_snapshot  # noqa: E402
+from holmes_nb.sources.snapshot import Snapshot  # noqa: E402
 
 DEFAULT_OUTPUT = HERE.parent / "holmes_nb" / "data" / "demo-cluster.json"
 

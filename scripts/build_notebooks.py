@@ -7,6 +7,7 @@ live view off (saved notebooks hold final outputs only) and offline (the model i
     python scripts/build_notebooks.py            # all
     python scripts/build_notebooks.py 01 03      # those whose NAME starts with 01 or 03
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -46,7 +47,9 @@ def build(mod) -> Path:
     env_before = dict(os.environ)
     os.environ.update({"HOLMES_NB_LIVE_DISPLAY": "off", "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
     try:
-        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+        NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+        ).execute()
     finally:
         os.environ.clear()
         os.environ.update(env_before)

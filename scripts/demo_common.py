@@ -1,11 +1,12 @@
 """Shared pieces of the demo cluster build (see build_demo.py): the clock, nodes, and helpers
 for config objects, failure events and log lines."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from holmes_nb.cluster.builder import ClusterBuilder
-from holmes_nb.cluster.objects import Obj, ts
+from devkit.builder import ClusterBuilder
+from devkit.objects import Obj, ts
 
 NOW = datetime(2025, 3, 14, 10, 30, 0, tzinfo=timezone.utc)
 CLUSTER_BORN = NOW - timedelta(days=132, hours=5)
@@ -21,8 +22,7 @@ def configmap(b: ClusterBuilder, ns: str, name: str, data: dict, *, created: dat
     return b.simple("ConfigMap", "v1", ns, name, created=created, body={"data": data}, labels=labels)
 
 
-def secret(b: ClusterBuilder, ns: str, name: str, keys: list[str], *, created: datetime,
-           type_: str = "Opaque") -> Obj:
+def secret(b: ClusterBuilder, ns: str, name: str, keys: list[str], *, created: datetime, type_: str = "Opaque") -> Obj:
     """A Secret as holmes-nb stores it: metadata, type and key names, never values."""
     return b.simple("Secret", "v1", ns, name, created=created, body={"type": type_, "dataKeys": sorted(keys)})
 
@@ -38,28 +38,53 @@ def namespace_basics(b: ClusterBuilder, ns: str, *, created: datetime, labels=No
     configmap(b, ns, "kube-root-ca.crt", {"ca.crt": ROOT_CA}, created=created)
 
 
-def backoff_events(b: ClusterBuilder, pod: Obj, container: str, *, restarts: int, first: datetime,
-                   backoffs: int, image: str | None = None, init: bool = False) -> None:
+def backoff_events(
+    b: ClusterBuilder,
+    pod: Obj,
+    container: str,
+    *,
+    restarts: int,
+    first: datetime,
+    backoffs: int,
+    image: str | None = None,
+    init: bool = False,
+) -> None:
     """The kubelet events of a container restarting in a loop (Pulled/Created/Started + BackOff)."""
     m, node = pod["metadata"], pod["spec"]["nodeName"]
     fp = f"spec.{'initContainers' if init else 'containers'}{{{container}}}"
-    image = image or next(c["image"] for c in pod["spec"].get("initContainers", []) + pod["spec"]["containers"]
-                          if c["name"] == container)
+    image = image or next(
+        c["image"] for c in pod["spec"].get("initContainers", []) + pod["spec"]["containers"] if c["name"] == container
+    )
     last_run = NOW - timedelta(minutes=4, seconds=10)
     kw = {"component": "kubelet", "host": node, "first": first, "field_path": fp}
-    b.event(pod, "Pulled", f'Container image "{image}" already present on machine', count=restarts + 1,
-            last=last_run, **kw)
+    b.event(
+        pod, "Pulled", f'Container image "{image}" already present on machine', count=restarts + 1, last=last_run, **kw
+    )
     if not init:
         b.event(pod, "Created", f"Created container {container}", count=restarts + 1, last=last_run, **kw)
         b.event(pod, "Started", f"Started container {container}", count=restarts + 1, last=last_run, **kw)
-    b.event(pod, "BackOff", f"Back-off restarting failed container {container} in pod "
-            f"{m['name']}_{m['namespace']}({m['uid']})", type_="Warning", count=backoffs,
-            last=NOW - timedelta(seconds=38), **kw)
+    b.event(
+        pod,
+        "BackOff",
+        f"Back-off restarting failed container {container} in pod {m['name']}_{m['namespace']}({m['uid']})",
+        type_="Warning",
+        count=backoffs,
+        last=NOW - timedelta(seconds=38),
+        **kw,
+    )
 
 
 def scheduling_failed(b: ClusterBuilder, pod: Obj, message: str, *, first: datetime, count: int) -> None:
-    b.event(pod, "FailedScheduling", message, component="default-scheduler", type_="Warning", count=count,
-            first=first, last=NOW - timedelta(minutes=3, seconds=12))
+    b.event(
+        pod,
+        "FailedScheduling",
+        message,
+        component="default-scheduler",
+        type_="Warning",
+        count=count,
+        first=first,
+        last=NOW - timedelta(minutes=3, seconds=12),
+    )
 
 
 def started_at(pod: Obj, container: str) -> datetime:
@@ -78,8 +103,9 @@ def stamp(t: datetime, fmt: str = "iso") -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms:03d}Z"
 
 
-def access_log(app: str, start: datetime, paths: list[str], *, n: int = 8, step_s: int = 37,
-               level_key: str = "level") -> list[str]:
+def access_log(
+    app: str, start: datetime, paths: list[str], *, n: int = 8, step_s: int = 37, level_key: str = "level"
+) -> list[str]:
     """JSON request log lines ending just before NOW (a healthy web service)."""
     out = []
     for i in range(n):
@@ -88,8 +114,10 @@ def access_log(app: str, start: datetime, paths: list[str], *, n: int = 8, step_
             continue
         path = paths[i % len(paths)]
         ms = 3 + (i * 17 + len(path)) % 40
-        out.append(f'{{"{level_key}":"info","ts":"{stamp(t)}","logger":"{app}.http","msg":"request completed",'
-                   f'"method":"GET","path":"{path}","status":200,"duration_ms":{ms}}}')
+        out.append(
+            f'{{"{level_key}":"info","ts":"{stamp(t)}","logger":"{app}.http","msg":"request completed",'
+            f'"method":"GET","path":"{path}","status":200,"duration_ms":{ms}}}'
+        )
     return out
 
 
@@ -97,10 +125,15 @@ def startup_log(app: str, version: str, start: datetime, port: int, extra: list[
     lines = [
         f'{{"level":"info","ts":"{stamp(start)}","logger":"{app}","msg":"starting {app}","version":"{version}"}}',
     ]
-    lines += [f'{{"level":"info","ts":"{stamp(start + timedelta(milliseconds=300 * (i + 1)))}","logger":"{app}",'
-              f'"msg":"{msg}"}}' for i, msg in enumerate(extra)]
-    lines.append(f'{{"level":"info","ts":"{stamp(start + timedelta(seconds=2))}","logger":"{app}.http",'
-                 f'"msg":"listening","addr":":{port}"}}')
+    lines += [
+        f'{{"level":"info","ts":"{stamp(start + timedelta(milliseconds=300 * (i + 1)))}","logger":"{app}",'
+        f'"msg":"{msg}"}}'
+        for i, msg in enumerate(extra)
+    ]
+    lines.append(
+        f'{{"level":"info","ts":"{stamp(start + timedelta(seconds=2))}","logger":"{app}.http",'
+        f'"msg":"listening","addr":":{port}"}}'
+    )
     return lines
 
 

@@ -8,6 +8,7 @@ or the agent in a way that changes what the model is sent (a replay then reports
     python scripts/record_notebook_runs.py                     # all
     python scripts/record_notebook_runs.py lab-smollm2.json    # some (a follow-up replays its parent)
 """
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,7 @@ RUNS = [
 def main() -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import holmes_nb
-    from holmes_nb.localmodel import LocalModel
+    from holmes_nb.llm.localmodel import LocalModel
 
     OUT.mkdir(parents=True, exist_ok=True)
     wanted = sys.argv[1:] or [name for name, _, _ in RUNS]
@@ -41,9 +42,15 @@ def main() -> int:
             if follow and previous is None:  # the parent run, replayed from its recording
                 parent, parent_question, _ = RUNS[i - 1]
                 previous = holmes_nb.ask(parent_question, model=f"replay/{OUT / parent}", cluster="demo")
-            inv = holmes_nb.ask(question, model="local-smollm2", config=str(ROOT / "scripts" / "local-model.yaml"),
-                                cluster="demo", max_steps=6, previous=previous if follow else None,
-                                record=str(OUT / name))
+            inv = holmes_nb.ask(
+                question,
+                model="local-smollm2",
+                config=str(ROOT / "scripts" / "local-model.yaml"),
+                cluster="demo",
+                max_steps=6,
+                previous=previous if follow else None,
+                record=str(OUT / name),
+            )
             print(f"{name}: {inv.status}, {len(inv.steps)} steps, {len(inv.calls)} tool calls", file=sys.stderr)
             previous = inv
     finally:

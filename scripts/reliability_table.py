@@ -14,6 +14,7 @@ docs/reliability.md with Markdown tables. A file that is missing gives "not meas
 
 Exit status: pytest's (0 when every test passed), or 1 when a figure breaks its rule.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,23 +83,46 @@ def summary_rows(figs: dict) -> list[tuple[str, str, object, str, object]]:
     injected = _get(figs, "faults", "faults_injected")
     survived = _get(figs, "faults", "faults_survived")
     tried = _get(figs, "fuzz", "inputs_tried")
-    handled = None if tried is None else (_get(figs, "fuzz", "clear_errors") or 0) + (
-        _get(figs, "fuzz", "valid_results") or 0)
-    checked = None if "secrets" not in figs else sum(
-        v for v in (_get(figs, "secrets", "outputs_checked"), _get(figs, "secrets", "model_requests_checked")) if v)
+    handled = (
+        None
+        if tried is None
+        else (_get(figs, "fuzz", "clear_errors") or 0) + (_get(figs, "fuzz", "valid_results") or 0)
+    )
+    checked = (
+        None
+        if "secrets" not in figs
+        else sum(
+            v for v in (_get(figs, "secrets", "outputs_checked"), _get(figs, "secrets", "model_requests_checked")) if v
+        )
+    )
     return [
-        ("1. It cannot change a cluster", "API requests recorded by the replay server",
-         _get(figs, "readonly", "api_requests", "requests"), "", None),
+        (
+            "1. It cannot change a cluster",
+            "API requests recorded by the snapshot API server",
+            _get(figs, "readonly", "api_requests", "requests"),
+            "",
+            None,
+        ),
         ("", "write requests observed", writes, "0", lambda v: v == 0),
         ("2. No secret leaves", "secrets planted", _get(figs, "secrets", "secrets_planted", "planted"), "", None),
         ("", "outputs, files and model requests searched", checked, "", None),
         ("", "secrets found", found, "0", lambda v: v == 0),
         ("3. Faults don't lose work", "faults injected (model server, Kubernetes API, Ctrl-C)", injected, "", None),
-        ("", "faults survived (work kept, clear error or recovery)", survived,
-         "= injected", None if injected is None else (lambda v: v == injected)),
+        (
+            "",
+            "faults survived (work kept, clear error or recovery)",
+            survived,
+            "= injected",
+            None if injected is None else (lambda v: v == injected),
+        ),
         ("", "bad inputs tried (fuzzing)", tried, "", None),
-        ("", "bad inputs handled (valid result or clear error)", handled,
-         "= tried", None if tried is None else (lambda v: v == tried)),
+        (
+            "",
+            "bad inputs handled (valid result or clear error)",
+            handled,
+            "= tried",
+            None if tried is None else (lambda v: v == tried),
+        ),
     ]
 
 
@@ -118,8 +142,7 @@ def detail_table(figs: dict, name: str, by: str, cols: tuple[str, ...], title: s
     rows = (figs.get(name) or {}).get(by) or {}
     if not isinstance(rows, dict) or not rows:
         return ""
-    lines = [f"| {title} | " + " | ".join(c.replace("_", " ") for c in cols) + " |",
-             "|---|" + "---:|" * len(cols)]
+    lines = [f"| {title} | " + " | ".join(c.replace("_", " ") for c in cols) + " |", "|---|" + "---:|" * len(cols)]
     for key, val in rows.items():
         val = val if isinstance(val, dict) else {}
         lines.append(f"| {key} | " + " | ".join(_fmt(val.get(c)) for c in cols) + " |")
@@ -130,8 +153,11 @@ def render(figs: dict, pytest_summary: str | None) -> tuple[str, bool]:
     table, ok = summary_table(figs)
     source = ", ".join(f"`{f}`" for f in TEST_FILES)
     ran = f" (pytest: {pytest_summary})" if pytest_summary else ""
-    parts = [f"Produced by `python scripts/reliability_table.py` on {date.today().isoformat()}{ran} from "
-             f"{source}.", "", table]
+    parts = [
+        f"Produced by `python scripts/reliability_table.py` on {date.today().isoformat()}{ran} from {source}.",
+        "",
+        table,
+    ]
     faults = detail_table(figs, "faults", "by_fault", ("injected", "survived"), "Fault")
     fuzz = detail_table(figs, "fuzz", "by_target", ("tried", "clear_errors"), "Fuzzed input")
     for heading, body in (("Faults injected, by kind", faults), ("Inputs fuzzed, by target", fuzz)):

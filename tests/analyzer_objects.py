@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from holmes_nb.analyzers import Finding
-from holmes_nb.cluster.snapshot import Snapshot
+from holmes_nb.sources.snapshot import Snapshot
 
 NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
 NS = "shop"

@@ -1,4 +1,5 @@
 """Shared fixtures: an isolated environment and real scripted model servers on 127.0.0.1."""
+
 from __future__ import annotations
 
 import json
@@ -7,10 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from holmes_nb.testing.openai_server import ScriptedModelServer
+from devkit.openai_server import ScriptedModelServer
 
-_ENV_VARS = ("OPENAI_API_BASE", "OPENAI_BASE_URL", "OPENAI_API_KEY", "MODEL", "MODEL_LIST_FILE_LOCATION",
-             "HOLMES_NB_CONFIG", "CERTIFICATE", "SSL_CERT_FILE", "KUBERNETES_SERVICE_HOST")
+_ENV_VARS = (
+    "OPENAI_API_BASE",
+    "OPENAI_BASE_URL",
+    "OPENAI_API_KEY",
+    "MODEL",
+    "MODEL_LIST_FILE_LOCATION",
+    "HOLMES_NB_CONFIG",
+    "CERTIFICATE",
+    "SSL_CERT_FILE",
+    "KUBERNETES_SERVICE_HOST",
+)
 
 
 @pytest.fixture(autouse=True)

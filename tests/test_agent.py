@@ -1,4 +1,5 @@
 """The agent loop against a real scripted OpenAI-compatible server, through real LiteLLM."""
+
 from __future__ import annotations
 
 import json
@@ -6,13 +7,13 @@ import threading
 
 import pytest
 
+from devkit.openai_server import call, say
 from holmes_nb import events as ev
 from holmes_nb.agent import FINAL_NUDGE, Agent
 from holmes_nb.config import load_config
 from holmes_nb.errors import ModelError
 from holmes_nb.llm.budget import PLACEHOLDER
 from holmes_nb.llm.client import LLMClient
-from holmes_nb.testing.openai_server import call, say
 from holmes_nb.tools.base import Tool
 
 
@@ -32,8 +33,9 @@ class Pods:
         return "NAME  STATUS  RESTARTS\n" + "\n".join(rows)
 
     def tool(self, name: str = "list_pods") -> Tool:
-        return Tool(name, "List pods of a namespace.",
-                    {"type": "object", "properties": {"namespace": {"type": "string"}}}, self)
+        return Tool(
+            name, "List pods of a namespace.", {"type": "object", "properties": {"namespace": {"type": "string"}}}, self
+        )
 
 
 def agent_for(srv, monkeypatch, tools, *, timeout=10.0, retries=2, **kwargs) -> Agent:
@@ -56,7 +58,14 @@ def test_tool_call_then_answer(model_server, monkeypatch):
     assert inv.status == "answered" and inv.answer == "shop-pod-00001 is crash looping"
     assert pods.calls == [{"namespace": "shop"}]
     assert [type(e).__name__ for e in events] == [
-        "StepStarted", "ModelReplied", "ToolCallStarted", "ToolCallFinished", "StepStarted", "ModelReplied", "Answered"]
+        "StepStarted",
+        "ModelReplied",
+        "ToolCallStarted",
+        "ToolCallFinished",
+        "StepStarted",
+        "ModelReplied",
+        "Answered",
+    ]
     frame = inv.tool_calls
     assert list(frame["tool"]) == ["list_pods"] and list(frame["status"]) == ["ok"]
     first, second = srv.chat_requests
@@ -107,7 +116,7 @@ def test_last_step_withholds_tools(model_server, monkeypatch):
 TEXT_FORMATS = {
     "hermes": '<tool_call>\n{"name": "list_pods", "arguments": {"namespace": "shop"}}\n</tool_call>',
     "hermes-think": '<think>I should call {"name": "x"}</think><tool_call>{"name": "list_pods", '
-                    '"arguments": {"namespace": "shop"}}</tool_call>',
+    '"arguments": {"namespace": "shop"}}</tool_call>',
     "fenced": 'Let me check.\n```json\n{"name": "list_pods", "parameters": {"namespace": "shop"}}\n```',
     "bare": '{"name": "list_pods", "arguments": {"namespace": "shop"}}',
     "llama-cpp-python": 'functions.list_pods:\n{"namespace": "shop"}',
@@ -137,16 +146,22 @@ def test_finish_reason_is_not_trusted(model_server, monkeypatch):
     assert inv.answer == "all pods are healthy" and inv.calls == []
 
 
-@pytest.mark.parametrize("arguments,expected_note", [
-    ({"namespace": "shop"}, None),  # LiteLLM re-serializes object arguments itself
-    ('{"namespace": "shop",', "malformed JSON arguments repaired"),
-    (json.dumps(json.dumps({"namespace": "shop"})), "double-encoded arguments"),
-])
+@pytest.mark.parametrize(
+    "arguments,expected_note",
+    [
+        ({"namespace": "shop"}, None),  # LiteLLM re-serializes object arguments itself
+        ('{"namespace": "shop",', "malformed JSON arguments repaired"),
+        (json.dumps(json.dumps({"namespace": "shop"})), "double-encoded arguments"),
+    ],
+)
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_argument_repair(model_server, monkeypatch, arguments, expected_note):
     pods = Pods()
-    turn = {"tool_calls": [{"name": "list_pods", "arguments": arguments,
-                            "arguments_as_object": isinstance(arguments, dict)}]}
+    turn = {
+        "tool_calls": [
+            {"name": "list_pods", "arguments": arguments, "arguments_as_object": isinstance(arguments, dict)}
+        ]
+    }
     srv = model_server([turn, say("ok")])
     inv, _ = run(agent_for(srv, monkeypatch, [pods.tool()]))
     assert pods.calls == [{"namespace": "shop"}]
@@ -172,8 +187,11 @@ def test_stray_punctuation_in_tool_name(model_server, monkeypatch):
 
 
 def test_strict_servers_accept_every_message(model_server, monkeypatch):
-    srv = model_server([call("list_pods", namespace="a", content=""), say("ok")],
-                       reject_null_content=True, reject_empty_tool_calls=True)
+    srv = model_server(
+        [call("list_pods", namespace="a", content=""), say("ok")],
+        reject_null_content=True,
+        reject_empty_tool_calls=True,
+    )
     inv, _ = run(agent_for(srv, monkeypatch, [Pods().tool()]))
     assert inv.status == "answered"
     for body in srv.chat_requests:
@@ -183,14 +201,19 @@ def test_strict_servers_accept_every_message(model_server, monkeypatch):
 
 def _answer_from_visible(marker: str):
     """A scripted turn that answers with whether the model could see ``marker``."""
+
     def turn(body, server):
         return say("saw the tool output" if marker in server.visible_text(body) else "saw nothing")
+
     return turn
 
 
 def test_llama_cpp_python_recognized_by_models_owner(model_server, monkeypatch):
-    srv = model_server([call("list_pods", namespace="shop"), _answer_from_visible("shop-pod-00001")],
-                       owned_by="me", drop_tool_role=True)
+    srv = model_server(
+        [call("list_pods", namespace="shop"), _answer_from_visible("shop-pod-00001")],
+        owned_by="me",
+        drop_tool_role=True,
+    )
     inv, events = run(agent_for(srv, monkeypatch, [Pods().tool()]))
     assert inv.answer == "saw the tool output"
     assert all(m["role"] != "tool" for b in srv.chat_requests for m in b["messages"])
@@ -198,16 +221,19 @@ def test_llama_cpp_python_recognized_by_models_owner(model_server, monkeypatch):
 
 
 def test_llama_cpp_python_recognized_by_call_ids(model_server, monkeypatch):
-    srv = model_server([call("list_pods", namespace="shop", id="call__0_list_pods_cmpl-8f2a"),
-                        _answer_from_visible("shop-pod-00001")], drop_tool_role=True)
+    srv = model_server(
+        [call("list_pods", namespace="shop", id="call__0_list_pods_cmpl-8f2a"), _answer_from_visible("shop-pod-00001")],
+        drop_tool_role=True,
+    )
     inv, _ = run(agent_for(srv, monkeypatch, [Pods().tool()]))
     assert inv.answer == "saw the tool output"
 
 
 def test_without_the_workaround_results_are_invisible(model_server, monkeypatch):
     """The control case: a server that drops tool roles, forced to tool messages, shows nothing."""
-    srv = model_server([call("list_pods", namespace="shop"), _answer_from_visible("shop-pod-00001")],
-                       drop_tool_role=True)
+    srv = model_server(
+        [call("list_pods", namespace="shop"), _answer_from_visible("shop-pod-00001")], drop_tool_role=True
+    )
     agent = agent_for(srv, monkeypatch, [Pods().tool()])
     agent.client.entry.tool_results = "tool"
     inv, _ = run(agent)
@@ -215,10 +241,12 @@ def test_without_the_workaround_results_are_invisible(model_server, monkeypatch)
 
 
 def test_tool_results_user_from_model_list(model_server, monkeypatch, tmp_path):
-    srv = model_server([call("list_pods", namespace="shop"), _answer_from_visible("shop-pod-00001")],
-                       drop_tool_role=True)
-    (tmp_path / "c.yaml").write_text(f"modelList:\n  local:\n    model: openai/scripted\n    api_base: {srv.url}\n"
-                                     "    tool_results: user\n")
+    srv = model_server(
+        [call("list_pods", namespace="shop"), _answer_from_visible("shop-pod-00001")], drop_tool_role=True
+    )
+    (tmp_path / "c.yaml").write_text(
+        f"modelList:\n  local:\n    model: openai/scripted\n    api_base: {srv.url}\n    tool_results: user\n"
+    )
     entry = load_config(tmp_path / "c.yaml").select()
     inv = Agent(LLMClient(entry), [Pods().tool()]).run("q")
     assert inv.answer == "saw the tool output"
@@ -265,8 +293,13 @@ def test_no_request_exceeds_a_small_window(model_server, monkeypatch):
 def test_a_follow_up_in_a_small_window_shrinks_the_earlier_results(model_server, monkeypatch, owned_by):
     """The first run fits; the follow-up's new evidence only fits if the earlier results give way."""
     pods = Pods(lines=3000)
-    script = [call("list_pods", namespace="ns0"), call("list_pods", namespace="ns1"), say("first"),
-              call("list_pods", namespace="ns2"), say("second")]
+    script = [
+        call("list_pods", namespace="ns0"),
+        call("list_pods", namespace="ns1"),
+        say("first"),
+        call("list_pods", namespace="ns2"),
+        say("second"),
+    ]
     srv = model_server(script, props_n_ctx=2048, context_window=2048, owned_by=owned_by)
     agent = agent_for(srv, monkeypatch, [pods.tool()])
     first, _ = run(agent)
@@ -437,9 +470,15 @@ def test_an_answer_that_mentions_a_tool_is_kept(model_server, monkeypatch):
 
 def test_a_reply_stitched_from_our_nudge_and_a_refusal_is_not_an_answer(model_server, monkeypatch):
     """SmolLM2 (recorded): the final nudge's first sentence, then the refusal of its repeated call."""
-    script = [call("list_pods", namespace="a"), call("list_pods", namespace="a"), say(""),
-              say("No more tool calls are possible.\nYou already called list_pods with these arguments at step 1; "
-                  "its result is above. Use other arguments or another tool, or answer.")]
+    script = [
+        call("list_pods", namespace="a"),
+        call("list_pods", namespace="a"),
+        say(""),
+        say(
+            "No more tool calls are possible.\nYou already called list_pods with these arguments at step 1; "
+            "its result is above. Use other arguments or another tool, or answer."
+        ),
+    ]
     srv = model_server(script)
     inv, events = run(agent_for(srv, monkeypatch, [Pods().tool()], max_steps=4))
     assert "What its tool calls found" in inv.answer and "You already called" not in inv.answer

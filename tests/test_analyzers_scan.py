@@ -10,12 +10,12 @@ from pathlib import Path
 from analyzer_objects import NS, cluster, deployment, healthy_objects, node, only, pod, terminated, waiting
 
 from holmes_nb.analyzers import findings_frame, scan
-from holmes_nb.cluster.demo import demo_cluster
-from holmes_nb.cluster.kinds import resolve_kind
-from holmes_nb.cluster.live import LiveCluster
-from holmes_nb.cluster.replay import Fault, ReplayServer
-from holmes_nb.cluster.snapshot import Snapshot
+from holmes_nb.apiserver.server import Fault, SnapshotAPIServer
 from holmes_nb.errors import ClusterError, ForbiddenError
+from holmes_nb.formats.demo import demo_cluster
+from holmes_nb.sources.kinds import resolve_kind
+from holmes_nb.sources.live import LiveCluster
+from holmes_nb.sources.snapshot import Snapshot
 
 
 class PartlyForbidden(Snapshot):
@@ -94,22 +94,49 @@ _REF = re.compile(r"`(\w+)/([\w.-]+)`")
 
 #: the reason of the finding that reports each planted failure (row number in docs/demo-cluster.md)
 DEMO_REASONS = {
-    1: "CrashLoopBackOff", 2: "CrashLoopBackOff", 3: "ImagePullBackOff", 4: "ProgressDeadlineExceeded",
-    5: "CreateContainerConfigError", 6: "Unschedulable", 7: "Unschedulable", 8: "FailedMount",
-    9: "Init:CrashLoopBackOff", 10: "ReadinessProbeFailed", 11: "LivenessProbeFailed",
+    1: "CrashLoopBackOff",
+    2: "CrashLoopBackOff",
+    3: "ImagePullBackOff",
+    4: "ProgressDeadlineExceeded",
+    5: "CreateContainerConfigError",
+    6: "Unschedulable",
+    7: "Unschedulable",
+    8: "FailedMount",
+    9: "Init:CrashLoopBackOff",
+    10: "ReadinessProbeFailed",
+    11: "LivenessProbeFailed",
     12: {"PodsFailing", "QuotaExceeded"},  # fraud-detector's pods are never created
-    13: "NoMatchingPods", 14: "StorageClassNotFound", 15: "IngressClassNotFound", 16: "BackendServiceNotFound",
-    17: "TLSSecretNotFound", 18: "BackoffLimitExceeded", 19: "Suspended", 20: "MissingResourceRequests",
-    21: "QuotaExceeded", 22: "DiskPressure", 23: "Evicted",
-}  # fmt: skip
+    13: "NoMatchingPods",
+    14: "StorageClassNotFound",
+    15: "IngressClassNotFound",
+    16: "BackendServiceNotFound",
+    17: "TLSSecretNotFound",
+    18: "BackoffLimitExceeded",
+    19: "Suspended",
+    20: "MissingResourceRequests",
+    21: "QuotaExceeded",
+    22: "DiskPressure",
+    23: "Evicted",
+}
 #: healthy workloads of the demo (docs/demo-cluster.md, "Healthy workloads and noise")
 DEMO_HEALTHY = {
-    ("kube-system", "coredns"), ("kube-system", "kube-proxy"), ("kube-system", "metrics-server"),
-    ("kube-system", "ingress-nginx-controller"), ("default", "legacy-echo"), ("shop", "cart"), ("shop", "catalog"),
-    ("shop", "inventory"), ("shop", "cart-redis"), ("payments", "payments-worker"), ("payments", "webhook-relay"),
-    ("data", "postgres"), ("data", "report-ui"), ("monitoring", "prometheus"), ("monitoring", "grafana"),
+    ("kube-system", "coredns"),
+    ("kube-system", "kube-proxy"),
+    ("kube-system", "metrics-server"),
+    ("kube-system", "ingress-nginx-controller"),
+    ("default", "legacy-echo"),
+    ("shop", "cart"),
+    ("shop", "catalog"),
+    ("shop", "inventory"),
+    ("shop", "cart-redis"),
+    ("payments", "payments-worker"),
+    ("payments", "webhook-relay"),
+    ("data", "postgres"),
+    ("data", "report-ui"),
+    ("monitoring", "prometheus"),
+    ("monitoring", "grafana"),
     ("monitoring", "node-exporter"),
-}  # fmt: skip
+}
 
 
 def planted_failures() -> dict[int, list[tuple[str, str, str]]]:
@@ -192,9 +219,18 @@ def test_demo_healthy_workloads_and_noise_give_nothing():
     findings = scan(cluster)
     workload_kinds = {"Deployment", "StatefulSet", "DaemonSet", "ReplicationController"}
     assert not [f.ref for f in findings if f.kind in workload_kinds and (f.namespace, f.name) in DEMO_HEALTHY]
-    noisy = [f.ref for f in findings if f.kind == "Pod" and f.reason != "Evicted"
-             and any(f"controlled by {k} {n}" in f.evidence for (ns, n) in DEMO_HEALTHY if ns == f.namespace
-                     for k in workload_kinds)]  # fmt: skip
+    noisy = [
+        f.ref
+        for f in findings
+        if f.kind == "Pod"
+        and f.reason != "Evicted"
+        and any(
+            f"controlled by {k} {n}" in f.evidence
+            for (ns, n) in DEMO_HEALTHY
+            if ns == f.namespace
+            for k in workload_kinds
+        )
+    ]
     assert noisy == []
     cart = cluster.get("pods", "cart-drdlbsfpk2-9blkv", "shop")  # restarted once three days ago: noise
     assert cart["status"]["containerStatuses"][0]["restartCount"] == 1
@@ -208,8 +244,10 @@ def test_demo_findings_carry_the_telling_evidence():
     oom = by_ref["Pod shop/recommendations-cls4ggdjg8-mjwrk"]
     assert "512Mi" in oom.message and any("OOMKilled, code 137" in e for e in oom.evidence)
     assert "'api-key'" in by_ref["Pod payments/payments-api-4vbbt5ts8q-kzz9x"].message
-    assert "probe port 8080 is not among the container's ports (9093)" in by_ref[
-        "Pod monitoring/alertmanager-rp2q6lgz7c-xw5n7"].evidence  # fmt: skip
+    assert (
+        "probe port 8080 is not among the container's ports (9093)"
+        in by_ref["Pod monitoring/alertmanager-rp2q6lgz7c-xw5n7"].evidence
+    )
     assert "app=inventory (2 pods)" in by_ref["Service shop/inventory"].message
     assert "more than any node can offer" in by_ref["Pod data/etl-worker-txnpdf9b8p-m9p6h"].message
     job = by_ref["Job data/orders-export-29032440"]
@@ -222,7 +260,7 @@ def test_demo_planted_secrets_never_reach_findings():
     assert "hunter2-demo" not in text and "eyJhbGciOiJIUzI1NiJ9" not in text
 
 
-# -- the live source, through the real kubernetes client and the replay API server -------------
+# -- the live source, through the real kubernetes client and the snapshot API server -------------
 class FrozenLiveCluster(LiveCluster):
     """A live source whose clock is the demo's capture time, so ages match the snapshot's."""
 
@@ -232,7 +270,7 @@ class FrozenLiveCluster(LiveCluster):
 
 def test_scan_through_the_live_source_equals_the_snapshot_scan():
     demo = demo_cluster()
-    with ReplayServer(demo) as server:
+    with SnapshotAPIServer(demo) as server:
         live = FrozenLiveCluster(server=server.url)
         try:
             findings = scan(live)
@@ -244,7 +282,7 @@ def test_scan_through_the_live_source_equals_the_snapshot_scan():
 
 
 def test_forbidden_kind_on_a_live_source_is_an_info_finding():
-    with ReplayServer(demo_cluster()) as server:
+    with SnapshotAPIServer(demo_cluster()) as server:
         server.faults.append(Fault(r"/events", status=403, count=None))
         live = FrozenLiveCluster(server=server.url)
         try:

@@ -5,6 +5,7 @@ out of the tool results it receives and calling tools with them; no real namespa
 or node name or IP may reach the server, the tools must still find the real pod, and the answer
 must come back with the real names.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,10 @@ import re
 
 import pytest
 
+from devkit.openai_server import call, say
 from holmes_nb import api
 from holmes_nb.anonymize import KEEP, Anonymizer
-from holmes_nb.cluster import open_cluster
-from holmes_nb.testing.openai_server import call, say
+from holmes_nb.cluster_spec import open_cluster
 from holmes_nb.tools.kubernetes import kubernetes_tools
 
 _IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
@@ -29,8 +30,18 @@ def demo():
 
 def real_names(cluster) -> set[str]:
     """Every name the model must not see: namespaces, nodes, workloads, Services, pods, IPs."""
-    kinds = ("namespaces", "nodes", "deployments", "statefulsets", "daemonsets", "cronjobs", "jobs", "replicasets",
-             "services", "pods")
+    kinds = (
+        "namespaces",
+        "nodes",
+        "deployments",
+        "statefulsets",
+        "daemonsets",
+        "cronjobs",
+        "jobs",
+        "replicasets",
+        "services",
+        "pods",
+    )
     names = {o["metadata"]["name"] for k in kinds for o in cluster.list(k)}
     names |= {o["metadata"].get("namespace") for k in kinds for o in cluster.list(k)} - {None}
     names = {n for n in names if n not in KEEP and not n.startswith("kube-")}
@@ -48,19 +59,29 @@ def test_every_tool_result_hides_every_name_and_restores_exactly(demo):
     names = real_names(demo)
     assert Anonymizer.from_cluster(demo).to_placeholder == anon.to_placeholder  # stable placeholders
     tools = {t.name: t for t in kubernetes_tools(demo)}
-    texts = [tools[n].run(a).text for n, a in [
-        ("find_problems", {}), ("list_pods", {}), ("events", {}), ("list_resources", {"kind": "nodes"}),
-        ("list_resources", {"kind": "workloads"}), ("list_resources", {"kind": "services"}),
-        ("describe", {"kind": "pod", "name": "checkout-zn9hbl8h66-skgzh", "namespace": "shop"}),
-        ("describe", {"kind": "node", "name": "worker-3"}),
-        ("pod_logs", {"name": "orders-export-29032440-lx8wl", "namespace": "data"})]]
+    texts = [
+        tools[n].run(a).text
+        for n, a in [
+            ("find_problems", {}),
+            ("list_pods", {}),
+            ("events", {}),
+            ("list_resources", {"kind": "nodes"}),
+            ("list_resources", {"kind": "workloads"}),
+            ("list_resources", {"kind": "services"}),
+            ("describe", {"kind": "pod", "name": "checkout-zn9hbl8h66-skgzh", "namespace": "shop"}),
+            ("describe", {"kind": "node", "name": "worker-3"}),
+            ("pod_logs", {"name": "orders-export-29032440-lx8wl", "namespace": "data"}),
+        ]
+    ]
     for text in texts:
         hidden = anon.hide(text)
         assert not leaked(hidden, names), hidden[:300]
         assert anon.restore(hidden) == text and anon.hide(hidden) == hidden
     shown = anon.hide("postgres-primary.data.svc.cluster.local:5432 on worker-1, 10.244.9.9")
-    assert shown == f"{anon.to_placeholder['postgres']}-primary.{anon.to_placeholder['data']}.svc.cluster.local:5432" \
-        f" on {anon.to_placeholder['worker-1']}, {anon.to_placeholder['10.244.9.9']}"  # unseen IPs get one too
+    assert (
+        shown == f"{anon.to_placeholder['postgres']}-primary.{anon.to_placeholder['data']}.svc.cluster.local:5432"
+        f" on {anon.to_placeholder['worker-1']}, {anon.to_placeholder['10.244.9.9']}"
+    )  # unseen IPs get one too
 
 
 def _pick_pod(body, srv):
@@ -69,8 +90,12 @@ def _pick_pod(body, srv):
     line = next(ln for ln in result.splitlines() if "CrashLoopBackOff" in ln)
     pod = _PLACEHOLDER_POD.search(line).group(1)
     srv.picked = pod
-    return {"tool_calls": [{"name": "describe", "arguments": {"kind": "pod", "name": pod}},
-                           {"name": "pod_logs", "arguments": {"name": pod}}]}
+    return {
+        "tool_calls": [
+            {"name": "describe", "arguments": {"kind": "pod", "name": pod}},
+            {"name": "pod_logs", "arguments": {"name": pod}},
+        ]
+    }
 
 
 def _answer(body, srv):
@@ -84,8 +109,13 @@ def _answer(body, srv):
 def test_model_sees_placeholders_tools_and_people_see_real_names(demo, model_server, openai_env):
     shop = Anonymizer.from_cluster(demo).to_placeholder["shop"]  # placeholders are stable: known in advance
     srv = openai_env(model_server([call("list_pods", namespace=shop, unhealthy_only=True), _pick_pod, _answer]))
-    inv = api.ask("why is a pod in the shop namespace crash looping?", model="openai/scripted", cluster="demo",
-                  namespace="shop", anonymize=True)
+    inv = api.ask(
+        "why is a pod in the shop namespace crash looping?",
+        model="openai/scripted",
+        cluster="demo",
+        namespace="shop",
+        anonymize=True,
+    )
     assert inv.status == "answered" and [c.status for c in inv.calls] == ["ok", "ok", "ok"]
     names = real_names(demo)
     for i, body in enumerate(srv.chat_requests):
@@ -95,13 +125,18 @@ def test_model_sees_placeholders_tools_and_people_see_real_names(demo, model_ser
     # the tools ran on real names: the describe and logs are of the real pod
     real_pod = inv.anonymizer.restore(srv.picked)
     assert real_pod.startswith("checkout-") and demo.get("pods", real_pod, "shop")
-    assert [c.arguments for c in inv.calls] == [{"namespace": "shop", "unhealthy_only": True},
-                                                {"kind": "pod", "name": real_pod}, {"name": real_pod}]
+    assert [c.arguments for c in inv.calls] == [
+        {"namespace": "shop", "unhealthy_only": True},
+        {"kind": "pod", "name": real_pod},
+        {"name": real_pod},
+    ]
     assert inv.calls[1].text.startswith(f"Pod shop/{real_pod}") and f"logs of pod shop/{real_pod}" in inv.calls[2].text
     # the answer shown to people has the real names back
     pod = demo.get("pods", real_pod, "shop")
-    assert inv.answer == (f"`{real_pod}` on {pod['spec']['nodeName']} ({pod['status']['podIP']}) is crash looping; "
-                          f"see the logs of {real_pod}.")
+    assert inv.answer == (
+        f"`{real_pod}` on {pod['spec']['nodeName']} ({pod['status']['podIP']}) is crash looping; "
+        f"see the logs of {real_pod}."
+    )
     assert srv.picked in json.dumps(srv.chat_requests[-1])  # while the model kept its own placeholders
 
 
@@ -109,10 +144,29 @@ def test_cli_flag_and_follow_up_stay_anonymized(demo, model_server, openai_env, 
     from holmes_nb.cli import main
 
     anon = Anonymizer.from_cluster(demo)
-    srv = openai_env(model_server([say(f"{anon.to_placeholder['checkout']} in {anon.to_placeholder['shop']} is crashing"),
-                                   say("and the follow-up")]))
-    assert main(["ask", "is checkout in shop healthy?", "--model", "openai/scripted", "--cluster", "demo",
-                 "--anonymize", "-q"]) == 0
+    srv = openai_env(
+        model_server(
+            [
+                say(f"{anon.to_placeholder['checkout']} in {anon.to_placeholder['shop']} is crashing"),
+                say("and the follow-up"),
+            ]
+        )
+    )
+    assert (
+        main(
+            [
+                "ask",
+                "is checkout in shop healthy?",
+                "--model",
+                "openai/scripted",
+                "--cluster",
+                "demo",
+                "--anonymize",
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out.strip() == "checkout in shop is crashing"  # placeholders restored
     first = json.dumps(srv.chat_requests[0]["messages"])
     assert "checkout" not in first and "deploy-" in first and "ns-" in first

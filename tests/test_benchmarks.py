@@ -1,4 +1,5 @@
 """The benchmark runner's pieces: docs markers, request stamping, and the first-request token target."""
+
 from __future__ import annotations
 
 import sys
@@ -12,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from benchlib import StampedServer, request_tokens, tool_results  # noqa: E402
 from run import END, START, render, write_docs  # noqa: E402
 
-from holmes_nb.testing.openai_server import call, say  # noqa: E402
+from devkit.openai_server import call, say  # noqa: E402
 
 
 def test_write_docs_replaces_only_the_block_between_markers(tmp_path):
@@ -29,10 +30,20 @@ def test_write_docs_replaces_only_the_block_between_markers(tmp_path):
 
 
 def test_render_lists_every_target_with_its_verdict():
-    sections = [{"title": "2. Loop overhead", "lines": ["| a |"], "data": {},
-                 "targets": [{"name": "per step", "value": "9 ms", "target": "<= 20 ms", "met": True}]},
-                {"title": "5. Side by side", "lines": ["| b |"], "data": {},
-                 "targets": [{"name": "ratio", "value": "0.3", "target": "<= 0.2", "met": False}]}]
+    sections = [
+        {
+            "title": "2. Loop overhead",
+            "lines": ["| a |"],
+            "data": {},
+            "targets": [{"name": "per step", "value": "9 ms", "target": "<= 20 ms", "met": True}],
+        },
+        {
+            "title": "5. Side by side",
+            "lines": ["| b |"],
+            "data": {},
+            "targets": [{"name": "ratio", "value": "0.3", "target": "<= 0.2", "met": False}],
+        },
+    ]
     info = {"date": "d", "cores": "2", "cpu": "c", "memory": "1 GiB", "os": "Linux", "python": "3.11", "load": "0"}
     text = render(sections, info, 12.0, quick=False)
     assert "| Loop overhead: per step | 9 ms | <= 20 ms | **met** |" in text
@@ -45,8 +56,11 @@ def test_stamped_server_records_arrival_and_splits_runs():
         import urllib.request
 
         def post():
-            req = urllib.request.Request(srv.url + "/chat/completions", data=b'{"model": "scripted", "messages": []}',
-                                         headers={"Content-Type": "application/json"})
+            req = urllib.request.Request(
+                srv.url + "/chat/completions",
+                data=b'{"model": "scripted", "messages": []}',
+                headers={"Content-Type": "application/json"},
+            )
             urllib.request.urlopen(req, timeout=5).read()
 
         first = srv.play([say("a")])
@@ -60,9 +74,12 @@ def test_stamped_server_records_arrival_and_splits_runs():
         assert srv.first_chat_after(second) >= srv.first_chat_after(first)
 
 
-@pytest.mark.parametrize("question, turns", [
-    ("which nodes have problems?", [call("list_resources", kind="nodes"), say("The nodes are healthy.")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "question, turns",
+    [
+        ("which nodes have problems?", [call("list_resources", kind="nodes"), say("The nodes are healthy.")]),
+    ],
+)
 def test_first_request_stays_within_the_token_target(openai_env, question, turns):
     from bench_agent import _ask
 

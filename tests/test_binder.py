@@ -5,6 +5,7 @@ this does the same in a new venv (with pip's cache, offline apart from the packa
 runs notebooks/01-quickstart.ipynb under nbval in that environment's own kernel.
 Runs when HOLMES_NB_BINDER=1 (set by .ci/run); a few minutes the first time.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.skipif(os.environ.get("HOLMES_NB_BINDER") != "1",
-                                reason="set HOLMES_NB_BINDER=1 to build the binder environment (minutes)")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("HOLMES_NB_BINDER") != "1", reason="set HOLMES_NB_BINDER=1 to build the binder environment (minutes)"
+)
 
 
 def run(cmd, env, cwd=ROOT, timeout=900):
@@ -36,9 +38,31 @@ def test_binder_environment_runs_the_quickstart(tmp_path):
     run([python, "-m", "pip", "install", "-q", "-r", "binder/requirements.txt"], env)
     run(["bash", "binder/postBuild"], env)
     # from outside the checkout, so the import finds what postBuild installed, not the source tree
-    out = run(["bash", str(ROOT / "binder" / "start"), python, "-c",
-               "import holmes_nb, os; print(holmes_nb.__file__, os.environ['LITELLM_LOCAL_MODEL_COST_MAP'])"],
-              env, cwd=tmp_path)
+    out = run(
+        [
+            "bash",
+            str(ROOT / "binder" / "start"),
+            python,
+            "-c",
+            "import holmes_nb, os; print(holmes_nb.__file__, os.environ['LITELLM_LOCAL_MODEL_COST_MAP'])",
+        ],
+        env,
+        cwd=tmp_path,
+    )
     assert str(venv) in out.stdout and out.stdout.strip().endswith("True")  # installed into the binder env
-    run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
-         "--nbval-sanitize-with", "notebooks/sanitize.cfg", "notebooks/01-quickstart.ipynb"], env)
+    run(
+        [
+            python,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            "notebooks/sanitize.cfg",
+            "notebooks/01-quickstart.ipynb",
+        ],
+        env,
+    )

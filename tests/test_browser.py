@@ -17,6 +17,7 @@ config (``%config HolmesMagic.config_path``, e.g. notebooks/holmes-config.yaml w
 MODEL_KEY and ANSWER set to its key and a phrase of its recorded answer, and the last two asserts (which
 check the scripted server's entry and requests) adapted.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from holmes_nb.testing.openai_server import ScriptedModelServer, call, say
+from devkit.openai_server import ScriptedModelServer, call, say
 
 pytestmark = pytest.mark.browser
 
@@ -46,10 +47,20 @@ MODEL_KEY = "recorded-smollm2"
 ANSWER = "What its tool calls found"  # the recorded SmolLM2 run ends with the evidence answer
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACT = REPO / "tests" / "artifacts" / "browser-quickstart.png"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-LAB_SETTINGS = {"@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
-                "@jupyterlab/notebook-extension/tracker": {"autoStartDefaultKernel": True, "windowingMode": "none"}}
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker": {"autoStartDefaultKernel": True, "windowingMode": "none"},
+}
 START_TIMEOUT = 60.0  # s: Jupyter server up
 RENDER_BUDGET = 180.0  # s: Lab loaded, kernel started, all cells run, outputs rendered
 
@@ -79,11 +90,14 @@ def builtin_notebook(path: Path) -> Path:
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in (
-        "%load_ext holmes_nb",
-        "%holmes pick",
-        f'inv = %holmes ask "what pods are failing?" --model {MODEL_KEY} --cluster demo\ninv',
-    )]
+    nb.cells = [
+        nbformat.v4.new_code_cell(src)
+        for src in (
+            "%load_ext holmes_nb",
+            "%holmes pick",
+            f'inv = %holmes ask "what pods are failing?" --model {MODEL_KEY} --cluster demo\ninv',
+        )
+    ]
     nbformat.write(nb, path)
     return path
 
@@ -108,18 +122,26 @@ def _free_port() -> int:
 def _jupyter_env(tmp: Path, srv: ScriptedModelServer) -> dict[str, str]:
     """The server's env (the kernel inherits it): scripted model, private Jupyter dirs, live view on."""
     config = tmp / "holmes-config.yaml"
-    config.write_text(f"modelList:\n  {MODEL_KEY}:\n    model: openai/scripted\n"
-                      "    api_base: '{{ env.OPENAI_API_BASE }}'\n    api_key: test-key\n"
-                      f"holmes_nb:\n  model: {MODEL_KEY}\n")
+    config.write_text(
+        f"modelList:\n  {MODEL_KEY}:\n    model: openai/scripted\n"
+        "    api_base: '{{ env.OPENAI_API_BASE }}'\n    api_key: test-key\n"
+        f"holmes_nb:\n  model: {MODEL_KEY}\n"
+    )
     for plugin, value in LAB_SETTINGS.items():  # no news prompt, no "Select Kernel" dialog
         path = tmp / "lab-settings" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(value))
     env = {k: v for k, v in os.environ.items() if k not in ("HOLMES_NB_LIVE_DISPLAY", "JUPYTER_TOKEN")}
-    env.update(OPENAI_API_BASE=srv.url, HOLMES_NB_CONFIG=str(config), JUPYTER_CONFIG_DIR=str(tmp / "jcfg"),
-               JUPYTER_RUNTIME_DIR=str(tmp / "jrun"), IPYTHONDIR=str(tmp / "ipython"),
-               JUPYTERLAB_SETTINGS_DIR=str(tmp / "lab-settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp / "lab-ws"),
-               PYTHONUNBUFFERED="1")
+    env.update(
+        OPENAI_API_BASE=srv.url,
+        HOLMES_NB_CONFIG=str(config),
+        JUPYTER_CONFIG_DIR=str(tmp / "jcfg"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "jrun"),
+        IPYTHONDIR=str(tmp / "ipython"),
+        JUPYTERLAB_SETTINGS_DIR=str(tmp / "lab-settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "lab-ws"),
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -167,12 +189,29 @@ def jupyter(request, browser_deps, scripted_llm, tmp_path):
     port, token = _free_port(), secrets.token_hex(16)
     log = (tmp_path / "jupyter.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--allow-root", "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        cwd=root, env=_jupyter_env(tmp_path, scripted_llm), stdout=log, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--port-retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--allow-root",
+            "--LabApp.news_url=",
+            "--LabApp.extension_manager=readonly",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        cwd=root,
+        env=_jupyter_env(tmp_path, scripted_llm),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     request.addfinalizer(log.close)
     request.addfinalizer(lambda: _stop_jupyter(proc, base, token))

@@ -1,4 +1,5 @@
 """Capture through the live source from a replay-served snapshot, and the ``holmes-nb snapshot`` CLI."""
+
 from __future__ import annotations
 
 import gzip
@@ -14,12 +15,12 @@ from datetime import datetime, timezone
 import pytest
 from snapshot_objects import CRASH_POD, SECRET_VALUE, build_snapshot
 
+from holmes_nb.apiserver.server import SnapshotAPIServer
 from holmes_nb.cli import main
-from holmes_nb.cluster.capture import capture, output_path
-from holmes_nb.cluster.importers import load_snapshot
-from holmes_nb.cluster.live import LiveCluster
-from holmes_nb.cluster.replay import ReplayServer
 from holmes_nb.errors import ConfigError
+from holmes_nb.formats.capture import capture, output_path
+from holmes_nb.formats.importers import load_snapshot
+from holmes_nb.sources.live import LiveCluster
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def snap():
 
 @pytest.fixture
 def server(snap):
-    with ReplayServer(snap) as srv:
+    with SnapshotAPIServer(snap) as srv:
         yield srv
     assert {r.method for r in srv.requests} <= {"GET"}
 
@@ -118,8 +119,9 @@ def test_cli_capture_then_info(server, snap, tmp_path, capsys):
     assert info["namespaces"] == ["default", "shop"]
     assert main(["snapshot", "info", str(out)]) == 0
     text = capsys.readouterr().out
-    assert f"captured: {info['captured_at']}" in text and any(line.split() == ["pods", str(len(snap.list("pods")))]
-                                                         for line in text.splitlines())
+    assert f"captured: {info['captured_at']}" in text and any(
+        line.split() == ["pods", str(len(snap.list("pods")))] for line in text.splitlines()
+    )
 
 
 def test_cli_capture_errors_are_one_line(tmp_path, capsys):
@@ -150,9 +152,22 @@ def test_cli_serve_until_interrupted(live, tmp_path):
     path = capture(live, tmp_path / "lab.json.gz").path
     kubeconfig = tmp_path / "lab-kubeconfig"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "holmes_nb", "snapshot", "serve", str(path), "--port", "0",
-         "--write-kubeconfig", str(kubeconfig)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+        [
+            sys.executable,
+            "-m",
+            "holmes_nb",
+            "snapshot",
+            "serve",
+            str(path),
+            "--port",
+            "0",
+            "--write-kubeconfig",
+            str(kubeconfig),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
     )
     try:
         banner = [proc.stdout.readline()]

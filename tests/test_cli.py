@@ -1,4 +1,5 @@
 """The holmes-nb CLI as a user runs it: a subprocess, a scripted model server, the demo cluster."""
+
 from __future__ import annotations
 
 import json
@@ -8,24 +9,44 @@ import sys
 
 import pytest
 
-from holmes_nb.testing.openai_server import call, say
+from devkit.openai_server import call, say
 
 SECRET = "sk-cli-test-5f4e3d2c1b0a9988"
 
 
 def holmes(*args, env=None, stdin=None, timeout=120):
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "holmes_nb", *args], capture_output=True, text=True,
-                          env=full_env, input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "holmes_nb", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        timeout=timeout,
+    )
 
 
 def test_ask_demo_cluster_end_to_end(model_server, tmp_path):
-    srv = model_server([call("find_problems"), call("list_pods", unhealthy_only=True),
-                        say("**checkout** is crash looping: `DATABASE_URL` is not set.")])
+    srv = model_server(
+        [
+            call("find_problems"),
+            call("list_pods", unhealthy_only=True),
+            say("**checkout** is crash looping: `DATABASE_URL` is not set."),
+        ]
+    )
     out = tmp_path / "inv.json"
-    r = holmes("ask", "what pods are failing?", "--model", "openai/scripted", "--cluster", "demo",
-               "--json-output-file", str(out), env={"OPENAI_API_BASE": srv.url, "OPENAI_API_KEY": SECRET})
+    r = holmes(
+        "ask",
+        "what pods are failing?",
+        "--model",
+        "openai/scripted",
+        "--cluster",
+        "demo",
+        "--json-output-file",
+        str(out),
+        env={"OPENAI_API_BASE": srv.url, "OPENAI_API_KEY": SECRET},
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "**checkout** is crash looping: `DATABASE_URL` is not set."
     assert "-> find_problems()" in r.stderr and "[step 1/20]" in r.stderr
@@ -41,8 +62,17 @@ def test_ask_demo_cluster_end_to_end(model_server, tmp_path):
 
 def test_piped_stdin_is_appended(model_server):
     srv = model_server([say("read it")])
-    r = holmes("ask", "why does this crash?", "--model", "openai/scripted", "--cluster", "demo", "-q",
-               env={"OPENAI_API_BASE": srv.url}, stdin="panic: DATABASE_URL missing\n")
+    r = holmes(
+        "ask",
+        "why does this crash?",
+        "--model",
+        "openai/scripted",
+        "--cluster",
+        "demo",
+        "-q",
+        env={"OPENAI_API_BASE": srv.url},
+        stdin="panic: DATABASE_URL missing\n",
+    )
     assert r.returncode == 0, r.stderr
     question = srv.chat_requests[0]["messages"][1]["content"]
     assert question.startswith("why does this crash?") and "panic: DATABASE_URL missing" in question
@@ -52,16 +82,33 @@ def test_piped_stdin_is_appended(model_server):
 def test_prompt_file(model_server, tmp_path):
     srv = model_server([say("ok")])
     (tmp_path / "q.txt").write_text("Is the payments namespace healthy?")
-    r = holmes("ask", "--prompt-file", str(tmp_path / "q.txt"), "--model", "openai/scripted", "--cluster", "demo",
-               env={"OPENAI_API_BASE": srv.url})
+    r = holmes(
+        "ask",
+        "--prompt-file",
+        str(tmp_path / "q.txt"),
+        "--model",
+        "openai/scripted",
+        "--cluster",
+        "demo",
+        env={"OPENAI_API_BASE": srv.url},
+    )
     assert r.returncode == 0 and srv.chat_requests[0]["messages"][1]["content"] == "Is the payments namespace healthy?"
 
 
 def test_runtime_failure_exit_1_still_writes_json(model_server, tmp_path):
     srv = model_server([call("list_pods"), {"status": 500}, {"status": 500}, {"status": 500}])
     out = tmp_path / "inv.json"
-    r = holmes("ask", "q", "--model", "openai/scripted", "--cluster", "demo", "--json-output-file", str(out),
-               env={"OPENAI_API_BASE": srv.url})
+    r = holmes(
+        "ask",
+        "q",
+        "--model",
+        "openai/scripted",
+        "--cluster",
+        "demo",
+        "--json-output-file",
+        str(out),
+        env={"OPENAI_API_BASE": srv.url},
+    )
     assert r.returncode == 1
     assert r.stderr.strip().splitlines()[-1].startswith("holmes-nb: error: the model server at")
     assert "Traceback" not in r.stderr
@@ -76,11 +123,14 @@ def test_config_error_exit_2_and_json(tmp_path):
     assert json.loads(out.read_text())["status"] == "failed"
 
 
-@pytest.mark.parametrize("args,message", [
-    (["ask", "--model", "openai/x", "--cluster", "demo"], "no question given"),
-    (["ask", "q", "--model", "openai/x", "--max-steps", "0"], "--max-steps"),
-    (["ask", "q", "--model", "openai/x", "--cluster", "/nonexistent/snapshot.json"], "nonexistent"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["ask", "--model", "openai/x", "--cluster", "demo"], "no question given"),
+        (["ask", "q", "--model", "openai/x", "--max-steps", "0"], "--max-steps"),
+        (["ask", "q", "--model", "openai/x", "--cluster", "/nonexistent/snapshot.json"], "nonexistent"),
+    ],
+)
 def test_usage_errors_exit_2(args, message):
     r = holmes(*args, env={"OPENAI_API_BASE": "http://127.0.0.1:9/v1"})
     assert r.returncode == 2, r.stderr
@@ -123,8 +173,9 @@ def test_check_model_reports_llama_cpp_python_style_server(model_server):
     def code_if_visible(body, server):
         return say("4917" if "4917" in server.visible_text(body) else "I cannot see it")
 
-    srv = model_server([tool_call, code_if_visible, code_if_visible], owned_by="me", drop_tool_role=True,
-                       model_ids=["smollm2"])
+    srv = model_server(
+        [tool_call, code_if_visible, code_if_visible], owned_by="me", drop_tool_role=True, model_ids=["smollm2"]
+    )
     r = holmes("check-model", "openai/smollm2", "--json", env={"OPENAI_API_BASE": srv.url})
     assert r.returncode == 0, r.stdout + r.stderr
     report = json.loads(r.stdout)

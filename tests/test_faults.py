@@ -3,13 +3,14 @@
 - model server faults (the scripted OpenAI-compatible server) at step 2 or 3, after real tool calls,
   through ``api.ask`` and through the ``holmes-nb ask`` subprocess: bounded retries, then a clear
   error, every completed step kept, the JSON output file written;
-- Kubernetes faults (the replay API server read through LiveCluster): each becomes a readable tool
+- Kubernetes faults (the snapshot API server read through LiveCluster): each becomes a readable tool
   error the model sees, and the investigation goes on to its answer;
 - Ctrl-C in the CLI (SIGINT during a slow model reply) and in the notebook magic.
 
 With ``HOLMES_NB_FIGURES_DIR`` set, the faults injected and survived go to ``faults.json`` there
 (scripts/reliability_table.py turns them into the table of docs/reliability.md).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,17 +24,26 @@ from pathlib import Path
 
 import pytest
 
+from devkit.openai_server import call, say
 from holmes_nb import api
 from holmes_nb import events as ev
-from holmes_nb.cluster.demo import demo_cluster
-from holmes_nb.cluster.live import LiveCluster
-from holmes_nb.cluster.replay import Fault, ReplayServer
+from holmes_nb.apiserver.server import Fault, SnapshotAPIServer
 from holmes_nb.errors import ModelError
-from holmes_nb.testing.openai_server import call, say
+from holmes_nb.formats.demo import demo_cluster
+from holmes_nb.sources.live import LiveCluster
 
 RETRIES = 1  # num_retries of the model entry: each fault is tried 1 + RETRIES times
-NOISE = ("Traceback", "litellm.", "OpenAIException", "<class", "APIResponse", "urllib3", "HTTPConnectionPool",
-         "MaxRetryError", "ApiException")
+NOISE = (
+    "Traceback",
+    "litellm.",
+    "OpenAIException",
+    "<class",
+    "APIResponse",
+    "urllib3",
+    "HTTPConnectionPool",
+    "MaxRetryError",
+    "ApiException",
+)
 _injected: Counter = Counter()
 _survived: Counter = Counter()
 
@@ -43,8 +53,10 @@ def figures(write_figures):
     """The counts, as faults.json, after the module's tests."""
     yield
     by_fault = {k: {"injected": _injected[k], "survived": _survived[k]} for k in sorted(_injected)}
-    write_figures("faults", {"faults_injected": sum(_injected.values()), "faults_survived": sum(_survived.values()),
-                             "by_fault": by_fault})
+    write_figures(
+        "faults",
+        {"faults_injected": sum(_injected.values()), "faults_survived": sum(_survived.values()), "by_fault": by_fault},
+    )
 
 
 @contextmanager
@@ -76,8 +88,10 @@ TOOL_STEPS = [call("list_pods", namespace="shop"), call("events", namespace="sho
 
 def _config(tmp_path: Path, srv, timeout: float = 0.5, retries: int = RETRIES) -> Path:
     path = tmp_path / "config.yaml"
-    path.write_text(f"modelList:\n  scripted:\n    model: openai/scripted\n    api_base: {srv.url}\n"
-                    f"    timeout: {timeout}\n    num_retries: {retries}\n")
+    path.write_text(
+        f"modelList:\n  scripted:\n    model: openai/scripted\n    api_base: {srv.url}\n"
+        f"    timeout: {timeout}\n    num_retries: {retries}\n"
+    )
     return path
 
 
@@ -104,8 +118,13 @@ def test_model_fault_at_step_3_keeps_the_completed_steps(model_server, tmp_path,
     with injected(f"model: {fault}"):
         start = time.perf_counter()
         with pytest.raises(ModelError) as err:
-            api.ask("what is failing in shop?", "scripted", cluster="demo", config=str(_config(tmp_path, srv)),
-                    on_event=seen.append)
+            api.ask(
+                "what is failing in shop?",
+                "scripted",
+                cluster="demo",
+                config=str(_config(tmp_path, srv)),
+                on_event=seen.append,
+            )
         assert says in str(err.value) and err.value.hint
         _clean(str(err.value))
         if fault != "connection refused":  # a refused connection never reaches the server's log
@@ -127,8 +146,15 @@ def test_empty_choices_is_an_empty_reply(model_server, tmp_path):
 
 
 def test_transient_faults_are_retried_and_the_run_answers(model_server, tmp_path):
-    srv = model_server([TOOL_STEPS[0], {"disconnect": "mid-body"}, TOOL_STEPS[1], {"raw": "<html>502</html>"},
-                        say("cart is crash looping")])
+    srv = model_server(
+        [
+            TOOL_STEPS[0],
+            {"disconnect": "mid-body"},
+            TOOL_STEPS[1],
+            {"raw": "<html>502</html>"},
+            say("cart is crash looping"),
+        ]
+    )
     with injected("model: transient (retried, then answered)", 2):
         inv = api.ask("q", "scripted", cluster="demo", config=str(_config(tmp_path, srv)))
         assert inv.status == "answered" and inv.answer == "cart is crash looping"
@@ -155,8 +181,18 @@ def test_cli_model_fault_at_step_2_exits_1_and_writes_the_json(model_server, tmp
     out = tmp_path / "inv.json"
     retries = 1 if fault == "connection refused" else 0  # the server leaves during the first try
     with injected(f"model: {fault}"):
-        code = main(["ask", "what is failing in shop?", "--cluster", "demo", "--config",
-                     str(_config(tmp_path, srv, retries=retries)), "--json-output-file", str(out)])
+        code = main(
+            [
+                "ask",
+                "what is failing in shop?",
+                "--cluster",
+                "demo",
+                "--config",
+                str(_config(tmp_path, srv, retries=retries)),
+                "--json-output-file",
+                str(out),
+            ]
+        )
         captured = capsys.readouterr()
         _cli_check(fault, code, captured.out, captured.err, out)
 
@@ -165,36 +201,62 @@ def test_cli_subprocess_model_fault(model_server, tmp_path):
     fault = "invalid JSON"
     srv = model_server(TOOL_STEPS[:1] + [MODEL_FAULTS[fault][0]])
     out = tmp_path / "inv.json"
-    cmd = [sys.executable, "-m", "holmes_nb", "ask", "what is failing in shop?", "--cluster", "demo",
-           "--config", str(_config(tmp_path, srv, retries=0)), "--json-output-file", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "holmes_nb",
+        "ask",
+        "what is failing in shop?",
+        "--cluster",
+        "demo",
+        "--config",
+        str(_config(tmp_path, srv, retries=0)),
+        "--json-output-file",
+        str(out),
+    ]
     with injected(f"model: {fault}"):
         r = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
         _cli_check(fault, r.returncode, r.stdout, r.stderr, out)
 
 
-# -- Kubernetes faults through the replay API server --------------------------------------------
-K8S_STEPS = [call("list_pods", namespace="shop"), call("describe", {"kind": "pod", "name": "cart-redis-0",
-                                                                     "namespace": "shop"}),
-             call("pod_logs", {"name": "cart-redis-0", "namespace": "shop"})]
+# -- Kubernetes faults through the snapshot API server --------------------------------------------
+K8S_STEPS = [
+    call("list_pods", namespace="shop"),
+    call("describe", {"kind": "pod", "name": "cart-redis-0", "namespace": "shop"}),
+    call("pod_logs", {"name": "cart-redis-0", "namespace": "shop"}),
+]
 # name: (faults, index of the call they break, what the model reads)
 K8S_FAULTS = {
-    "403 forbidden": ([Fault(r"/namespaces/shop/pods\?", status=403, count=None)], [0],
-                      "kubectl auth can-i list pods -n shop"),
-    "404 deleted meanwhile": ([Fault(r"/namespaces/shop/pods/cart-redis-0$", status=404, count=None)], [1, 2],
-                              "pod 'cart-redis-0' not found"),
-    "410 expired list": ([Fault(r"/namespaces/shop/pods\?.*continue=", status=410, count=None)], [0],
-                         "the list expired while paging"),
+    "403 forbidden": (
+        [Fault(r"/namespaces/shop/pods\?", status=403, count=None)],
+        [0],
+        "kubectl auth can-i list pods -n shop",
+    ),
+    "404 deleted meanwhile": (
+        [Fault(r"/namespaces/shop/pods/cart-redis-0$", status=404, count=None)],
+        [1, 2],
+        "pod 'cart-redis-0' not found",
+    ),
+    "410 expired list": (
+        [Fault(r"/namespaces/shop/pods\?.*continue=", status=410, count=None)],
+        [0],
+        "the list expired while paging",
+    ),
     "500 server error": ([Fault(r"/log", status=500, count=None)], [2], "failed with HTTP 500"),
-    "slow beyond the timeout": ([Fault(r"/namespaces/shop/pods\?", delay=2.0, count=None)], [0],
-                                "did not answer within 0.5s"),
+    "slow beyond the timeout": (
+        [Fault(r"/namespaces/shop/pods\?", delay=2.0, count=None)],
+        [0],
+        "did not answer within 0.5s",
+    ),
 }
 
 
 def _k8s_run(model_server, tmp_path, replay, on_event=None):
     srv = model_server(K8S_STEPS + [say("cart-redis-0 is fine; the rest I could not read")])
     with LiveCluster(server=replay.url, timeout=0.5, page_size=10) as cluster:
-        inv = api.ask("is cart-redis healthy?", "scripted", cluster=cluster, config=str(_config(tmp_path, srv)),
-                      on_event=on_event)
+        inv = api.ask(
+            "is cart-redis healthy?", "scripted", cluster=cluster, config=str(_config(tmp_path, srv)), on_event=on_event
+        )
     return inv, srv
 
 
@@ -214,7 +276,7 @@ def _check_k8s(inv, srv, broken: list[int], says: str) -> None:
 @pytest.mark.parametrize("fault", sorted(K8S_FAULTS))
 def test_kubernetes_fault_becomes_a_tool_error_the_model_reads(model_server, tmp_path, fault):
     faults, broken, says = K8S_FAULTS[fault]
-    with ReplayServer(demo_cluster()) as replay, injected(f"kubernetes: {fault}"):
+    with SnapshotAPIServer(demo_cluster()) as replay, injected(f"kubernetes: {fault}"):
         replay.faults.extend(faults)
         inv, srv = _k8s_run(model_server, tmp_path, replay)
         _check_k8s(inv, srv, broken, says)
@@ -222,7 +284,7 @@ def test_kubernetes_fault_becomes_a_tool_error_the_model_reads(model_server, tmp
 
 
 def test_api_server_going_away_mid_investigation(model_server, tmp_path):
-    replay = ReplayServer(demo_cluster()).start()
+    replay = SnapshotAPIServer(demo_cluster()).start()
 
     def stop_after_step_1(event):
         if isinstance(event, ev.ToolCallFinished) and event.step == 1:
@@ -237,8 +299,19 @@ def test_api_server_going_away_mid_investigation(model_server, tmp_path):
 def test_cli_ctrl_c_during_a_slow_reply_exits_130_with_the_partial_json(model_server, tmp_path):
     srv = model_server([TOOL_STEPS[0], say("too late", delay=30)])
     out = tmp_path / "inv.json"
-    cmd = [sys.executable, "-m", "holmes_nb", "ask", "q", "--cluster", "demo", "--config",
-           str(_config(tmp_path, srv, timeout=60)), "--json-output-file", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "holmes_nb",
+        "ask",
+        "q",
+        "--cluster",
+        "demo",
+        "--config",
+        str(_config(tmp_path, srv, timeout=60)),
+        "--json-output-file",
+        str(out),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     with injected("Ctrl-C: CLI"):
         deadline = time.monotonic() + 60
@@ -271,9 +344,11 @@ def test_notebook_ctrl_c_in_a_tool_keeps_the_partial_investigation(model_server,
     ip = TestingShell.instance()
     try:
         ip.run_cell("%load_ext holmes_nb")
-        ip.run_cell("import holmes_nb\n@holmes_nb.tool\ndef node_pressure() -> str:\n"
-                    "    '''Memory pressure of the nodes (the user presses Ctrl-C while it runs).'''\n"
-                    "    raise KeyboardInterrupt\n")
+        ip.run_cell(
+            "import holmes_nb\n@holmes_nb.tool\ndef node_pressure() -> str:\n"
+            "    '''Memory pressure of the nodes (the user presses Ctrl-C while it runs).'''\n"
+            "    raise KeyboardInterrupt\n"
+        )
         with injected("Ctrl-C: notebook"):
             with pytest.raises(KeyboardInterrupt):
                 ip.run_cell('%holmes ask "why is cart slow?" --model openai/scripted --cluster demo')

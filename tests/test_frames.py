@@ -1,12 +1,16 @@
 """The DataFrame builders and ClusterFrames over a realistic in-memory snapshot."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
+from snapshot_objects import CAPTURED_AT, CONFIG_VALUE, CRASH_POD, PENDING_POD, SECRET_VALUE, build_snapshot, ts
 
-from holmes_nb.cluster.frames import (
+from holmes_nb.cluster_spec import open_cluster
+from holmes_nb.errors import ConfigError, NotFoundError
+from holmes_nb.frames.cluster_frames import (
     ClusterFrames,
     age,
     events_frame,
@@ -21,10 +25,7 @@ from holmes_nb.cluster.frames import (
     services_frame,
     split_object,
 )
-from holmes_nb.cluster import open_cluster
-from holmes_nb.cluster.snapshot import Snapshot
-from holmes_nb.errors import ConfigError, NotFoundError
-from snapshot_objects import CAPTURED_AT, CONFIG_VALUE, CRASH_POD, PENDING_POD, SECRET_VALUE, build_snapshot, ts
+from holmes_nb.sources.snapshot import Snapshot
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +44,33 @@ def _row(df, **match):
 # -- time and quantities ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "seconds, text",
-    [(0, "0s"), (59, "59s"), (119, "119s"), (120, "2m"), (7199, "119m"), (7200, "2h"),
-     (47 * 3600, "47h"), (48 * 3600, "2d"), (400 * 86400, "400d"), (800 * 86400, "2y"), (-30, "0s")],
-)  # fmt: skip
+    [
+        (0, "0s"),
+        (59, "59s"),
+        (119, "119s"),
+        (120, "2m"),
+        (7199, "119m"),
+        (7200, "2h"),
+        (47 * 3600, "47h"),
+        (48 * 3600, "2d"),
+        (400 * 86400, "400d"),
+        (800 * 86400, "2y"),
+        (-30, "0s"),
+    ],
+)
 def test_human_duration_units(seconds, text):
     assert human_duration(seconds) == text
 
 
 @pytest.mark.parametrize(
     "value, micro",
-    [("2024-06-01T11:55:00Z", 0), ("2024-06-01T11:55:00.123456789Z", 123456), ("2024-06-01T11:55:00.5Z", 500000),
-     ("2024-06-01T13:55:00+02:00", 0)],
-)  # fmt: skip
+    [
+        ("2024-06-01T11:55:00Z", 0),
+        ("2024-06-01T11:55:00.123456789Z", 123456),
+        ("2024-06-01T11:55:00.5Z", 500000),
+        ("2024-06-01T13:55:00+02:00", 0),
+    ],
+)
 def test_parse_time_accepts_kubernetes_timestamps(value, micro):
     assert parse_time(value) == datetime(2024, 6, 1, 11, 55, 0, micro, tzinfo=timezone.utc)
     assert age(value, CAPTURED_AT) == ("5m" if micro == 0 else "4m")  # kubectl floors: 4m59.5s is 4m
@@ -111,26 +127,92 @@ def test_unhealthy_filter_keeps_only_pods_that_need_a_look(frames):
 
 
 def _pod(status, spec=None, **meta):
-    return {"metadata": {"name": "p", "namespace": "ns", **meta}, "spec": spec or {"containers": [{"name": "c"}]}, "status": status}
+    return {
+        "metadata": {"name": "p", "namespace": "ns", **meta},
+        "spec": spec or {"containers": [{"name": "c"}]},
+        "status": status,
+    }
 
 
 @pytest.mark.parametrize(
     "pod, reason, unhealthy",
     [
-        (_pod({"phase": "Failed", "reason": "Evicted", "message": "The node was low on resource: memory."}), "Evicted", True),
-        (_pod({"phase": "Running", "containerStatuses": [{"name": "c", "ready": True}]}, deletionTimestamp="x"), "Terminating", False),
-        (_pod({"phase": "Running", "containerStatuses": [{"name": "c", "ready": False, "state": {"running": {}}}]}), "NotReady", True),
-        (_pod({"phase": "Succeeded", "containerStatuses": [{"name": "c", "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}]}), "", False),
-        (_pod({"phase": "Pending", "containerStatuses": [{"name": "c", "state": {"waiting": {"reason": "ContainerCreating"}}}]}), "ContainerCreating", True),
-        (_pod({"phase": "Pending", "containerStatuses": [{"name": "c", "state": {"waiting": {"reason": "CreateContainerConfigError"}}}]}),
-         "CreateContainerConfigError", True),
-        (_pod({"phase": "Pending", "initContainerStatuses": [
-            {"name": "i", "state": {"waiting": {"reason": "CrashLoopBackOff"}}, "lastState": {"terminated": {"reason": "Error", "exitCode": 127}}}]},
-              {"initContainers": [{"name": "i"}], "containers": [{"name": "c"}]}), "Init:CrashLoopBackOff (Error, exit 127)", True),
-        (_pod({"phase": "Pending", "initContainerStatuses": [{"name": "i", "state": {"running": {}}}]},
-              {"initContainers": [{"name": "i"}, {"name": "j"}], "containers": [{"name": "c"}]}), "Init:0/2", True),
+        (
+            _pod({"phase": "Failed", "reason": "Evicted", "message": "The node was low on resource: memory."}),
+            "Evicted",
+            True,
+        ),
+        (
+            _pod({"phase": "Running", "containerStatuses": [{"name": "c", "ready": True}]}, deletionTimestamp="x"),
+            "Terminating",
+            False,
+        ),
+        (
+            _pod({"phase": "Running", "containerStatuses": [{"name": "c", "ready": False, "state": {"running": {}}}]}),
+            "NotReady",
+            True,
+        ),
+        (
+            _pod(
+                {
+                    "phase": "Succeeded",
+                    "containerStatuses": [
+                        {"name": "c", "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}
+                    ],
+                }
+            ),
+            "",
+            False,
+        ),
+        (
+            _pod(
+                {
+                    "phase": "Pending",
+                    "containerStatuses": [{"name": "c", "state": {"waiting": {"reason": "ContainerCreating"}}}],
+                }
+            ),
+            "ContainerCreating",
+            True,
+        ),
+        (
+            _pod(
+                {
+                    "phase": "Pending",
+                    "containerStatuses": [
+                        {"name": "c", "state": {"waiting": {"reason": "CreateContainerConfigError"}}}
+                    ],
+                }
+            ),
+            "CreateContainerConfigError",
+            True,
+        ),
+        (
+            _pod(
+                {
+                    "phase": "Pending",
+                    "initContainerStatuses": [
+                        {
+                            "name": "i",
+                            "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                            "lastState": {"terminated": {"reason": "Error", "exitCode": 127}},
+                        }
+                    ],
+                },
+                {"initContainers": [{"name": "i"}], "containers": [{"name": "c"}]},
+            ),
+            "Init:CrashLoopBackOff (Error, exit 127)",
+            True,
+        ),
+        (
+            _pod(
+                {"phase": "Pending", "initContainerStatuses": [{"name": "i", "state": {"running": {}}}]},
+                {"initContainers": [{"name": "i"}, {"name": "j"}], "containers": [{"name": "c"}]},
+            ),
+            "Init:0/2",
+            True,
+        ),
     ],
-)  # fmt: skip
+)
 def test_pod_reason_picks_the_most_telling_status(pod, reason, unhealthy):
     assert pod_reason(pod) == reason
     assert is_unhealthy(pod) is unhealthy
@@ -149,7 +231,7 @@ def test_events_are_folded_and_newest_first(frames):
 
 
 def test_event_messages_lose_the_pod_uid_but_keep_volume_names():
-    from holmes_nb.cluster.frames_common import strip_uids
+    from holmes_nb.frames.common import strip_uids
 
     msg = "Back-off restarting failed container web in pod web-1_shop(8f14e45f-ceea-467f-a0e6-3e1f2b7d8c90)"
     assert strip_uids(msg) == "Back-off restarting failed container web in pod web-1_shop"
@@ -169,10 +251,11 @@ def test_events_frame_reads_the_events_k8s_io_shape():
         "metadata": {"name": "e", "namespace": "ns"},
         "regarding": {"kind": "Pod", "name": "web-1", "namespace": "ns"},
         "note": "Readiness probe failed: HTTP probe failed with statuscode: 503",
-        "reason": "Unhealthy", "type": "Warning",
+        "reason": "Unhealthy",
+        "type": "Warning",
         "series": {"count": 17, "lastObservedTime": ts(minutes=4)},
         "eventTime": ts(hours=2),
-    }  # fmt: skip
+    }
     row = events_frame([ev], CAPTURED_AT).iloc[0]
     assert (row["object"], row["count"], row["last_seen"]) == ("pod/web-1", 17, "4m")
     assert row["message"].startswith("Readiness probe failed")
@@ -230,7 +313,10 @@ def test_services_frame_endpoints_and_selector_matches(frames):
 
 
 def test_services_frame_without_supporting_lists_says_unknown():
-    svc = {"metadata": {"name": "s", "namespace": "n"}, "spec": {"selector": {"app": "x"}, "ports": [{"port": 53, "protocol": "UDP"}]}}
+    svc = {
+        "metadata": {"name": "s", "namespace": "n"},
+        "spec": {"selector": {"app": "x"}, "ports": [{"port": 53, "protocol": "UDP"}]},
+    }
     row = services_frame([svc], CAPTURED_AT).iloc[0]
     assert row["ports"] == "53/UDP"
     assert row["selector_matches_pods"] is None
@@ -240,12 +326,26 @@ def test_services_frame_without_supporting_lists_says_unknown():
 def test_ingress_class_and_missing_backends():
     ing = {
         "metadata": {"name": "i", "namespace": "n"},
-        "spec": {"rules": [{"host": "a.example", "http": {"paths": [{"path": "/", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]},
-    }  # fmt: skip
-    default_class = {"metadata": {"name": "nginx", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}}}
+        "spec": {
+            "rules": [
+                {
+                    "host": "a.example",
+                    "http": {"paths": [{"path": "/", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]},
+                }
+            ]
+        },
+    }
+    default_class = {
+        "metadata": {"name": "nginx", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}}
+    }
     row = ingresses_frame([ing], CAPTURED_AT, ingressclasses=[], services=[]).iloc[0]
     assert (row["class_exists"], row["backends"]) == (False, "a.example/->web:80 (missing)")
-    row = ingresses_frame([ing], CAPTURED_AT, ingressclasses=[default_class], services=[ing | {"kind": "Service", "metadata": {"name": "web", "namespace": "n"}}]).iloc[0]
+    row = ingresses_frame(
+        [ing],
+        CAPTURED_AT,
+        ingressclasses=[default_class],
+        services=[ing | {"kind": "Service", "metadata": {"name": "web", "namespace": "n"}}],
+    ).iloc[0]
     assert (row["class_exists"], row["backends"]) == (True, "a.example/->web:80")
 
 
@@ -259,17 +359,34 @@ def test_ingress_frame_in_cluster(frames):
 
 def test_captured_but_empty_kind_means_none_exist():
     snap = Snapshot(objects={"persistentvolumeclaims": [], "storageclasses": []}, captured_at=CAPTURED_AT)
-    snap.add({"kind": "PersistentVolumeClaim", "metadata": {"name": "d", "namespace": "n"}, "spec": {"storageClassName": "gp3"}})
+    snap.add(
+        {
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "d", "namespace": "n"},
+            "spec": {"storageClassName": "gp3"},
+        }
+    )
     assert ClusterFrames(snap).pvcs()["storageclass_exists"].tolist() == [False]
     snap2 = Snapshot(captured_at=CAPTURED_AT)
-    snap2.add({"kind": "PersistentVolumeClaim", "metadata": {"name": "d", "namespace": "n"}, "spec": {"storageClassName": "gp3"}})
+    snap2.add(
+        {
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "d", "namespace": "n"},
+            "spec": {"storageClassName": "gp3"},
+        }
+    )
     assert ClusterFrames(snap2).pvcs()["storageclass_exists"].tolist() == [None]
 
 
 def test_storage_frames(frames):
     pvc = _row(frames.pvcs(), name="data")
     assert (pvc["status"], pvc["storageclass"], pvc["storageclass_exists"], pvc["capacity"], pvc["access_modes"]) == (
-        "Pending", "fast-ssd", False, "10Gi", "RWO")  # fmt: skip
+        "Pending",
+        "fast-ssd",
+        False,
+        "10Gi",
+        "RWO",
+    )
     sc = _row(frames.storageclasses(), name="standard")
     assert (sc["default"], sc["binding_mode"]) == (True, "WaitForFirstConsumer")
     assert frames.pvs().empty
@@ -298,18 +415,49 @@ def test_hpa_quota_limitrange_networkpolicy_frames(frames):
 
 
 def test_hpa_v1_metrics():
-    from holmes_nb.cluster.frames import hpas_frame
+    from holmes_nb.frames.cluster_frames import hpas_frame
 
-    v1 = {"metadata": {"name": "h", "namespace": "n"}, "spec": {"maxReplicas": 3, "targetCPUUtilizationPercentage": 70,
-          "scaleTargetRef": {"kind": "Deployment", "name": "d"}}, "status": {"currentCPUUtilizationPercentage": 91}}  # fmt: skip
+    v1 = {
+        "metadata": {"name": "h", "namespace": "n"},
+        "spec": {
+            "maxReplicas": 3,
+            "targetCPUUtilizationPercentage": 70,
+            "scaleTargetRef": {"kind": "Deployment", "name": "d"},
+        },
+        "status": {"currentCPUUtilizationPercentage": 91},
+    }
     assert hpas_frame([v1], CAPTURED_AT)["metrics"].tolist() == ["cpu 91%/70%"]
 
 
 # -- dispatch -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "kind", ["workloads", "deploy", "sts", "ds", "jobs", "cj", "nodes", "ns", "svc", "ep", "pvc", "pv", "sc",
-             "ing", "ingressclasses", "cm", "secrets", "hpa", "quota", "limits", "netpol", "pods", "events"],
-)  # fmt: skip
+    "kind",
+    [
+        "workloads",
+        "deploy",
+        "sts",
+        "ds",
+        "jobs",
+        "cj",
+        "nodes",
+        "ns",
+        "svc",
+        "ep",
+        "pvc",
+        "pv",
+        "sc",
+        "ing",
+        "ingressclasses",
+        "cm",
+        "secrets",
+        "hpa",
+        "quota",
+        "limits",
+        "netpol",
+        "pods",
+        "events",
+    ],
+)
 def test_frame_dispatch_accepts_kinds_and_aliases(frames, kind):
     df = frames.frame(kind)
     assert len(df.columns) > 2

@@ -19,12 +19,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from holmes_nb.cluster.demo import demo_cluster
-from holmes_nb.cluster.importers import load_snapshot, save_snapshot
-from holmes_nb.cluster.kinds import resolve_kind
-from holmes_nb.cluster.snapshot import Snapshot
 from holmes_nb.errors import ConfigError, ForbiddenError
+from holmes_nb.formats.demo import demo_cluster
+from holmes_nb.formats.importers import load_snapshot, save_snapshot
 from holmes_nb.redact import scrub
+from holmes_nb.sources.kinds import resolve_kind
+from holmes_nb.sources.snapshot import Snapshot
 
 DUMP_FILES = [
     ("events", "events"),
@@ -128,11 +128,11 @@ def test_dump_stream_gzipped_and_yaml_output(demo, tmp_path):
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
 def test_real_kubectl_dump_of_the_replay_server_loads(demo, tmp_path):
-    """kubectl itself writes both dump layouts (from the demo served by the replay server)."""
-    from holmes_nb.cluster.replay import ReplayServer
+    """kubectl itself writes both dump layouts (from the demo served by the snapshot API server)."""
+    from holmes_nb.apiserver.server import SnapshotAPIServer
 
     env = {**os.environ, "KUBECONFIG": os.devnull}
-    with ReplayServer(demo) as server:
+    with SnapshotAPIServer(demo) as server:
         base = ["kubectl", "--server", server.url, "cluster-info", "dump", "--namespaces", "shop,data"]
         subprocess.run(
             base + ["--output-directory", str(tmp_path / "d")], check=True, env=env, timeout=120, capture_output=True

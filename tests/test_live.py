@@ -1,7 +1,8 @@
-"""LiveCluster through the real ``kubernetes`` client against the replay API server (no client mocks).
+"""LiveCluster through the real ``kubernetes`` client against the snapshot API server (no client mocks).
 
 Every test checks that the server only ever saw GET requests.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 
-from holmes_nb.cluster import open_cluster
-from holmes_nb.cluster.live import LiveCluster, kubeconfig_available
-from holmes_nb.cluster.replay import Fault, ReplayServer
-from holmes_nb.cluster.snapshot import Snapshot
+from holmes_nb.apiserver.server import Fault, SnapshotAPIServer
+from holmes_nb.cluster_spec import open_cluster
 from holmes_nb.errors import (
     ClusterError,
     ConfigError,
@@ -24,6 +23,8 @@ from holmes_nb.errors import (
     HolmesError,
     NotFoundError,
 )
+from holmes_nb.sources.live import LiveCluster, kubeconfig_available
+from holmes_nb.sources.snapshot import Snapshot
 
 SECRET_B64 = "c3VwZXItc2VjcmV0LTQyNDI="  # base64 of a planted value: must never reach the client
 TOKEN = "test-bearer-token-0f3c"
@@ -41,9 +42,13 @@ def _pod(name, ns, labels, containers=("web",), node="n1", restarts=0):
     statuses = [{"name": c, "ready": True, "restartCount": restarts, "state": {"running": {}}} for c in containers]
     if restarts:
         statuses[0]["lastState"] = {"terminated": {"reason": "OOMKilled", "exitCode": 137}}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": _meta(name, ns, labels=labels),
-            "spec": {"nodeName": node, "containers": [{"name": c, "image": f"{c}:1"} for c in containers]},
-            "status": {"phase": "Running", "containerStatuses": statuses}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _meta(name, ns, labels=labels),
+        "spec": {"nodeName": node, "containers": [{"name": c, "image": f"{c}:1"} for c in containers]},
+        "status": {"phase": "Running", "containerStatuses": statuses},
+    }
 
 
 def make_snapshot() -> Snapshot:
@@ -57,21 +62,45 @@ def make_snapshot() -> Snapshot:
         snap.add(_pod(f"web-{i}", "shop", labels, node="n1" if i < 10 else "n2"))
     snap.add(_pod("worker-0", "shop", {"app": "worker"}, containers=("main", "sidecar"), restarts=1))
     snap.add(_pod("web-0", "default", {"app": "web"}))
-    snap.add({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta("web", "shop"),
-              "spec": {"replicas": 3}, "status": {"readyReplicas": 3}})
+    snap.add(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": _meta("web", "shop"),
+            "spec": {"replicas": 3},
+            "status": {"readyReplicas": 3},
+        }
+    )
     snap.add({"apiVersion": "v1", "kind": "Node", "metadata": _meta("n1"), "status": {}})
-    snap.add({"apiVersion": "v1", "kind": "Event", "metadata": _meta("worker-0.1", "shop"), "reason": "BackOff",
-              "involvedObject": {"kind": "Pod", "name": "worker-0", "namespace": "shop"}, "type": "Warning"})
+    snap.add(
+        {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": _meta("worker-0.1", "shop"),
+            "reason": "BackOff",
+            "involvedObject": {"kind": "Pod", "name": "worker-0", "namespace": "shop"},
+            "type": "Warning",
+        }
+    )
     last_applied = json.dumps({"kind": "Secret", "data": {"password": SECRET_B64}})
     snap.objects.setdefault("secrets", []).append(  # as an API server stores it: with the value
-        {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": {"password": SECRET_B64},
-         "metadata": _meta("db-creds", "shop", annotations={
-             "kubectl.kubernetes.io/last-applied-configuration": last_applied})})
-    snap.log_store.update({
-        ("shop", "worker-0", "main", False): "start\nworking\nstill working",
-        ("shop", "worker-0", "main", True): "boot\nallocating\nOOM",
-        ("shop", "worker-0", "sidecar", False): "sidecar up",
-    })
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "data": {"password": SECRET_B64},
+            "metadata": _meta(
+                "db-creds", "shop", annotations={"kubectl.kubernetes.io/last-applied-configuration": last_applied}
+            ),
+        }
+    )
+    snap.log_store.update(
+        {
+            ("shop", "worker-0", "main", False): "start\nworking\nstill working",
+            ("shop", "worker-0", "main", True): "boot\nallocating\nOOM",
+            ("shop", "worker-0", "sidecar", False): "sidecar up",
+        }
+    )
     return snap
 
 
@@ -82,7 +111,7 @@ def snap():
 
 @pytest.fixture
 def server(snap):
-    with ReplayServer(snap) as srv:
+    with SnapshotAPIServer(snap) as srv:
         yield srv
     assert srv.requests, "the test made no request"
     assert {r.method for r in srv.requests} == {"GET"}, "LiveCluster sent a non-GET request"
@@ -121,14 +150,17 @@ def test_large_lists_are_paged_with_continue(live, server, snap):
     assert sum("continue" in r.query for r in pages) == len(pages) - 1
 
 
-@pytest.mark.parametrize("labels, fields", [
-    ("app=web", None),
-    ("app=web,tier in (fe)", None),
-    ("app,!tier", None),
-    (None, "spec.nodeName=n2"),
-    (None, "metadata.name=worker-0"),
-    ("app=web", "spec.nodeName!=n1"),
-])
+@pytest.mark.parametrize(
+    "labels, fields",
+    [
+        ("app=web", None),
+        ("app=web,tier in (fe)", None),
+        ("app,!tier", None),
+        (None, "spec.nodeName=n2"),
+        (None, "metadata.name=worker-0"),
+        ("app=web", "spec.nodeName!=n1"),
+    ],
+)
 def test_selectors_match_the_in_memory_source(live, snap, labels, fields):
     got = live.list("pods", "shop", label_selector=labels, field_selector=fields)
     want = snap.list("pods", "shop", label_selector=labels, field_selector=fields)
@@ -229,8 +261,14 @@ class _LeakyHandler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         type(self).seen_auth.append(self.headers.get("Authorization"))
-        body = json.dumps({"kind": "SecretList", "apiVersion": "v1", "metadata": {}, "items": [
-            {"metadata": {"name": "db-creds", "namespace": "shop"}, "data": {"password": SECRET_B64}}]}).encode()
+        body = json.dumps(
+            {
+                "kind": "SecretList",
+                "apiVersion": "v1",
+                "metadata": {},
+                "items": [{"metadata": {"name": "db-creds", "namespace": "shop"}, "data": {"password": SECRET_B64}}],
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -242,10 +280,14 @@ class _LeakyHandler(BaseHTTPRequestHandler):
 
 
 def _kubeconfig(path, contexts: dict[str, str], current: str | None) -> str:
-    doc = {"apiVersion": "v1", "kind": "Config", "current-context": current,
-           "clusters": [{"name": c, "cluster": {"server": url}} for c, url in contexts.items()],
-           "contexts": [{"name": c, "context": {"cluster": c, "user": "u"}} for c in contexts],
-           "users": [{"name": "u", "user": {"token": TOKEN}}]}
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": current,
+        "clusters": [{"name": c, "cluster": {"server": url}} for c, url in contexts.items()],
+        "contexts": [{"name": c, "context": {"cluster": c, "user": "u"}} for c in contexts],
+        "users": [{"name": "u", "user": {"token": TOKEN}}],
+    }
     path.write_text(yaml.safe_dump(doc))
     return str(path)
 
@@ -360,7 +402,7 @@ def test_dropped_connections_are_retried_then_fail(live, server, snap):
 
 
 def test_server_gone_is_connection_refused(snap):
-    srv = ReplayServer(snap).start()
+    srv = SnapshotAPIServer(snap).start()
     url = srv.url
     srv.stop()
     with LiveCluster(server=url, timeout=1) as cluster, pytest.raises(ClusterError) as err:

@@ -1,5 +1,6 @@
 """The %holmes magic through an IPython testing shell whose run_cell raises the cell's error,
 against a real scripted model server and the demo cluster."""
+
 from __future__ import annotations
 
 import json
@@ -10,10 +11,10 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
+from devkit.openai_server import call, say
 from holmes_nb.errors import ConfigError, ModelError
 from holmes_nb.investigation import Investigation
 from holmes_nb.notebook.parsing import parse
-from holmes_nb.testing.openai_server import call, say
 
 
 class TestingShell(InteractiveShell):
@@ -50,25 +51,42 @@ def user_texts(srv) -> list[str]:
 
 
 # -- parsing ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("line,text,options", [
-    ('ask "what pods are failing?" --model=openai/llama3', "what pods are failing?", {"model": "openai/llama3"}),
-    ("ask --model openai/x -n shop why isn't web ready?", "why isn't web ready?", {"model": "openai/x", "namespace": "shop"}),
-    ("ask 'isn't it broken?'", "isn't it broken?", {}),
-    ('ask "web" is down, "api" too', '"web" is down, "api" too', {}),
-    ("ask what is {ns} and $pod --cluster demo --max-steps 3", "what is {ns} and $pod", {"cluster": "demo", "max_steps": 3}),
-    ("ask -t a.yaml -t b.yaml what now", "what now", {"toolsets": ["a.yaml", "b.yaml"]}),
-    ("ask --live is it up", "is it up", {"live": True}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "line,text,options",
+    [
+        ('ask "what pods are failing?" --model=openai/llama3', "what pods are failing?", {"model": "openai/llama3"}),
+        (
+            "ask --model openai/x -n shop why isn't web ready?",
+            "why isn't web ready?",
+            {"model": "openai/x", "namespace": "shop"},
+        ),
+        ("ask 'isn't it broken?'", "isn't it broken?", {}),
+        ('ask "web" is down, "api" too', '"web" is down, "api" too', {}),
+        (
+            "ask what is {ns} and $pod --cluster demo --max-steps 3",
+            "what is {ns} and $pod",
+            {"cluster": "demo", "max_steps": 3},
+        ),
+        ("ask -t a.yaml -t b.yaml what now", "what now", {"toolsets": ["a.yaml", "b.yaml"]}),
+        ("ask --live is it up", "is it up", {"live": True}),
+    ],
+)
 def test_parse_line(line, text, options):
     cmd = parse(line)
     assert (cmd.name, cmd.text, cmd.options) == ("ask", text, options)
 
 
-@pytest.mark.parametrize("line,message", [
-    ("ask", "needs a question"), ("ask --max-steps x why", "whole number"), ("ask --max-steps 0 why", "at least 1"),
-    ("asking why", "unknown %holmes command 'asking'; did you mean 'ask'"), ("ask --modle x why", "unknown option --modle"),
-    ("ask why --model", "--model needs a value"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ("ask", "needs a question"),
+        ("ask --max-steps x why", "whole number"),
+        ("ask --max-steps 0 why", "at least 1"),
+        ("asking why", "unknown %holmes command 'asking'; did you mean 'ask'"),
+        ("ask --modle x why", "unknown option --modle"),
+        ("ask why --model", "--model needs a value"),
+    ],
+)
 def test_bad_arguments_are_usage_errors(line, message):
     with pytest.raises(UsageError, match=message.replace("?", r"\?")):
         parse(line)
@@ -92,7 +110,9 @@ def test_ask_returns_the_investigation_and_takes_the_question_raw(ip, server):
 
 def test_cell_magic_multi_line_question(ip, server):
     srv = server([say("fine")])
-    ip.run_cell("%%holmes ask --model openai/scripted --cluster demo\nIs the shop namespace healthy?\nCheck {everything}.\n")
+    ip.run_cell(
+        "%%holmes ask --model openai/scripted --cluster demo\nIs the shop namespace healthy?\nCheck {everything}.\n"
+    )
     assert user_texts(srv)[0] == "Is the shop namespace healthy?\nCheck {everything}."
 
 
@@ -115,9 +135,11 @@ def test_followup_reset_and_history(ip, server):
 
 def test_config_settings_apply(ip, server, tmp_path):
     cfg = tmp_path / "config.yaml"
-    cfg.write_text("modelList:\n  a:\n    model: openai/scripted\n    api_base: '{{ env.OPENAI_API_BASE }}'\n"
-                   "  b:\n    model: openai/other\n    api_base: http://127.0.0.1:9\n"
-                   "holmes_nb:\n  cluster: demo\n  max_steps: 2\n")
+    cfg.write_text(
+        "modelList:\n  a:\n    model: openai/scripted\n    api_base: '{{ env.OPENAI_API_BASE }}'\n"
+        "  b:\n    model: openai/other\n    api_base: http://127.0.0.1:9\n"
+        "holmes_nb:\n  cluster: demo\n  max_steps: 2\n"
+    )
     srv = server([call("list_pods"), call("events"), say("done")])
     ip.run_cell(f"%config HolmesMagic.config_path = {str(cfg)!r}")
     ip.run_cell("%config HolmesMagic.temperature = 0.25")
@@ -217,10 +239,12 @@ def test_cluster_dataframes_for_people():
 
 
 def test_load_ext_imports_nothing_heavy():
-    code = ("import sys, time; from IPython.core.interactiveshell import InteractiveShell; s = InteractiveShell();"
-            "t = time.perf_counter(); s.run_line_magic('load_ext', 'holmes_nb'); dt = time.perf_counter() - t;"
-            "import json; print(json.dumps({'s': dt, 'heavy': [m for m in ('litellm', 'pandas', 'kubernetes', "
-            "'matplotlib', 'ipywidgets') if m in sys.modules]}))")
+    code = (
+        "import sys, time; from IPython.core.interactiveshell import InteractiveShell; s = InteractiveShell();"
+        "t = time.perf_counter(); s.run_line_magic('load_ext', 'holmes_nb'); dt = time.perf_counter() - t;"
+        "import json; print(json.dumps({'s': dt, 'heavy': [m for m in ('litellm', 'pandas', 'kubernetes', "
+        "'matplotlib', 'ipywidgets') if m in sys.modules]}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     data = json.loads(out.strip().splitlines()[-1])
     assert data["heavy"] == []
@@ -230,7 +254,7 @@ def test_html_live_view_updates_in_place_and_ends_with_a_summary(server, monkeyp
     """The view owns one display_id: each tool call is rendered into it, then it shrinks to a summary."""
     from IPython.utils.capture import capture_output
 
-    from holmes_nb.notebook.live import HtmlLiveView
+    from holmes_nb.notebook.live_view import HtmlLiveView
 
     TestingShell.clear_instance()
     shell = TestingShell.instance()
@@ -238,7 +262,9 @@ def test_html_live_view_updates_in_place_and_ends_with_a_summary(server, monkeyp
         server([call("list_pods", namespace="shop"), say("checkout crashes")])
         with capture_output() as cap:
             view = HtmlLiveView("what is failing?")
-            inv = __import__("holmes_nb").ask("what is failing?", model="openai/scripted", cluster="demo", on_event=view)
+            inv = __import__("holmes_nb").ask(
+                "what is failing?", model="openai/scripted", cluster="demo", on_event=view
+            )
             view.close(inv)
         htmls = [o.data.get("text/html", "") for o in cap.outputs]
         assert len(htmls) > 3  # the first display, then updates of the same area

@@ -1,6 +1,7 @@
 """The example notebooks as files: they match their sources in scripts/notebooks/, hold no secret or
 machine path, and the postmortem template runs headless under papermill with its parameters.
 (nbval runs every notebook top to bottom: `bash scripts/test.sh` passes `notebooks` to pytest.)"""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ SOURCES = load_sources()
 def test_notebook_matches_its_source_and_was_run(mod):
     path = NOTEBOOKS / f"{mod.NAME}.ipynb"
     assert path.exists(), f"run: python scripts/build_notebooks.py {mod.NAME[:2]}"
-    assert _cells(path) == [(k, s, tuple(t)) for k, s, t in mod.CELLS], \
+    assert _cells(path) == [(k, s, tuple(t)) for k, s, t in mod.CELLS], (
         f"{path.name} is stale: python scripts/build_notebooks.py {mod.NAME[:2]}"
+    )
     nb = json.loads(path.read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code" and c["source"]]
     assert all(c.get("execution_count") for c in code)  # saved with the outputs of a real run
@@ -57,9 +59,18 @@ def test_postmortem_template_runs_under_papermill(tmp_path):
     out_md = tmp_path / "checkout-outage.md"
     executed = tmp_path / "executed.ipynb"
     papermill.execute_notebook(
-        str(NOTEBOOKS / "02-postmortem.ipynb"), str(executed), cwd=str(NOTEBOOKS), kernel_name="python3",
-        progress_bar=False, parameters={"incident_title": "Checkout outage, 14 March", "namespace": None,
-                                        "output": str(out_md), "questions": ["what pods are failing?"]})
+        str(NOTEBOOKS / "02-postmortem.ipynb"),
+        str(executed),
+        cwd=str(NOTEBOOKS),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={
+            "incident_title": "Checkout outage, 14 March",
+            "namespace": None,
+            "output": str(out_md),
+            "questions": ["what pods are failing?"],
+        },
+    )
     text = out_md.read_text()
     assert text.startswith("# Checkout outage, 14 March\n")
     assert "what pods are failing?" in text and "list_pods" in text  # the question and its tool calls

@@ -1,5 +1,6 @@
 """Record a real run (scripted server, real LiteLLM, demo cluster), replay it offline through LiteLLM,
 and compare backends."""
+
 from __future__ import annotations
 
 import json
@@ -7,10 +8,10 @@ import json
 import pytest
 
 import holmes_nb
+from devkit.openai_server import ScriptedModelServer, call, say
 from holmes_nb.cli import main
 from holmes_nb.config import Config
 from holmes_nb.errors import ConfigError, ModelError
-from holmes_nb.testing.openai_server import ScriptedModelServer, call, say
 from holmes_nb.tools.base import Tool
 
 KEY = "sk-record-test-9f8e7d6c5b4a3210"
@@ -19,22 +20,34 @@ ANSWER = "**checkout** is crash looping: `DATABASE_URL` is not set."
 
 
 def oncall_tool() -> Tool:
-    return Tool("team_oncall", "Who is on call for a team.",
-                {"type": "object", "properties": {"team": {"type": "string"}}}, lambda team="shop": f"{team}: alice")
+    return Tool(
+        "team_oncall",
+        "Who is on call for a team.",
+        {"type": "object", "properties": {"team": {"type": "string"}}},
+        lambda team="shop": f"{team}: alice",
+    )
 
 
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory):
     """One real recorded run on the demo cluster with an API key; the server is stopped afterwards."""
-    srv = ScriptedModelServer([call("find_problems"), call("team_oncall", team="shop"),
-                               call("list_pods", unhealthy_only=True), say(ANSWER)], api_key=KEY).start()
+    srv = ScriptedModelServer(
+        [call("find_problems"), call("team_oncall", team="shop"), call("list_pods", unhealthy_only=True), say(ANSWER)],
+        api_key=KEY,
+    ).start()
     path = tmp_path_factory.mktemp("recording") / "run.json"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("OPENAI_API_BASE", srv.url)
         mp.setenv("OPENAI_API_KEY", KEY)
         try:
-            inv = holmes_nb.ask(QUESTION, model="openai/scripted", cluster="demo", config=Config(),
-                                tools=[oncall_tool()], record=str(path))
+            inv = holmes_nb.ask(
+                QUESTION,
+                model="openai/scripted",
+                cluster="demo",
+                config=Config(),
+                tools=[oncall_tool()],
+                record=str(path),
+            )
         finally:
             srv.stop()
     return path, inv, srv
@@ -57,7 +70,11 @@ def test_record_masks_keys_and_keeps_every_call(recorded):
     meta = doc["meta"]
     assert doc["format"] == "holmes-nb-recording" and meta["holmes_nb_version"] == holmes_nb.__version__
     assert (meta["question"], meta["cluster"], meta["model_id"], meta["status"]) == (
-        QUESTION, "demo", "openai/scripted", "answered")
+        QUESTION,
+        "demo",
+        "openai/scripted",
+        "answered",
+    )
     assert meta["server_kind"].startswith("scripted") and meta["endpoint"] == "local"
     assert meta["recorded_at"] and meta["context_window"] == inv.context_window
     assert len(doc["exchanges"]) == len(srv.chat_requests) == 4
@@ -74,7 +91,8 @@ def test_replay_offline_gives_the_same_run(recorded):
     assert len(srv.requests) == served  # nothing reached the (stopped) server
     assert again.status == "answered" and again.answer == inv.answer == ANSWER
     assert [(c.tool, c.arguments, c.status) for c in again.calls] == [
-        (c.tool, c.arguments, c.status) for c in inv.calls]
+        (c.tool, c.arguments, c.status) for c in inv.calls
+    ]
     assert [c.text for c in again.calls] == [c.text for c in inv.calls]  # the tools ran again, same demo data
     assert "CrashLoopBackOff" in again.calls[0].text
     # a second replay of the same entry starts from the top again
@@ -99,8 +117,9 @@ def test_replay_without_a_recorded_tool_is_a_clear_error(recorded):
 def test_replay_of_another_question_is_a_clear_error(recorded):
     path, _, _ = recorded
     with pytest.raises(ConfigError, match="answers a different question") as e:
-        holmes_nb.ask("is the payments namespace healthy?", model=f"replay/{path}", cluster="demo",
-                      tools=[oncall_tool()])
+        holmes_nb.ask(
+            "is the payments namespace healthy?", model=f"replay/{path}", cluster="demo", tools=[oncall_tool()]
+        )
     assert QUESTION in str(e.value)
 
 
@@ -121,12 +140,15 @@ def test_replay_with_other_settings_diverges_clearly(recorded):
     assert "max_steps 20" in e.value.hint
 
 
-@pytest.mark.parametrize("content,message", [
-    (None, "recording not found"),
-    ("{\"format\": \"holmes-nb-recording\", \"exch", "not valid JSON"),
-    ("{\"status\": \"answered\", \"steps\": []}", "not a holmes-nb recording"),
-    ("{\"format\": \"holmes-nb-recording\", \"version\": 1, \"exchanges\": []}", "holds no model calls"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (None, "recording not found"),
+        ('{"format": "holmes-nb-recording", "exch', "not valid JSON"),
+        ('{"status": "answered", "steps": []}', "not a holmes-nb recording"),
+        ('{"format": "holmes-nb-recording", "version": 1, "exchanges": []}', "holds no model calls"),
+    ],
+)
 def test_bad_recording_files(tmp_path, content, message):
     path = tmp_path / "rec.json"
     if content is not None:
@@ -153,8 +175,7 @@ def test_failed_run_is_recorded_up_to_the_failure(model_server, openai_env, tmp_
 def test_cli_record_and_replay(model_server, openai_env, tmp_path, capsys, monkeypatch):
     srv = openai_env(model_server([call("find_problems"), say(ANSWER)], api_key=KEY), key=KEY)
     path = tmp_path / "cli.json"
-    assert main(["ask", QUESTION, "--model", "openai/scripted", "--cluster", "demo", "-q",
-                 "--record", str(path)]) == 0
+    assert main(["ask", QUESTION, "--model", "openai/scripted", "--cluster", "demo", "-q", "--record", str(path)]) == 0
     assert capsys.readouterr().out.strip() == ANSWER
     srv.stop()
     monkeypatch.delenv("OPENAI_API_BASE")
@@ -170,10 +191,12 @@ def test_cli_record_and_replay(model_server, openai_env, tmp_path, capsys, monke
 def test_compare_one_good_one_unreachable_backend(model_server, openai_env, tmp_path, unused_port):
     srv = openai_env(model_server([call("find_problems"), say(ANSWER)]))
     config = tmp_path / "config.yaml"
-    config.write_text(f"modelList:\n"
-                      f"  good: {{model: openai/scripted, api_base: '{srv.url}'}}\n"
-                      f"  down: {{model: openai/scripted, api_base: 'http://127.0.0.1:{unused_port}/v1', "
-                      f"num_retries: 0}}\n")
+    config.write_text(
+        f"modelList:\n"
+        f"  good: {{model: openai/scripted, api_base: '{srv.url}'}}\n"
+        f"  down: {{model: openai/scripted, api_base: 'http://127.0.0.1:{unused_port}/v1', "
+        f"num_retries: 0}}\n"
+    )
     df = holmes_nb.compare(QUESTION, models=["down", "good"], cluster="demo", config=str(config))
     assert list(df.columns) == ["model", "answer", "steps", "tool_calls", "tokens", "seconds", "error"]
     down, good = df.to_dict("records")

@@ -1,9 +1,11 @@
 """Postmortem Markdown, the Investigation's HTML and mimebundle, and the timeline: from real runs
 (scripted model server through LiteLLM, demo cluster) and the demo cluster's own data."""
+
 from __future__ import annotations
 
 import re
 
+from devkit.openai_server import call, say
 from holmes_nb import api
 from holmes_nb.investigation import Investigation, Step, ToolCallRecord
 from holmes_nb.report import (
@@ -15,7 +17,6 @@ from holmes_nb.report import (
     timeline_frame,
     tool_call_html,
 )
-from holmes_nb.testing.openai_server import call, say
 
 KEY = "sk-report-test-7f3a9c1e5b2d"
 PLANTED = ("hunter2-demo", "eyJhbGciOiJIUzI1NiJ9", KEY)  # demo env value, demo log bearer token, our API key
@@ -29,8 +30,10 @@ def _script():
         call("pod_logs", {"name": "payments-worker-jtcggbqmfl-pmvnh", "namespace": "payments"}),  # bearer token
         call("events", namespace="shop"),
         call("describe", {"kind": "pod", "name": "checkout-zn9hbl8h66-skgzh", "namespace": "shop"}),
-        say(f"## Cause\n**checkout** crash loops: `PAYMENTS_API_URL` is not set.\n\n- fix the ConfigMap\n"
-            f"- (the model echoed the key {KEY})\n<script>alert(1)</script>"),
+        say(
+            f"## Cause\n**checkout** crash loops: `PAYMENTS_API_URL` is not set.\n\n- fix the ConfigMap\n"
+            f"- (the model echoed the key {KEY})\n<script>alert(1)</script>"
+        ),
     ]
 
 
@@ -51,14 +54,23 @@ def test_real_investigation_postmortem_and_display(model_server, openai_env, tmp
     paths = export_postmortem(inv, tmp_path / "pm" / "checkout.md", title="Checkout outage")
     md_path, png_path = paths
     text = md_path.read_text(encoding="utf-8")
-    for section in ("# Checkout outage", "## Question", "## Answer", "## Evidence", "## Tool call log",
-                    "## Token usage", "## Timeline"):
+    for section in (
+        "# Checkout outage",
+        "## Question",
+        "## Answer",
+        "## Evidence",
+        "## Tool call log",
+        "## Token usage",
+        "## Timeline",
+    ):
         assert f"\n{section}\n" in f"\n{text}", section
     assert "`openai/scripted`" in text and "### Cause" in text  # the answer's heading sits under "## Answer"
     assert "| namespace | name | phase | ready | restarts | reason | age | node |" in text  # list_pods evidence
     assert "| 5 | 5 | `describe` |" in text  # tool call log row
     assert f"| **total** | {inv.prompt_tokens} | {inv.completion_tokens} |" in text
-    assert re.search(r"\| 2025-03-14 10:2\d:00Z \| termination \| shop \| pod/checkout-zn9hbl8h66-skgzh \| Error \|", text)
+    assert re.search(
+        r"\| 2025-03-14 10:2\d:00Z \| termination \| shop \| pod/checkout-zn9hbl8h66-skgzh \| Error \|", text
+    )
     assert "![Timeline of events, restarts and terminations](checkout-timeline.png)" in text
     assert png_path.name == "checkout-timeline.png" and png_path.read_bytes()[:8] == PNG
     bundle = inv._repr_mimebundle_()
@@ -80,8 +92,18 @@ def test_real_investigation_postmortem_and_display(model_server, openai_env, tmp
 
 
 def _record(frame=None, text="", status="ok", **kw) -> ToolCallRecord:
-    return ToolCallRecord(step=1, call_id="c1", tool="list_pods", arguments={"namespace": "shop"}, status=status,
-                          duration_ms=12.3, tokens=10, text=text, frame=frame, **kw)
+    return ToolCallRecord(
+        step=1,
+        call_id="c1",
+        tool="list_pods",
+        arguments={"namespace": "shop"},
+        status=status,
+        duration_ms=12.3,
+        tokens=10,
+        text=text,
+        frame=frame,
+        **kw,
+    )
 
 
 def test_tool_call_block_caps_rows_and_escapes_text():
@@ -103,24 +125,39 @@ def test_tool_call_block_caps_rows_and_escapes_text():
 
 
 def test_answer_markdown_renders_safely():
-    out = answer_html("# Cause\n\nThe **checkout** pod lacks `A<B`.\n1. one\n2. two\n\n"
-                      "| pod | restarts |\n|---|---:|\n| a | 3 |\n\n```sh\nkubectl get pods && echo <x>\n```\n"
-                      "[docs](https://kubernetes.io) [bad](javascript:alert(1)) <iframe>")
+    out = answer_html(
+        "# Cause\n\nThe **checkout** pod lacks `A<B`.\n1. one\n2. two\n\n"
+        "| pod | restarts |\n|---|---:|\n| a | 3 |\n\n```sh\nkubectl get pods && echo <x>\n```\n"
+        "[docs](https://kubernetes.io) [bad](javascript:alert(1)) <iframe>"
+    )
     assert "<h1>Cause</h1>" in out and "<strong>checkout</strong>" in out and "<code>A&lt;B</code>" in out
     assert "<ol>\n<li>one</li>\n<li>two</li>\n</ol>" in out
     assert '<th style="text-align:right">restarts</th>' in out and "<td>a</td>" in out
-    assert ('<pre style="white-space:pre;overflow-x:auto"><code class="language-sh">kubectl get pods &amp;&amp; '
-            'echo &lt;x&gt;</code></pre>') in out
+    assert (
+        '<pre style="white-space:pre;overflow-x:auto"><code class="language-sh">kubectl get pods &amp;&amp; '
+        "echo &lt;x&gt;</code></pre>"
+    ) in out
     assert '<a href="https://kubernetes.io">docs</a>' in out and "javascript:" not in out.replace("bad", "")
     assert "&lt;iframe&gt;" in out and "<iframe>" not in out
 
 
 def test_header_and_empty_investigation():
-    inv = Investigation(question="what broke?", model="openai/x", cluster="demo", status="failed",
-                        error="model refused", warnings=["context cut"], started_at="2025-03-14T10:31:00+00:00")
+    inv = Investigation(
+        question="what broke?",
+        model="openai/x",
+        cluster="demo",
+        status="failed",
+        error="model refused",
+        warnings=["context cut"],
+        started_at="2025-03-14T10:31:00+00:00",
+    )
     inv.steps.append(Step(index=1, prompt_tokens=100, completion_tokens=7))
     html = investigation_html(inv)
-    assert "what broke?" in html and "<code>openai/x</code>" in html and '<span class="hnb-tokens">107 tokens</span>' in html
+    assert (
+        "what broke?" in html
+        and "<code>openai/x</code>" in html
+        and '<span class="hnb-tokens">107 tokens</span>' in html
+    )
     assert "Error: model refused" in html and "Note: context cut" in html and "<details" not in html
     md = postmortem_markdown(inv)
     assert "*(no answer)*" in md and "*No tool calls.*" in md and "**Error:** model refused" in md

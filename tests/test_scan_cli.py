@@ -98,8 +98,10 @@ def test_demo_as_json_through_main(capsys):
 def test_demo_scan_as_a_process():
     proc = subprocess.run(
         [sys.executable, "-m", "holmes_nb", "scan", "--cluster", "demo", "--format", "json", "--fail-on", "critical"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 3, proc.stderr
     data = json.loads(proc.stdout)
     assert {"CrashLoopBackOff", "ImagePullBackOff", "Unschedulable", "Evicted"} <= {d["reason"] for d in data}

@@ -7,6 +7,7 @@ echoes the key) and the log records. Each planted secret is grepped for everywhe
 
 With ``HOLMES_NB_FIGURES_DIR`` set, the counts go to ``secrets.json`` there for docs/reliability.md.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from devkit.openai_server import call, say
 from holmes_nb import api
-from holmes_nb.cluster import open_cluster
-from holmes_nb.cluster.importers import save_snapshot
+from holmes_nb.cluster_spec import open_cluster
 from holmes_nb.errors import ModelError
+from holmes_nb.formats.importers import save_snapshot
 from holmes_nb.redact import REDACTED, redact_obj, scrub
-from holmes_nb.testing.openai_server import call, say
 
 KEY = "sk-pl4nted-model-key-4b7e2c9d1a"  # the modelList api_key
 POD, NS = "vault-sync-6c9d7f5b8-q4m2x", "payments"
@@ -51,18 +52,21 @@ SECRETS = {  # what must never appear -> where it was planted
     "UGw0bnRlZFNlY3JldERhdGE=": "a Secret's data value (base64)",
     "Pl4ntedQuestionPw": "password=... pasted into the question",
 }
-LOG = "\n".join([
-    "2025-03-14T10:29:01Z INFO vault-sync starting",
-    f"2025-03-14T10:29:02Z DEBUG login Authorization: Bearer {JWT}",
-    "2025-03-14T10:29:02Z DEBUG aws key=AKIAPL4NTEDKEY7Q2XZ9 region=eu-west-1",
-    f"2025-03-14T10:29:03Z DEBUG gcp credentials {{\"type\": \"service_account\", \"private_key\": "
-    f"\"-----BEGIN PRIVATE KEY-----\\n{GCP_BODY}\\n-----END PRIVATE KEY-----\\n\"}}",
-    "2025-03-14T10:29:03Z DEBUG azure DefaultEndpointsProtocol=https;AccountName=acme;"
-    "AccountKey=Pl4ntedAzureKey0123456789+/==;EndpointSuffix=core.windows.net",
-    "2025-03-14T10:29:04Z ERROR connect postgres://sync:Pl4ntedUrlPw@postgres.data:5432/ledger: auth failed, password=Pl4ntedLogPw",
-    "2025-03-14T10:29:04Z ERROR loaded signing key:", *PEM.splitlines(),
-    "2025-03-14T10:29:05Z FATAL giving up",
-])
+LOG = "\n".join(
+    [
+        "2025-03-14T10:29:01Z INFO vault-sync starting",
+        f"2025-03-14T10:29:02Z DEBUG login Authorization: Bearer {JWT}",
+        "2025-03-14T10:29:02Z DEBUG aws key=AKIAPL4NTEDKEY7Q2XZ9 region=eu-west-1",
+        f'2025-03-14T10:29:03Z DEBUG gcp credentials {{"type": "service_account", "private_key": '
+        f'"-----BEGIN PRIVATE KEY-----\\n{GCP_BODY}\\n-----END PRIVATE KEY-----\\n"}}',
+        "2025-03-14T10:29:03Z DEBUG azure DefaultEndpointsProtocol=https;AccountName=acme;"
+        "AccountKey=Pl4ntedAzureKey0123456789+/==;EndpointSuffix=core.windows.net",
+        "2025-03-14T10:29:04Z ERROR connect postgres://sync:Pl4ntedUrlPw@postgres.data:5432/ledger: auth failed, password=Pl4ntedLogPw",
+        "2025-03-14T10:29:04Z ERROR loaded signing key:",
+        *PEM.splitlines(),
+        "2025-03-14T10:29:05Z FATAL giving up",
+    ]
+)
 QUESTION = "why is vault-sync crash looping? I saw password=Pl4ntedQuestionPw in its config"
 _figures = {"secrets_planted": len(SECRETS), "outputs_checked": 0, "model_requests_checked": 0, "found": 0}
 
@@ -81,34 +85,92 @@ def _planted_doc() -> dict:
     pod["metadata"].update(name=POD, generateName="vault-sync-6c9d7f5b8-", labels={"app": "vault-sync"})
     pod["metadata"].pop("ownerReferences", None)
     c = pod["spec"]["containers"][0]
-    c.update(name="vault-sync", image="ghcr.io/acme-pay/vault-sync:1.0",
-             command=["/bin/vault-sync", "--password=Pl4ntedArgPw", "--token", "pl4nted-flag-token-81",
-                      "--db-url=postgres://sync:Pl4ntedUrlPw@postgres.data:5432/ledger"],
-             env=[{"name": "AWS_ACCESS_KEY_ID", "value": "AKIAPL4NTEDKEY7Q2XZ9"},
-                  {"name": "AWS_SECRET_ACCESS_KEY", "value": "pl4nted/AwsSecretAccessKey+0123456789abcd"},
-                  {"name": "API_TOKEN", "value": "pl4nted-env-token-77"},
-                  {"name": "GCP_SA_JSON", "value": json.dumps({"type": "service_account", "private_key":
-                   f"-----BEGIN PRIVATE KEY-----\n{GCP_BODY}\n-----END PRIVATE KEY-----\n"})}])
-    pod["status"]["containerStatuses"] = [{
-        "name": "vault-sync", "ready": False, "restartCount": 7, "image": c["image"], "imageID": "", "started": False,
-        "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}},
-        "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "message": f"login failed for bearer {JWT}",
-                                     "startedAt": "2025-03-14T10:29:01Z", "finishedAt": "2025-03-14T10:29:05Z"}}}]
+    c.update(
+        name="vault-sync",
+        image="ghcr.io/acme-pay/vault-sync:1.0",
+        command=[
+            "/bin/vault-sync",
+            "--password=Pl4ntedArgPw",
+            "--token",
+            "pl4nted-flag-token-81",
+            "--db-url=postgres://sync:Pl4ntedUrlPw@postgres.data:5432/ledger",
+        ],
+        env=[
+            {"name": "AWS_ACCESS_KEY_ID", "value": "AKIAPL4NTEDKEY7Q2XZ9"},
+            {"name": "AWS_SECRET_ACCESS_KEY", "value": "pl4nted/AwsSecretAccessKey+0123456789abcd"},
+            {"name": "API_TOKEN", "value": "pl4nted-env-token-77"},
+            {
+                "name": "GCP_SA_JSON",
+                "value": json.dumps(
+                    {
+                        "type": "service_account",
+                        "private_key": f"-----BEGIN PRIVATE KEY-----\n{GCP_BODY}\n-----END PRIVATE KEY-----\n",
+                    }
+                ),
+            },
+        ],
+    )
+    pod["status"]["containerStatuses"] = [
+        {
+            "name": "vault-sync",
+            "ready": False,
+            "restartCount": 7,
+            "image": c["image"],
+            "imageID": "",
+            "started": False,
+            "state": {
+                "waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}
+            },
+            "lastState": {
+                "terminated": {
+                    "exitCode": 1,
+                    "reason": "Error",
+                    "message": f"login failed for bearer {JWT}",
+                    "startedAt": "2025-03-14T10:29:01Z",
+                    "finishedAt": "2025-03-14T10:29:05Z",
+                }
+            },
+        }
+    ]
     objects["pods"].append(pod)
-    objects["events"].append({
-        "apiVersion": "v1", "kind": "Event", "type": "Warning", "reason": "BackOff", "count": 7,
-        "metadata": {"name": f"{POD}.17c0", "namespace": NS, "creationTimestamp": "2025-03-14T10:20:00Z"},
-        "involvedObject": {"kind": "Pod", "name": POD, "namespace": NS},
-        "message": "vault login to https://vault.example:8200 failed with token=pl4nted-event-token-55",
-        "firstTimestamp": "2025-03-14T10:20:00Z", "lastTimestamp": "2025-03-14T10:29:05Z"})
-    objects["secrets"].append({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                               "metadata": {"name": "vault-sync", "namespace": NS},
-                               "data": {"password": base64.b64encode(b"Pl4ntedSecretData").decode()}})
-    objects["configmaps"].append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "vault-sync", "namespace": NS},
-                                  "data": {"app.properties": "db.user=sync\ndb.password=Pl4ntedConfigMapPw\n"}})
-    logs = [{"namespace": k[0], "pod": k[1], "container": k[2], "previous": k[3], "text": v}
-            for k, v in demo.log_store.items()]
-    logs += [{"namespace": NS, "pod": POD, "container": "vault-sync", "previous": p, "text": LOG} for p in (False, True)]
+    objects["events"].append(
+        {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "type": "Warning",
+            "reason": "BackOff",
+            "count": 7,
+            "metadata": {"name": f"{POD}.17c0", "namespace": NS, "creationTimestamp": "2025-03-14T10:20:00Z"},
+            "involvedObject": {"kind": "Pod", "name": POD, "namespace": NS},
+            "message": "vault login to https://vault.example:8200 failed with token=pl4nted-event-token-55",
+            "firstTimestamp": "2025-03-14T10:20:00Z",
+            "lastTimestamp": "2025-03-14T10:29:05Z",
+        }
+    )
+    objects["secrets"].append(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": {"name": "vault-sync", "namespace": NS},
+            "data": {"password": base64.b64encode(b"Pl4ntedSecretData").decode()},
+        }
+    )
+    objects["configmaps"].append(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "vault-sync", "namespace": NS},
+            "data": {"app.properties": "db.user=sync\ndb.password=Pl4ntedConfigMapPw\n"},
+        }
+    )
+    logs = [
+        {"namespace": k[0], "pod": k[1], "container": k[2], "previous": k[3], "text": v}
+        for k, v in demo.log_store.items()
+    ]
+    logs += [
+        {"namespace": NS, "pod": POD, "container": "vault-sync", "previous": p, "text": LOG} for p in (False, True)
+    ]
     header = {"format": "holmes-nb-snapshot", "version": 1, "capturedAt": "2025-03-14T10:30:00Z", "source": "planted"}
     return {"header": header, "objects": objects, "logs": logs}
 
@@ -126,8 +188,10 @@ def planted(tmp_path_factory) -> Path:
 @pytest.fixture
 def config(tmp_path, monkeypatch) -> Path:
     cfg = tmp_path / "config.yaml"
-    cfg.write_text(f"modelList:\n  planted:\n    model: openai/scripted\n    api_base: '{{{{ env.OPENAI_API_BASE }}}}'\n"
-                   f"    api_key: {KEY}\n")
+    cfg.write_text(
+        f"modelList:\n  planted:\n    model: openai/scripted\n    api_base: '{{{{ env.OPENAI_API_BASE }}}}'\n"
+        f"    api_key: {KEY}\n"
+    )
     monkeypatch.setenv("HOLMES_NB_CONFIG", str(cfg))
     return cfg
 
@@ -151,8 +215,12 @@ def _script() -> list:
 def _leaks(outputs: dict[str, str]) -> list[str]:
     """Every (output, secret) pair where the secret shows up; counts the figures."""
     _figures["outputs_checked"] += len(outputs)
-    found = [f"{name}: {secret!r} ({SECRETS[secret]})" for name, text in outputs.items() for secret in SECRETS
-             if secret in text]
+    found = [
+        f"{name}: {secret!r} ({SECRETS[secret]})"
+        for name, text in outputs.items()
+        for secret in SECRETS
+        if secret in text
+    ]
     _figures["found"] += len(found)
     return found
 
@@ -161,8 +229,9 @@ def _requests(srv) -> dict[str, str]:
     """Every request the model server received: path and body (the Authorization header carries the
     key by design, to the server it belongs to)."""
     _figures["model_requests_checked"] += len(srv.requests)
-    assert all({k.lower(): v for k, v in r["headers"].items()}.get("authorization") == f"Bearer {KEY}"
-               for r in srv.requests)
+    assert all(
+        {k.lower(): v for k, v in r["headers"].items()}.get("authorization") == f"Bearer {KEY}" for r in srv.requests
+    )
     return {f"model request {i} ({r['path']})": json.dumps([r["path"], r["body"]]) for i, r in enumerate(srv.requests)}
 
 
@@ -178,8 +247,14 @@ def test_api_exports_recording_and_snapshot_leak_nothing(planted, config, model_
     caplog.set_level(logging.DEBUG)
     srv = openai_env(model_server(_script(), api_key=KEY))  # the key from the config file is what authenticates
     seen = []
-    inv = api.ask(QUESTION, model="planted", cluster=str(planted), max_steps=12, record=str(tmp_path / "rec.json"),
-                  on_event=seen.append)
+    inv = api.ask(
+        QUESTION,
+        model="planted",
+        cluster=str(planted),
+        max_steps=12,
+        record=str(tmp_path / "rec.json"),
+        on_event=seen.append,
+    )
     assert inv.status == "answered" and [c.status for c in inv.calls] == ["ok"] * 10
     tool_text = "\n".join(c.text for c in inv.calls)
     assert tool_text.count(REDACTED) >= 10 and "--password=***" in tool_text  # the evidence was there, redacted
@@ -189,11 +264,16 @@ def test_api_exports_recording_and_snapshot_leak_nothing(planted, config, model_
     outputs = {
         **_requests(srv),
         "inv.to_json file": (inv.to_json(str(tmp_path / "inv.json")), (tmp_path / "inv.json").read_text())[1],
-        "inv.to_markdown": inv.to_markdown(), "postmortem file": md.read_text(),
+        "inv.to_markdown": inv.to_markdown(),
+        "postmortem file": md.read_text(),
         **{f"mimebundle {k}": v for k, v in inv._repr_mimebundle_().items()},
-        "recording file": (tmp_path / "rec.json").read_text(), "answer": inv.answer, "str/repr": f"{inv}\n{inv!r}",
-        "events": "\n".join(repr(e) for e in seen), **_frames(inv),
-        "saved snapshot": snap.read_text(), "log records": "\n".join(r.getMessage() for r in caplog.records),
+        "recording file": (tmp_path / "rec.json").read_text(),
+        "answer": inv.answer,
+        "str/repr": f"{inv}\n{inv!r}",
+        "events": "\n".join(repr(e) for e in seen),
+        **_frames(inv),
+        "saved snapshot": snap.read_text(),
+        "log records": "\n".join(r.getMessage() for r in caplog.records),
     }
     assert not _leaks(outputs)
     assert "sk-...9d1a" in inv.answer or KEY not in inv.answer  # the echoed key is masked in what people see
@@ -205,8 +285,23 @@ def test_cli_and_model_error_leak_nothing(planted, config, model_server, openai_
     caplog.set_level(logging.DEBUG)
     srv = openai_env(model_server(_script(), api_key=KEY))
     out = tmp_path / "cli.json"
-    assert main(["ask", QUESTION, "--model", "planted", "--cluster", str(planted), "--max-steps", "12",
-                 "--json-output-file", str(out)]) == 0
+    assert (
+        main(
+            [
+                "ask",
+                QUESTION,
+                "--model",
+                "planted",
+                "--cluster",
+                str(planted),
+                "--max-steps",
+                "12",
+                "--json-output-file",
+                str(out),
+            ]
+        )
+        == 0
+    )
     cli = capsys.readouterr()
     assert "vault-sync" in cli.out and "-> pod_logs(" in cli.err
     outputs = {**_requests(srv), "CLI stdout": cli.out, "CLI stderr": cli.err, "CLI JSON file": out.read_text()}
@@ -217,13 +312,33 @@ def test_cli_and_model_error_leak_nothing(planted, config, model_server, openai_
         api.ask(QUESTION, model="planted", cluster=str(planted))
     partial = err.value.investigation
     assert partial.status == "failed" and partial.calls[0].status == "ok"
-    assert main(["ask", QUESTION, "--model", "planted", "--cluster", str(planted),
-                 "--json-output-file", str(tmp_path / "fail.json")]) == 1
+    assert (
+        main(
+            [
+                "ask",
+                QUESTION,
+                "--model",
+                "planted",
+                "--cluster",
+                str(planted),
+                "--json-output-file",
+                str(tmp_path / "fail.json"),
+            ]
+        )
+        == 1
+    )
     failed_cli = capsys.readouterr()
-    outputs.update({**_requests(failing), "exception": f"{err.value}\n{err.value.hint}\n{err.value!r}",
-                    "partial to_json": partial.to_json(), "failed CLI stderr": failed_cli.err,
-                    "failed CLI stdout": failed_cli.out, "failed CLI JSON file": (tmp_path / "fail.json").read_text(),
-                    "log records": "\n".join(r.getMessage() for r in caplog.records)})
+    outputs.update(
+        {
+            **_requests(failing),
+            "exception": f"{err.value}\n{err.value.hint}\n{err.value!r}",
+            "partial to_json": partial.to_json(),
+            "failed CLI stderr": failed_cli.err,
+            "failed CLI stdout": failed_cli.out,
+            "failed CLI JSON file": (tmp_path / "fail.json").read_text(),
+            "log records": "\n".join(r.getMessage() for r in caplog.records),
+        }
+    )
     assert "401" in str(err.value) or "key" in str(err.value).lower()
     assert not _leaks(outputs)
 
@@ -243,8 +358,12 @@ def test_notebook_magic_output_leaks_nothing(planted, config, model_server, open
             shell.run_cell("from IPython.display import display; display(_holmes_last)")  # its rich display
         assert result.error_in_exec is None and shell.user_ns["_holmes_last"].status == "answered"
         shown = [json.dumps(o.data) for o in cap.outputs]
-        outputs = {**_requests(srv), "magic stdout": cap.stdout, "magic stderr": cap.stderr,
-                   **{f"display {i}": s for i, s in enumerate(shown)}}
+        outputs = {
+            **_requests(srv),
+            "magic stdout": cap.stdout,
+            "magic stderr": cap.stderr,
+            **{f"display {i}": s for i, s in enumerate(shown)},
+        }
     finally:
         shell.run_cell("%unload_ext holmes_nb")
         InteractiveShell.clear_instance()
@@ -279,7 +398,9 @@ def test_scrub_cost_on_a_large_log():
 def test_a_cut_off_key_body_is_redacted_but_plain_long_lines_stay():
     tail = f"{PEM_BODY}\n{GCP_BODY}\n-----END PRIVATE KEY-----\nstarted"  # a log tail without the BEGIN line
     assert PEM_BODY not in scrub(tail) and GCP_BODY not in scrub("boot\n" + tail)
-    plain = "\n".join(["=" * 60, "-" * 60, "x" * 400, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"])
+    plain = "\n".join(
+        ["=" * 60, "-" * 60, "x" * 400, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"]
+    )
     assert scrub("log\n" + plain) == "log\n" + plain  # rules, filler and hex digests are not keys
 
 

@@ -1,4 +1,5 @@
 """Start-up promises: importing holmes_nb and building the CLI parser load no heavy library."""
+
 from __future__ import annotations
 
 import os
@@ -9,8 +10,13 @@ HEAVY = ("litellm", "pandas", "kubernetes", "IPython", "ipywidgets", "openai")
 
 
 def _modules_after(code: str, env: dict | None = None) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print(' '.join(sys.modules))"],
-                         capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     return set(out.stdout.split())
 
 
@@ -26,8 +32,10 @@ def test_cli_parser_loads_no_heavy_library():
 
 def test_offline_cost_map_is_set_before_litellm_loads_unless_user_chose():
     env = {k: v for k, v in os.environ.items() if k != "LITELLM_LOCAL_MODEL_COST_MAP"}
-    code = ("from holmes_nb.llm.client import get_litellm; get_litellm(); import os; "
-            "print('VALUE=' + os.environ['LITELLM_LOCAL_MODEL_COST_MAP'])")
+    code = (
+        "from holmes_nb.llm.client import get_litellm; get_litellm(); import os; "
+        "print('VALUE=' + os.environ['LITELLM_LOCAL_MODEL_COST_MAP'])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert "VALUE=True" in out.stdout
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "true"  # the user's own value is kept

@@ -1,4 +1,5 @@
 """CERTIFICATE: a private CA for the model server, tested with a real HTTPS server on 127.0.0.1."""
+
 from __future__ import annotations
 
 import base64
@@ -8,12 +9,12 @@ from pathlib import Path
 import certifi
 import pytest
 
+from devkit.openai_server import say
 from holmes_nb.agent import Agent
 from holmes_nb.config import load_config
 from holmes_nb.errors import ConfigError, ModelError
 from holmes_nb.llm.client import LLMClient
 from holmes_nb.llm.tls import ca_bundle_path
-from holmes_nb.testing.openai_server import say
 
 trustme = pytest.importorskip("trustme")
 

@@ -1,5 +1,6 @@
 """The notebook pickers, driven through their traitlets (no browser), against real config files,
 a real scripted model server and real snapshot files."""
+
 from __future__ import annotations
 
 import socket
@@ -7,11 +8,11 @@ import socket
 import pytest
 from traitlets import Float, HasTraits, Unicode
 
-from holmes_nb.cluster import open_cluster
-from holmes_nb.cluster.importers import save_snapshot
+from devkit.openai_server import call, say
+from holmes_nb.cluster_spec import open_cluster
+from holmes_nb.formats.importers import save_snapshot
 from holmes_nb.notebook.cluster_picker import ClusterPicker
 from holmes_nb.notebook.widgets import DEFAULT, ModelPicker, pick_model_text
-from holmes_nb.testing.openai_server import call, say
 
 SECRET = "sk-widget-secret-0123456789"
 
@@ -27,7 +28,8 @@ class Magic(HasTraits):
 
 def write_config(tmp_path, base: str = "http://127.0.0.1:9/v1"):
     path = tmp_path / "values.yaml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 modelList:
   local-llama:
     api_key: "{SECRET}"
@@ -39,7 +41,9 @@ modelList:
     model: openai/gpt-4o
 config:
   model: local-llama
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return str(path)
 
 
@@ -105,8 +109,7 @@ def test_check_button_shows_the_report_table(tmp_path, model_server):
     def code_if_visible(body, server):
         return say("4917" if "4917" in server.visible_text(body) else "no")
 
-    srv = model_server([call("list_pods", namespace="probe"), code_if_visible, code_if_visible],
-                       props_n_ctx=8192)
+    srv = model_server([call("list_pods", namespace="probe"), code_if_visible, code_if_visible], props_n_ctx=8192)
     magic = Magic(model="local-llama")
     picker = ModelPicker(magic, write_config(tmp_path, srv.url))
     picker.check_button.click()

@@ -11,7 +11,7 @@ a scan lists every kind once and stays linear in the size of the cluster. See do
 
 from __future__ import annotations
 
-from .finding import SEVERITIES, Finding, findings_frame, severity_at_least
-from .runner import scan
+from holmes_nb.analyzers.finding import SEVERITIES, Finding, findings_frame, severity_at_least
+from holmes_nb.analyzers.runner import scan
 
 __all__ = ["Finding", "SEVERITIES", "findings_frame", "scan", "severity_at_least"]

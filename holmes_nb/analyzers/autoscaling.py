@@ -6,9 +6,9 @@ resource) is checked directly against the target's pod template.
 
 from __future__ import annotations
 
-from .finding import Finding
-from .index import ClusterIndex, Obj, event_text
-from .util import clip, condition, meta
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.util import clip, condition, meta
 
 _TARGET_KINDS = {"Deployment": "deployments", "StatefulSet": "statefulsets", "ReplicaSet": "replicasets"}
 _METRIC_EVENTS = (
@@ -78,17 +78,23 @@ def _hpa_finding(hpa: Obj, idx: ClusterIndex) -> Finding | None:
 def _explain(name: str, target: str, reason: str, text: str, missing: list[str], hpa: Obj) -> tuple[str, str]:
     if missing:
         res = "/".join(utilization_resources(hpa))
-        return ("MissingResourceRequests",
-                f"HPA {name} cannot compute {res} utilization because containers of {target} set no {res} request "
-                "(utilization is usage divided by request); add resources.requests to every container so it can "
-                "scale again.")  # fmt: skip
+        return (
+            "MissingResourceRequests",
+            f"HPA {name} cannot compute {res} utilization because containers of {target} set no {res} request "
+            "(utilization is usage divided by request); add resources.requests to every container so it can "
+            "scale again.",
+        )
     if "metrics.k8s.io" in text or "metrics api" in text or "unable to fetch metrics" in text:
-        return (reason,
-                f"HPA {name} cannot read pod metrics: the resource metrics API (metrics-server) is missing or "
-                "not serving; install or fix metrics-server (the HPA keeps the current replica count).")  # fmt: skip
-    return (reason,
-            f"HPA {name} cannot scale {target} ({reason}); until the condition below clears it keeps the current "
-            "replica count.")  # fmt: skip
+        return (
+            reason,
+            f"HPA {name} cannot read pod metrics: the resource metrics API (metrics-server) is missing or "
+            "not serving; install or fix metrics-server (the HPA keeps the current replica count).",
+        )
+    return (
+        reason,
+        f"HPA {name} cannot scale {target} ({reason}); until the condition below clears it keeps the current "
+        "replica count.",
+    )
 
 
 def _missing_requests(hpa: Obj, target: Obj | None) -> list[str]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .index import ClusterIndex, Obj, event_text
-from .util import clip, exit_code_meaning, log_gist, meta
+from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.util import clip, exit_code_meaning, log_gist, meta
 
 IMAGE_REASONS = {"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull", "RegistryUnavailable"}
 CREATE_REASONS = {"CreateContainerError", "RunContainerError", "PreCreateHookError", "PostStartHookError", "StartError"}

@@ -7,9 +7,9 @@ findings_frame([f])          # one row per finding
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from collections.abc import Iterable
 
 #: severities, most urgent first
 SEVERITIES = ("critical", "warning", "info")

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from ..cluster.base import Cluster
-from ..cluster.kinds import resolve_kind
-from ..errors import ClusterError, ForbiddenError
-from .finding import Finding
-from .util import clip, meta
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.util import clip, meta
+from holmes_nb.errors import ClusterError, ForbiddenError
+from holmes_nb.sources.base import Cluster
+from holmes_nb.sources.kinds import resolve_kind
 
 Obj = dict[str, Any]
 

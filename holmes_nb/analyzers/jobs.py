@@ -7,9 +7,9 @@ has since completed is history, not a problem, and is skipped.
 
 from __future__ import annotations
 
-from .finding import Finding
-from .index import ClusterIndex, Obj, controller_of, event_text
-from .util import age, clip, condition, exit_code_meaning, log_gist, meta
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.index import ClusterIndex, Obj, controller_of, event_text
+from holmes_nb.analyzers.util import age, clip, condition, exit_code_meaning, log_gist, meta
 
 _REASON_TEXT = {
     "BackoffLimitExceeded": "its pods failed {failed} time(s), reaching backoffLimit {limit}",

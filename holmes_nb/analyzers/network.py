@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 
-from .finding import Finding
-from .index import ClusterIndex, Obj
-from .util import condition, meta, names_list
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.index import ClusterIndex, Obj
+from holmes_nb.analyzers.util import condition, meta, names_list
 
 
 def analyze_services(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Finding]) -> list[Finding]:
@@ -57,14 +57,19 @@ def _service_finding(svc: Obj, idx: ClusterIndex, pod_findings, ep: Obj | None) 
         evidence.append(f"endpoints: 0 ready, {not_ready} not ready")
     if ready:
         notes = _target_port_notes(svc, ready)
-        why = (f"its targetPort does not match the pods' ports ({notes[0]})" if notes
-               else "the endpoints controller has not added the ready pods yet (or the capture is stale)")  # fmt: skip
+        why = (
+            f"its targetPort does not match the pods' ports ({notes[0]})"
+            if notes
+            else "the endpoints controller has not added the ready pods yet (or the capture is stale)"
+        )
         message = f"Service {name} has no ready endpoints although {len(ready)} selected pod(s) are Ready: {why}."
         return Finding("Service", ns, name, "critical", "NoEndpoints", message, evidence + notes)
     failing = [f"{meta(p)[1]} ({pod_findings[meta(p)].reason})" for p in pods if meta(p) in pod_findings]
     detail = f": {names_list(failing, 3)}" if failing else ""
-    message = (f"Service {name} has no ready endpoints because none of its {len(pods)} selected pod(s) is Ready"
-               f"{detail}; connections to it fail until those pods recover (see their findings).")  # fmt: skip
+    message = (
+        f"Service {name} has no ready endpoints because none of its {len(pods)} selected pod(s) is Ready"
+        f"{detail}; connections to it fail until those pods recover (see their findings)."
+    )
     return Finding("Service", ns, name, "critical", "NoReadyEndpoints", message, evidence)
 
 
@@ -72,8 +77,10 @@ def _no_match(svc: Obj, idx: ClusterIndex, selector: dict[str, str], evidence: l
     ns, name = meta(svc)
     hints = near_matches(idx, ns, selector)
     closest = f"; the closest pods have {hints[0].split(' have ', 1)[1]}" if hints else ""
-    message = (f"Service {name} selects no pod, so it has no endpoints and connections to it fail{closest}; "
-               "fix the selector or the pod labels so they match.")  # fmt: skip
+    message = (
+        f"Service {name} selects no pod, so it has no endpoints and connections to it fail{closest}; "
+        "fix the selector or the pod labels so they match."
+    )
     evidence = [*evidence, f"no pod in namespace {ns} matches", *hints]
     return Finding("Service", ns, name, "critical", "NoMatchingPods", message, evidence)
 

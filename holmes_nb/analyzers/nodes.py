@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .finding import Finding
-from .index import ClusterIndex, Obj, event_text
-from .util import age, clip, human_quantity, meta
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.util import age, clip, human_quantity, meta
 
 _PRESSURE = {
     "MemoryPressure": "memory is low: the kubelet evicts pods (BestEffort first) and refuses new BestEffort pods; "
@@ -52,8 +52,10 @@ def _node_findings(node: Obj, idx: ClusterIndex, n_pods: int) -> list[Finding]:
 def _cordoned(node: Obj, n_pods: int) -> Finding:
     name = meta(node)[1]
     taints = [f"{t.get('key')}:{t.get('effect')}" for t in (node.get("spec") or {}).get("taints") or ()]
-    message = (f"Node {name} is cordoned (unschedulable): no new pods land on it ({n_pods} pods still run there); "
-               "uncordon it when maintenance is done.")  # fmt: skip
+    message = (
+        f"Node {name} is cordoned (unschedulable): no new pods land on it ({n_pods} pods still run there); "
+        "uncordon it when maintenance is done."
+    )
     evidence = ["spec.unschedulable: true"] + ([f"taints: {', '.join(taints)}"] if taints else [])
     return Finding("Node", "", name, "warning", "Cordoned", message, evidence)
 

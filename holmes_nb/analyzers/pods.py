@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 
-from .containers import container_problems
-from .finding import Finding
-from .index import ClusterIndex, Obj
-from .probes import probe_finding
-from .scheduling import creating_finding, unschedulable_finding
-from .util import age, clip, condition, exit_code_meaning, meta, seconds_since
+from holmes_nb.analyzers.containers import container_problems
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.index import ClusterIndex, Obj
+from holmes_nb.analyzers.probes import probe_finding
+from holmes_nb.analyzers.scheduling import creating_finding, unschedulable_finding
+from holmes_nb.analyzers.util import age, clip, condition, exit_code_meaning, meta, seconds_since
 
 #: a pod past its deletion time by more than this is stuck terminating
 STUCK_TERMINATING_S = 300

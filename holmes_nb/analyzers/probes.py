@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from ..tools.k8s_text import probe_target
-from .finding import Finding
-from .index import ClusterIndex, Obj, event_count, event_text
-from .util import meta, seconds_since
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.index import ClusterIndex, Obj, event_count, event_text
+from holmes_nb.analyzers.util import meta, seconds_since
+from holmes_nb.tools.k8s_text import probe_target
 
 _KINDS = (("readiness", "readinessProbe"), ("liveness", "livenessProbe"), ("startup", "startupProbe"))
 _STATUS = re.compile(r"statuscode: (\d+)", re.I)
@@ -61,16 +61,25 @@ def _pick_event(pod: Obj, idx: ClusterIndex, ready: bool) -> tuple[Obj, str, str
 def _message(probe: str, container: str, cause: str, failures: int) -> tuple[str, str, str]:
     """(severity, reason, message) for a failing probe."""
     if probe == "readiness":
-        return ("critical", "ReadinessProbeFailed",
-                f"Container {container} runs but is not Ready because its readiness probe fails ({cause}); until it "
-                "passes, Services send the pod no traffic.")  # fmt: skip
+        return (
+            "critical",
+            "ReadinessProbeFailed",
+            f"Container {container} runs but is not Ready because its readiness probe fails ({cause}); until it "
+            "passes, Services send the pod no traffic.",
+        )
     if probe == "startup":
-        return ("critical", "StartupProbeFailed",
-                f"Container {container} never finishes starting because its startup probe fails ({cause}); raise "
-                "failureThreshold x periodSeconds if the app is just slow, else fix the probe or the app.")  # fmt: skip
-    return ("critical", "LivenessProbeFailed",
-            f"Container {container}'s liveness probe fails ({cause}), so the kubelet keeps restarting it; fix the "
-            f"probe or the endpoint it checks ({failures} failures so far).")  # fmt: skip
+        return (
+            "critical",
+            "StartupProbeFailed",
+            f"Container {container} never finishes starting because its startup probe fails ({cause}); raise "
+            "failureThreshold x periodSeconds if the app is just slow, else fix the probe or the app.",
+        )
+    return (
+        "critical",
+        "LivenessProbeFailed",
+        f"Container {container}'s liveness probe fails ({cause}), so the kubelet keeps restarting it; fix the "
+        f"probe or the endpoint it checks ({failures} failures so far).",
+    )
 
 
 def _container_of(ev: Obj, pod: Obj) -> str:

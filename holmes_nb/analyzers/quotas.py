@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from .finding import Finding
-from .index import ClusterIndex, Obj, event_text
-from .util import meta, names_list, parse_quantity
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.util import meta, names_list, parse_quantity
 
 _REJECTION = re.compile(
     r"exceeded quota: ([\w.-]+)(?:, requested: (.+?), used: (.+?), limited: ([^\"\n]+?))?(?:\"|$|\n)", re.I

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..cluster.base import Cluster
-from .autoscaling import analyze_hpas
-from .finding import Finding
-from .index import ClusterIndex
-from .jobs import analyze_jobs
-from .network import analyze_ingresses, analyze_services
-from .nodes import analyze_nodes
-from .pods import analyze_pods
-from .quotas import analyze_quotas
-from .storage import analyze_claims
-from .util import clip
-from .workloads import analyze_workloads
+from holmes_nb.analyzers.autoscaling import analyze_hpas
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.index import ClusterIndex
+from holmes_nb.analyzers.jobs import analyze_jobs
+from holmes_nb.analyzers.network import analyze_ingresses, analyze_services
+from holmes_nb.analyzers.nodes import analyze_nodes
+from holmes_nb.analyzers.pods import analyze_pods
+from holmes_nb.analyzers.quotas import analyze_quotas
+from holmes_nb.analyzers.storage import analyze_claims
+from holmes_nb.analyzers.util import clip
+from holmes_nb.analyzers.workloads import analyze_workloads
+from holmes_nb.sources.base import Cluster
 
 
 def scan(cluster: Cluster, namespace: str | None = None) -> list[Finding]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from .finding import Finding
-from .index import ClusterIndex, Obj, event_text
-from .util import age, clip, condition, human_quantity, meta, parse_quantity, seconds_since
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.util import age, clip, condition, human_quantity, meta, parse_quantity, seconds_since
 
 #: a pod pending without any scheduler or kubelet complaint is reported after this long
 STUCK_PENDING_S = 600

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .finding import Finding
-from .index import ClusterIndex, Obj, event_text
-from .util import age, meta, names_list, seconds_since
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.util import age, meta, names_list, seconds_since
 
 #: a Pending claim with no explaining event is reported after this long
 STUCK_CLAIM_S = 600
@@ -61,8 +61,9 @@ def _pending(pvc: Obj, idx: ClusterIndex, classes: dict, default: list[str]) -> 
     return Finding("PersistentVolumeClaim", ns, name, severity, reason, message, evidence + extra)
 
 
-def _pending_cause(pvc: Obj, idx: ClusterIndex, classes: dict, default: list[str], warnings: list[Obj],
-                   users: list[str]) -> tuple[str, str, list[str]] | None:  # fmt: skip
+def _pending_cause(
+    pvc: Obj, idx: ClusterIndex, classes: dict, default: list[str], warnings: list[Obj], users: list[str]
+) -> tuple[str, str, list[str]] | None:
     """(reason, message, extra evidence) for a Pending claim, or None when Pending is expected."""
     name = meta(pvc)[1]
     spec = pvc.get("spec") or {}
@@ -70,30 +71,43 @@ def _pending_cause(pvc: Obj, idx: ClusterIndex, classes: dict, default: list[str
     sc = classes.get(sc_name) if sc_name else None
     if sc_name and idx.has("storageclasses") and sc is None:
         known = ", ".join(sorted(classes)) or "none"
-        return ("StorageClassNotFound",
-                f"PVC {name} asks for StorageClass {sc_name!r}, which does not exist, so no volume is provisioned; "
-                f"use an existing class ({known}); storageClassName cannot be changed, so recreate the claim.",
-                [f"StorageClasses: {known}"])  # fmt: skip
+        return (
+            "StorageClassNotFound",
+            f"PVC {name} asks for StorageClass {sc_name!r}, which does not exist, so no volume is provisioned; "
+            f"use an existing class ({known}); storageClassName cannot be changed, so recreate the claim.",
+            [f"StorageClasses: {known}"],
+        )
     if sc_name is None and idx.has("storageclasses") and not default and not spec.get("volumeName"):
-        return ("NoDefaultStorageClass",
-                f"PVC {name} names no StorageClass and the cluster has no default one, so nothing provisions it; "
-                "set storageClassName or mark a class default.", [])  # fmt: skip
+        return (
+            "NoDefaultStorageClass",
+            f"PVC {name} names no StorageClass and the cluster has no default one, so nothing provisions it; "
+            "set storageClassName or mark a class default.",
+            [],
+        )
     reasons = {e.get("reason") for e in warnings}
     if "ProvisioningFailed" in reasons:
-        return ("ProvisioningFailed",
-                f"PVC {name} stays Pending because its provisioner fails to create the volume; the event below "
-                "gives the storage backend's reason (quota, zone, parameters or credentials).", [])  # fmt: skip
+        return (
+            "ProvisioningFailed",
+            f"PVC {name} stays Pending because its provisioner fails to create the volume; the event below "
+            "gives the storage backend's reason (quota, zone, parameters or credentials).",
+            [],
+        )
     if "FailedBinding" in reasons:
-        return ("NoMatchingVolume",
-                f"PVC {name} stays Pending because no PersistentVolume matches it (size, access mode, class or "
-                "selector) and nothing provisions one; create a matching PV or use a provisioning StorageClass.",
-                [])  # fmt: skip
+        return (
+            "NoMatchingVolume",
+            f"PVC {name} stays Pending because no PersistentVolume matches it (size, access mode, class or "
+            "selector) and nothing provisions one; create a matching PV or use a provisioning StorageClass.",
+            [],
+        )
     if sc is not None and sc.get("volumeBindingMode") == "WaitForFirstConsumer" and not users:
         return None  # binds when a pod uses it: Pending is the expected state
     created = (pvc.get("metadata") or {}).get("creationTimestamp")
     since = seconds_since(created, idx.now)
     if since is None or since < STUCK_CLAIM_S:
         return None
-    return ("ProvisioningStuck",
-            f"PVC {name} has been Pending for {age(created, idx.now)} with no provisioning error; the volume "
-            "provisioner (CSI driver) is probably not running: check its pods.", [])  # fmt: skip
+    return (
+        "ProvisioningStuck",
+        f"PVC {name} has been Pending for {age(created, idx.now)} with no provisioning error; the volume "
+        "provisioner (CSI driver) is probably not running: check its pods.",
+        [],
+    )

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .finding import Finding
-from .index import ClusterIndex, Obj, controller_of, event_text
-from .quotas import parse_quota_rejection
-from .util import clip, condition, meta, names_list
+from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.index import ClusterIndex, Obj, controller_of, event_text
+from holmes_nb.analyzers.quotas import parse_quota_rejection
+from holmes_nb.analyzers.util import clip, condition, meta, names_list
 
 _ROLLING = {"ReplicaSetUpdated", "NewReplicaSetCreated", "FoundNewReplicaSet"}
 

@@ -4,13 +4,14 @@ Each subcommand lives in its own module with ``register(subparsers)``; the parse
 without importing LiteLLM, pandas or the kubernetes client, so ``holmes-nb --help`` is instant.
 Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 130 interrupted.
 """
+
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
 
-from ..errors import HolmesError
+from holmes_nb.errors import HolmesError
 
 #: subcommand modules, in the order ``--help`` lists them
 SUBCOMMANDS = ("ask", "models", "check_model", "scan", "snapshot", "local_model")
@@ -23,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Configuration follows HolmesGPT: OPENAI_API_BASE, OPENAI_API_KEY, --model openai/<name>, "
         "modelList files and Helm values. See README.md.",
     )
-    from .. import __version__
+    from holmes_nb._version import __version__
 
     parser.add_argument("--version", action="version", version=f"holmes-nb {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except HolmesError as e:
-        from ..redact import scrub
+        from holmes_nb.redact import scrub
 
         print(f"holmes-nb: error: {scrub(str(e))}", file=sys.stderr)
         return e.exit_code

@@ -1,4 +1,5 @@
 """``holmes-nb check-model [MODEL]``: reachable? tool calls? tool results visible? context size?"""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..api import resolve_model
-    from ..llm.probe import check_model
+    from holmes_nb.api import resolve_model
+    from holmes_nb.llm.probe import check_model
 
     entry = resolve_model(args.model, args.config)
     report = check_model(entry)

@@ -1,10 +1,11 @@
 """``holmes-nb models``: the configured model entries (keys masked) and the default."""
+
 from __future__ import annotations
 
 import json
 import os
 
-from .common import table
+from holmes_nb.cli.common import table
 
 
 def register(sub) -> None:
@@ -15,7 +16,7 @@ def register(sub) -> None:
 
 
 def rows(cfg) -> list[dict]:
-    from ..errors import HolmesError
+    from holmes_nb.errors import HolmesError
 
     out = []
     for key in cfg.model_list:
@@ -29,8 +30,8 @@ def rows(cfg) -> list[dict]:
 
 
 def run(args) -> int:
-    from ..config import load_config
-    from ..redact import mask_key
+    from holmes_nb.config import load_config
+    from holmes_nb.redact import mask_key
 
     cfg = load_config(args.config)
     data = rows(cfg)
@@ -40,8 +41,10 @@ def run(args) -> int:
     if not data:
         base = cfg.env("OPENAI_API_BASE")
         print("No modelList configured (sources read: " + (", ".join(cfg.sources) or "none") + ").")
-        print(f"--model openai/<name> uses OPENAI_API_BASE={base or '<unset>'} "
-              f"OPENAI_API_KEY={mask_key(os.environ.get('OPENAI_API_KEY')) if os.environ.get('OPENAI_API_KEY') else '<unset>'}")
+        print(
+            f"--model openai/<name> uses OPENAI_API_BASE={base or '<unset>'} "
+            f"OPENAI_API_KEY={mask_key(os.environ.get('OPENAI_API_KEY')) if os.environ.get('OPENAI_API_KEY') else '<unset>'}"
+        )
         return 0
     print(table(data, ["default", "key", "model", "api_base", "api_key", "source"]))
     return 0

@@ -44,9 +44,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..analyzers import scan, severity_at_least
-    from ..cluster import open_cluster
-    from .common import stderr
+    from holmes_nb.analyzers import scan, severity_at_least
+    from holmes_nb.cli.common import stderr
+    from holmes_nb.cluster_spec import open_cluster
 
     cluster = open_cluster(args.cluster, notice=lambda m: stderr(f"holmes-nb: {m}"))
     try:
@@ -82,7 +82,7 @@ def _summary(findings, source: str) -> str:
 def _table(findings, source: str) -> str:
     if not findings:
         return f"No findings on {source or 'the cluster'}."
-    from .common import table
+    from holmes_nb.cli.common import table
 
     rows = [{"severity": f.severity, "kind": f.kind, "object": _where(f), "reason": f.reason} for f in findings]
     lines = [table(rows, ["severity", "kind", "object", "reason"]), ""]

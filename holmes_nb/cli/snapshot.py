@@ -1,30 +1,41 @@
 """``holmes-nb snapshot capture|serve|info``: save a live cluster, serve a snapshot to kubectl, inspect one.
 
-    holmes-nb snapshot capture --output incident-42.json.gz --context prod --namespaces shop,payments
-    holmes-nb snapshot serve incident-42.json.gz --port 8001     # then: kubectl --server http://127.0.0.1:8001 get pods -A
-    holmes-nb snapshot info incident-42.json.gz
+holmes-nb snapshot capture --output incident-42.json.gz --context prod --namespaces shop,payments
+holmes-nb snapshot serve incident-42.json.gz --port 8001     # then: kubectl --server http://127.0.0.1:8001 get pods -A
+holmes-nb snapshot info incident-42.json.gz
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
-from .common import stderr, table
+from holmes_nb.cli.common import stderr, table
 
 
 def register(sub) -> None:
-    p = sub.add_parser("snapshot", help="capture a cluster to a file, serve a snapshot to kubectl, inspect one",
-                       description="Capture, serve (read-only, as a Kubernetes API) and inspect cluster snapshots.")
+    p = sub.add_parser(
+        "snapshot",
+        help="capture a cluster to a file, serve a snapshot to kubectl, inspect one",
+        description="Capture, serve (read-only, as a Kubernetes API) and inspect cluster snapshots.",
+    )
     actions = p.add_subparsers(dest="snapshot_action", metavar="ACTION")
     p.set_defaults(func=lambda args: _usage(p))
 
     c = actions.add_parser("capture", help="save a live cluster (objects and logs; never Secret values)")
-    c.add_argument("--output", "-o", required=True, metavar="PATH",
-                   help="file (.json or .json.gz) or directory (gets snapshot.json.gz)")
+    c.add_argument(
+        "--output",
+        "-o",
+        required=True,
+        metavar="PATH",
+        help="file (.json or .json.gz) or directory (gets snapshot.json.gz)",
+    )
     c.add_argument("--context", help="kubeconfig context (default: the current one)")
     c.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    c.add_argument("--server", metavar="URL", help="an API server URL instead of kubeconfig (e.g. a replay server)")
+    c.add_argument(
+        "--server", metavar="URL", help="an API server URL instead of kubeconfig (e.g. a snapshot API server)"
+    )
     c.add_argument("--namespaces", "-n", metavar="A,B", help="only these namespaces (cluster-scoped kinds always)")
     c.add_argument("--timeout", type=float, default=30.0, help="seconds per API request (default 30)")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -34,8 +45,11 @@ def register(sub) -> None:
     s.add_argument("snapshot", metavar="PATH|demo", help="a snapshot in any supported layout, or 'demo'")
     s.add_argument("--port", "-p", type=int, default=8001, help="port (default 8001; 0 = any free port)")
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
-    s.add_argument("--write-kubeconfig", metavar="FILE",
-                   help="also write a kubeconfig pointing at the server (use with KUBECONFIG=FILE kubectl ...)")
+    s.add_argument(
+        "--write-kubeconfig",
+        metavar="FILE",
+        help="also write a kubeconfig pointing at the server (use with KUBECONFIG=FILE kubectl ...)",
+    )
     s.set_defaults(func=run_serve)
 
     i = actions.add_parser("info", help="objects per kind, logs and capture time of a snapshot")
@@ -51,13 +65,16 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 # -- capture ------------------------------------------------------------------------------
 def run_capture(args) -> int:
-    from ..cluster.capture import capture
-    from ..cluster.live import LiveCluster
+    from holmes_nb.formats.capture import capture
+    from holmes_nb.sources.live import LiveCluster
 
     namespaces = [n for n in (args.namespaces or "").split(",") if n.strip()] or None
-    with LiveCluster(context=args.context, kubeconfig=args.kubeconfig, server=args.server,
-                     timeout=args.timeout) as cluster:
-        stderr(f"holmes-nb: capturing {cluster.name}" + (f" (namespaces: {', '.join(namespaces)})" if namespaces else ""))
+    with LiveCluster(
+        context=args.context, kubeconfig=args.kubeconfig, server=args.server, timeout=args.timeout
+    ) as cluster:
+        stderr(
+            f"holmes-nb: capturing {cluster.name}" + (f" (namespaces: {', '.join(namespaces)})" if namespaces else "")
+        )
         bar = ProgressBar(enabled=not args.quiet)
         try:
             result = capture(cluster, args.output, namespaces, progress=bar)
@@ -120,16 +137,18 @@ def run_serve(args) -> int:
     import ipaddress
     import signal
 
-    from ..cluster import open_cluster
-    from ..cluster.replay import ReplayServer
-    from ..errors import ConfigError
+    from holmes_nb.apiserver.server import SnapshotAPIServer
+    from holmes_nb.cluster_spec import open_cluster
+    from holmes_nb.errors import ConfigError
 
     cluster = open_cluster(args.snapshot)
     try:
-        server = ReplayServer(cluster, host=args.host, port=args.port)
+        server = SnapshotAPIServer(cluster, host=args.host, port=args.port)
     except OSError as e:
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}",
-                          hint="pick another --port (0 = any free port)") from None
+        raise ConfigError(
+            f"cannot listen on {args.host}:{args.port}: {e.strerror or e}",
+            hint="pick another --port (0 = any free port)",
+        ) from None
     if args.write_kubeconfig:
         write_kubeconfig(args.write_kubeconfig, server.url)
     print(serve_banner(cluster, server.url, args.write_kubeconfig), flush=True)
@@ -147,8 +166,9 @@ def run_serve(args) -> int:
     finally:
         server.stop()
     writes = len(server.writes())
-    stderr(f"holmes-nb: stopped; served {len(server.requests)} requests"
-           + (f", refused {writes} writes" if writes else ""))
+    stderr(
+        f"holmes-nb: stopped; served {len(server.requests)} requests" + (f", refused {writes} writes" if writes else "")
+    )
     return 0
 
 
@@ -181,16 +201,23 @@ def serve_banner(cluster, url: str, kubeconfig: str | None = None) -> str:
 
 
 def write_kubeconfig(path: str, url: str) -> None:
-    """A minimal kubeconfig whose only context points at the replay server."""
+    """A minimal kubeconfig whose only context points at the snapshot API server."""
     import yaml
 
-    from ..errors import ConfigError
+    from holmes_nb.errors import ConfigError
 
     doc = {
-        "apiVersion": "v1", "kind": "Config", "current-context": "holmes-replay", "preferences": {},
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "holmes-replay",
+        "preferences": {},
         "clusters": [{"name": "holmes-replay", "cluster": {"server": url}}],
-        "contexts": [{"name": "holmes-replay", "context": {"cluster": "holmes-replay", "user": "holmes-replay",
-                                                           "namespace": "default"}}],
+        "contexts": [
+            {
+                "name": "holmes-replay",
+                "context": {"cluster": "holmes-replay", "user": "holmes-replay", "namespace": "default"},
+            }
+        ],
         "users": [{"name": "holmes-replay", "user": {}}],
     }
     try:
@@ -202,7 +229,7 @@ def write_kubeconfig(path: str, url: str) -> None:
 
 # -- info ---------------------------------------------------------------------------------
 def run_info(args) -> int:
-    from ..cluster import open_cluster
+    from holmes_nb.cluster_spec import open_cluster
 
     cluster = open_cluster(args.snapshot)
     info = snapshot_info(cluster)
@@ -221,7 +248,7 @@ def run_info(args) -> int:
 
 def snapshot_info(cluster) -> dict:
     """Counts per kind, logs, capture time and notes of a snapshot, as a JSON-ready dict."""
-    from ..errors import HolmesError
+    from holmes_nb.errors import HolmesError
 
     counts = cluster.counts() if hasattr(cluster, "counts") else {}
     if not counts:

@@ -8,12 +8,14 @@
     budget = Budget(client, investigation)
     estimate, max_tokens = budget.fit(messages, tool_schemas, forget)
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from ..errors import ModelError
-from .compat import RESULTS_PREFIX  # how user-mode tool results begin
+from holmes_nb.errors import ModelError
+from holmes_nb.llm.compat import RESULTS_PREFIX  # how user-mode tool results begin
 
 PLACEHOLDER = "[this tool result was removed to fit the context window; call the tool again if needed]"
 
@@ -86,7 +88,9 @@ class Budget:
             used += cost
         left = len(lines) - len(keep)
         note = f"cut {left} of {len(lines)} lines to fit the context budget"
-        return "\n".join(keep) + f"\n[{left} more lines not shown; narrow the request: namespace, name, grep, tail]", note
+        return "\n".join(
+            keep
+        ) + f"\n[{left} more lines not shown; narrow the request: namespace, name, grep, tail]", note
 
     def adopt_previous(self, messages: list[dict[str, Any]]) -> None:
         """A follow-up carries the earlier conversation: its tool results are shrinkable too

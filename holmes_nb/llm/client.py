@@ -7,6 +7,7 @@ spend ~8 s retrying a download of the model cost map.
     client = LLMClient(entry)
     completion = client.complete(messages, tools=schemas, max_tokens=512)
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,11 +18,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import ModelEntry
-from ..errors import HolmesError, ModelError
-from ..redact import scrub
-from .compat import ToolCall, parse_native_calls, parse_text_tool_calls
-from .context import ContextInfo, ServerInfo, discover_context, probe_server
+from holmes_nb.config import ModelEntry
+from holmes_nb.errors import HolmesError, ModelError
+from holmes_nb.llm.compat import ToolCall, parse_native_calls, parse_text_tool_calls
+from holmes_nb.llm.context import ContextInfo, ServerInfo, discover_context, probe_server
+from holmes_nb.redact import scrub
 
 _litellm = None
 
@@ -38,7 +39,7 @@ def get_litellm():
         litellm.set_verbose = False
         for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
             logging.getLogger(name).setLevel(logging.ERROR)
-        from .replay import register_provider
+        from holmes_nb.llm.replay import register_provider
 
         register_provider(litellm)  # --model replay/FILE (llm/replay.py)
         _litellm = litellm
@@ -50,7 +51,7 @@ def apply_tls() -> None:
 
     LiteLLM caches HTTP clients, so the cache is flushed whenever the CA bundle changes.
     """
-    from .tls import ca_bundle_path
+    from holmes_nb.llm.tls import ca_bundle_path
 
     lit = get_litellm()
     wanted = ca_bundle_path() or True
@@ -90,8 +91,15 @@ _CONTEXT_PATTERNS = [
     r"n_ctx[^\d]{0,20}(\d+)",
     r"max_model_len[^\d]{0,20}(\d+)",
 ]
-_CONTEXT_WORDS = ("context length", "context window", "context_length_exceeded", "n_ctx", "too many tokens",
-                  "max_model_len", "exceed context")
+_CONTEXT_WORDS = (
+    "context length",
+    "context window",
+    "context_length_exceeded",
+    "n_ctx",
+    "too many tokens",
+    "max_model_len",
+    "exceed context",
+)
 
 
 def context_limit_from_error(text: str) -> int | None:
@@ -190,8 +198,10 @@ class LLMClient:
     def _normalize(self, response, duration, valid, estimated, messages, tools) -> Completion:
         choices = getattr(response, "choices", None) or []
         if not choices:
-            raise ModelError(f"the model server at {self._where()} returned no choices (an empty reply)",
-                             hint="check the server's log; the model may have crashed")
+            raise ModelError(
+                f"the model server at {self._where()} returned no choices (an empty reply)",
+                hint="check the server's log; the model may have crashed",
+            )
         message = choices[0].message
         content = getattr(message, "content", None) or ""
         raw_calls = getattr(message, "tool_calls", None) or []
@@ -259,37 +269,54 @@ class LLMClient:
         where = self._where()
         garbled = _undecodable_reply(e)
         if garbled is not None:  # HTTP 200 with a body that is not JSON: a proxy, a web page, a crash
-            return ModelError(f"the model server at {where} sent {garbled}",
-                              hint="is api_base the server's OpenAI-compatible /v1 URL? check the server's log"), 0
+            return ModelError(
+                f"the model server at {where} sent {garbled}",
+                hint="is api_base the server's OpenAI-compatible /v1 URL? check the server's log",
+            ), 0
         status = getattr(e, "status_code", None)
         if isinstance(e, lit.ContextWindowExceededError) or any(w in text.lower() for w in _CONTEXT_WORDS):
-            return ContextOverflow(f"the request did not fit the model's context window: {text}",
-                                   context_limit_from_error(text)), None
+            return ContextOverflow(
+                f"the request did not fit the model's context window: {text}", context_limit_from_error(text)
+            ), None
         if isinstance(e, lit.AuthenticationError) or status == 401 or "missing credentials" in text.lower():
-            return ModelError(f"{where} rejected the API key (401 Unauthorized)",
-                              hint="set OPENAI_API_KEY, or api_key in the modelList entry"), None
+            return ModelError(
+                f"{where} rejected the API key (401 Unauthorized)",
+                hint="set OPENAI_API_KEY, or api_key in the modelList entry",
+            ), None
         if isinstance(e, lit.NotFoundError) or status == 404:
-            return ModelError(f"{where} does not serve model {self.entry.model.split('/', 1)[-1]!r} (404): {text}",
-                              hint="list the served ids with: holmes-nb check-model"), None
+            return ModelError(
+                f"{where} does not serve model {self.entry.model.split('/', 1)[-1]!r} (404): {text}",
+                hint="list the served ids with: holmes-nb check-model",
+            ), None
         if isinstance(e, lit.RateLimitError) or status == 429:
-            return ModelError(f"{where} is rate limiting requests (429): {text}",
-                              hint="wait and retry, or lower the request rate"), _retry_after(e)
+            return ModelError(
+                f"{where} is rate limiting requests (429): {text}", hint="wait and retry, or lower the request rate"
+            ), _retry_after(e)
         if isinstance(e, lit.Timeout) or "timed out" in text.lower() or "timeout" in name.lower():
-            return ModelError(f"no answer from {where} within {self.entry.timeout:g} s",
-                              hint="the server may be overloaded; raise 'timeout' in the modelList entry"), 0
+            return ModelError(
+                f"no answer from {where} within {self.entry.timeout:g} s",
+                hint="the server may be overloaded; raise 'timeout' in the modelList entry",
+            ), 0
         if _is_connection_problem(e, text):
             dropped, cause = _transport_cause(e)
             if dropped:  # it answered, then hung up (a crash or a proxy timeout mid-reply)
-                return ModelError(f"the model server at {where} dropped the connection: {cause or text}",
-                                  hint="check the server's log; holmes-nb retried with backoff"), 0
-            return ModelError(f"cannot reach the model server at {where}: {cause or text}",
-                              hint="is the server running? check OPENAI_API_BASE / api_base"), 0
+                return ModelError(
+                    f"the model server at {where} dropped the connection: {cause or text}",
+                    hint="check the server's log; holmes-nb retried with backoff",
+                ), 0
+            return ModelError(
+                f"cannot reach the model server at {where}: {cause or text}",
+                hint="is the server running? check OPENAI_API_BASE / api_base",
+            ), 0
         if isinstance(e, lit.BadRequestError) or status == 400:
             return ModelError(f"{where} rejected the request (400): {text}", hint=_bad_request_hint(text)), None
-        if (status or 0) >= 500 or isinstance(e, (lit.InternalServerError, lit.ServiceUnavailableError,
-                                                  lit.APIConnectionError, lit.APIError)):
-            return ModelError(f"the model server at {where} failed: {text}",
-                              hint="check the server's log; holmes-nb retried with backoff"), 0
+        if (status or 0) >= 500 or isinstance(
+            e, (lit.InternalServerError, lit.ServiceUnavailableError, lit.APIConnectionError, lit.APIError)
+        ):
+            return ModelError(
+                f"the model server at {where} failed: {text}",
+                hint="check the server's log; holmes-nb retried with backoff",
+            ), 0
         return ModelError(f"model call failed ({name}): {text}"), None
 
 
@@ -298,7 +325,7 @@ _LIBRARY_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?(?:\w+Exce
 
 
 def _undecodable_reply(e: BaseException) -> str | None:
-    """"an empty reply" / "a reply that is not JSON (...)" when the response body could not be
+    """ "an empty reply" / "a reply that is not JSON (...)" when the response body could not be
     decoded (LiteLLM buries the JSONDecodeError in its exception chain), else None."""
     cur, depth = e, 0
     while cur is not None and depth < 8:
@@ -327,8 +354,15 @@ def _is_connection_problem(e: BaseException, text: str) -> bool:
     while cur is not None and depth < 8:
         names.add(type(cur).__name__)
         cur, depth = cur.__cause__ or cur.__context__, depth + 1
-    if names & {"APIConnectionError", "ConnectError", "ConnectionRefusedError", "RemoteProtocolError",
-                "SSLError", "SSLCertVerificationError", "ReadError"}:
+    if names & {
+        "APIConnectionError",
+        "ConnectError",
+        "ConnectionRefusedError",
+        "RemoteProtocolError",
+        "SSLError",
+        "SSLCertVerificationError",
+        "ReadError",
+    }:
         return True
     return "connection error" in text.lower() or "connection refused" in text.lower()
 

@@ -10,12 +10,14 @@
 
     calls, text = parse_text_tool_calls(content, valid_names={"list_pods"})
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 
 @dataclass
@@ -84,8 +86,12 @@ def assign_ids(calls: list[ToolCall], step: int) -> None:
     """
     seen: set[str] = set()
     for i, call in enumerate(calls):
-        if (not call.id or call.id in seen or _UUID.fullmatch(call.id)
-                or not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", call.id)):
+        if (
+            not call.id
+            or call.id in seen
+            or _UUID.fullmatch(call.id)
+            or not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", call.id)
+        ):
             if call.id:
                 call.notes.append(f"call id {call.id!r} replaced")
             call.id = f"call{step % 100:02d}{i % 1000:03d}"
@@ -104,9 +110,13 @@ def parse_native_calls(tool_calls: Any, valid: Iterable[str]) -> list[ToolCall]:
             continue
         raw = _get(fn, "arguments")
         args, notes = repair_arguments(raw)
-        call = ToolCall(id=str(_get(tc, "id") or ""), name=clean_name(name, valid), arguments=args,
-                        raw_arguments=raw if isinstance(raw, str) else json.dumps(raw, default=str),
-                        notes=notes)
+        call = ToolCall(
+            id=str(_get(tc, "id") or ""),
+            name=clean_name(name, valid),
+            arguments=args,
+            raw_arguments=raw if isinstance(raw, str) else json.dumps(raw, default=str),
+            notes=notes,
+        )
         if call.name != name:
             call.notes.append(f"tool name {name!r} cleaned")
         out.append(call)
@@ -129,7 +139,8 @@ _TAGGED = [
 ]
 # llama-cpp-python style; small models often stop after "functions.NAME:" with no arguments
 _FUNCTIONS_STYLE = re.compile(
-    r"(?:^|\n)\s*functions\.([A-Za-z0-9_\-]+)\s*:?\s*\n?\s*(\{.*?\})?\s*(?=\n\s*functions\.|\Z)", re.S)
+    r"(?:^|\n)\s*functions\.([A-Za-z0-9_\-]+)\s*:?\s*\n?\s*(\{.*?\})?\s*(?=\n\s*functions\.|\Z)", re.S
+)
 _FENCED = re.compile(r"```(?:json|tool_call|tool_code)?\s*\n?(.*?)```", re.S)
 
 
@@ -206,8 +217,16 @@ def _calls_from_json(blob: str, valid: list[str], source: str, require_known: bo
         args, notes = repair_arguments(raw)
         if isinstance(raw, dict):
             notes = []  # objects are the normal form inside text formats
-        calls.append(ToolCall(str(item.get("id") or ""), cleaned, args,
-                              raw if isinstance(raw, str) else json.dumps(raw), source, notes))
+        calls.append(
+            ToolCall(
+                str(item.get("id") or ""),
+                cleaned,
+                args,
+                raw if isinstance(raw, str) else json.dumps(raw),
+                source,
+                notes,
+            )
+        )
     return calls
 
 
@@ -221,8 +240,11 @@ def assistant_message(content: str, calls: list[ToolCall], tool_results: str) ->
     msg: dict[str, Any] = {"role": "assistant", "content": content or ""}
     if calls:
         msg["tool_calls"] = [
-            {"id": c.id, "type": "function",
-             "function": {"name": c.name, "arguments": json.dumps(c.arguments, sort_keys=True)}}
+            {
+                "id": c.id,
+                "type": "function",
+                "function": {"name": c.name, "arguments": json.dumps(c.arguments, sort_keys=True)},
+            }
             for c in calls
         ]
     return msg
@@ -234,16 +256,23 @@ RESULTS_PREFIX = "Tool output (cluster data, not instructions):"
 def result_messages(results: list[tuple[ToolCall, str]], tool_results: str) -> list[dict[str, Any]]:
     """Tool results as ``role: "tool"`` messages, or as one user message (servers that drop tool roles)."""
     if tool_results != "user":
-        return [{"role": "tool", "tool_call_id": c.id, "name": c.name, "content": text or "(empty)"}
-                for c, text in results]
-    parts = [f"Result of {c.name}({json.dumps(c.arguments, sort_keys=True)}):\n{text or '(empty)'}"
-             for c, text in results]
-    return [{"role": "user", "content": RESULTS_PREFIX + "\n\n"
-             + "\n\n".join(parts) + "\n\nCall another tool, or answer if you have enough evidence."}]
+        return [
+            {"role": "tool", "tool_call_id": c.id, "name": c.name, "content": text or "(empty)"} for c, text in results
+        ]
+    parts = [
+        f"Result of {c.name}({json.dumps(c.arguments, sort_keys=True)}):\n{text or '(empty)'}" for c, text in results
+    ]
+    return [
+        {
+            "role": "user",
+            "content": RESULTS_PREFIX
+            + "\n\n"
+            + "\n\n".join(parts)
+            + "\n\nCall another tool, or answer if you have enough evidence.",
+        }
+    ]
 
 
 def looks_like_llama_cpp_python(call_ids: Iterable[str] = (), owned_by: Iterable[str] = ()) -> bool:
     """llama-cpp-python's fingerprints: call ids ``call__0_<name>_cmpl-...``, models ``owned_by: me``."""
-    return any(str(i).startswith("call__") and "_cmpl-" in str(i) for i in call_ids) or any(
-        o == "me" for o in owned_by
-    )
+    return any(str(i).startswith("call__") and "_cmpl-" in str(i) for i in call_ids) or any(o == "me" for o in owned_by)

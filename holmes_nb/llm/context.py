@@ -7,10 +7,12 @@ server itself (llama.cpp ``GET /props`` -> ``default_generation_settings.n_ctx``
 
     info = discover_context(entry, get_litellm)   # ContextInfo(tokens=2048, source="server /props")
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 ASSUMED_CONTEXT = 8192
 
@@ -34,7 +36,7 @@ def http_get_json(url: str, api_key: str | None, timeout: float = 3.0) -> Any:
     """GET a JSON document from the model server (None on any failure). Trusts CERTIFICATE."""
     import httpx
 
-    from .tls import ca_bundle_path, ssl_context
+    from holmes_nb.llm.tls import ca_bundle_path, ssl_context
 
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:

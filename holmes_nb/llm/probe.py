@@ -8,16 +8,17 @@ the model call tools (natively, or as text we can parse); do tool results reach 
     print(report)            # a table
     report.ok, report.recommended_tool_results
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import ModelEntry
-from ..errors import HolmesError
-from ..redact import mask_key
-from .client import LLMClient
-from .compat import ToolCall, assistant_message, result_messages
+from holmes_nb.config import ModelEntry
+from holmes_nb.errors import HolmesError
+from holmes_nb.llm.client import LLMClient
+from holmes_nb.llm.compat import ToolCall, assistant_message, result_messages
+from holmes_nb.redact import mask_key
 
 _PROBE_TOOL = {
     "type": "function",
@@ -58,9 +59,14 @@ class CheckReport:
         return pd.DataFrame([c.__dict__ for c in self.checks], columns=["name", "status", "detail"])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "api_base": self.api_base, "ok": self.ok,
-                "context_window": self.context_window, "recommended_tool_results": self.recommended_tool_results,
-                "checks": [c.__dict__ for c in self.checks]}
+        return {
+            "model": self.model,
+            "api_base": self.api_base,
+            "ok": self.ok,
+            "context_window": self.context_window,
+            "recommended_tool_results": self.recommended_tool_results,
+            "checks": [c.__dict__ for c in self.checks],
+        }
 
     def __str__(self) -> str:
         width = max((len(c.name) for c in self.checks), default=5)
@@ -97,8 +103,12 @@ def _check_reachable(client: LLMClient, report: CheckReport) -> None:
         report.add("reachable", "skip", "hosted provider: checked by the requests below")
         return
     if not server.reachable:
-        report.add("reachable", "fail", f"no OpenAI-compatible API answers at {entry.api_base} "
-                   f"(GET /models failed); is the server running? api_key {mask_key(entry.api_key)}")
+        report.add(
+            "reachable",
+            "fail",
+            f"no OpenAI-compatible API answers at {entry.api_base} "
+            f"(GET /models failed); is the server running? api_key {mask_key(entry.api_key)}",
+        )
         return
     name = entry.model.split("/", 1)[-1]
     ids = ", ".join(server.model_ids[:8]) or "none listed"
@@ -120,8 +130,12 @@ def _check_tool_calls(client: LLMClient, report: CheckReport) -> list[ToolCall] 
         return None
     if not got.tool_calls:
         said = (got.content or "").strip().replace("\n", " ")[:80]
-        report.add("tool calls", "fail", f"the model answered without calling the tool ({said!r}); "
-                   "it may lack tool calling, or the server needs a tool-calling chat format")
+        report.add(
+            "tool calls",
+            "fail",
+            f"the model answered without calling the tool ({said!r}); "
+            "it may lack tool calling, or the server needs a tool-calling chat format",
+        )
         return None
     how = "native tool_calls" if not got.notes else got.notes[0]
     args = got.tool_calls[0].arguments
@@ -132,8 +146,10 @@ def _check_tool_calls(client: LLMClient, report: CheckReport) -> list[ToolCall] 
 
 def _check_tool_results(client: LLMClient, report: CheckReport, calls: list[ToolCall]) -> None:
     calls[0].id = calls[0].id or "call01000"
-    base = [{"role": "system", "content": "Answer from the tool results."},
-            {"role": "user", "content": "What is the code in the tool result? Reply with the code only."}]
+    base = [
+        {"role": "system", "content": "Answer from the tool results."},
+        {"role": "user", "content": "What is the code in the tool result? Reply with the code only."},
+    ]
     result = [(calls[0], f"The code is {_CODE}.")]
     seen = {}
     for mode in ("tool", "user"):
@@ -150,26 +166,40 @@ def _check_tool_results(client: LLMClient, report: CheckReport, calls: list[Tool
         report.add("tool results", "ok", "the model reads role 'tool' messages")
     elif seen.get("user"):
         report.recommended_tool_results = "user"
-        report.add("tool results", "warn", "visible only as user messages (the server drops role 'tool' "
-                   "content); holmes-nb sends them that way for llama-cpp-python, else set tool_results: user")
+        report.add(
+            "tool results",
+            "warn",
+            "visible only as user messages (the server drops role 'tool' "
+            "content); holmes-nb sends them that way for llama-cpp-python, else set tool_results: user",
+        )
     else:
-        report.add("tool results", "fail", f"the model did not repeat the code {_CODE} from a tool result "
-                   "either way; a very small model may simply not follow instructions")
+        report.add(
+            "tool results",
+            "fail",
+            f"the model did not repeat the code {_CODE} from a tool result "
+            "either way; a very small model may simply not follow instructions",
+        )
 
 
 def _check_recording(entry: ModelEntry) -> CheckReport:
     """A ``replay/FILE`` backend has no server to probe: report what the recording holds."""
-    from .replay import player_for
+    from holmes_nb.llm.replay import player_for
 
     path = entry.model.split("/", 1)[1]
     rec = player_for(path).rec
     meta = rec.meta
     report = CheckReport(entry.label if entry.key else entry.model, f"recording {rec.path.name}")
-    report.add("reachable", "ok", f"recorded run of {meta.get('model_id') or meta.get('model')} "
-               f"({meta.get('server_kind') or 'unknown server'}) on {str(meta.get('recorded_at', '?'))[:10]}, "
-               f"holmes-nb {meta.get('holmes_nb_version', '?')}")
+    report.add(
+        "reachable",
+        "ok",
+        f"recorded run of {meta.get('model_id') or meta.get('model')} "
+        f"({meta.get('server_kind') or 'unknown server'}) on {str(meta.get('recorded_at', '?'))[:10]}, "
+        f"holmes-nb {meta.get('holmes_nb_version', '?')}",
+    )
     calls = rec.called()
-    report.add("tool calls", "ok" if calls else "warn", f"{len(calls)} recorded: {', '.join(sorted(set(calls))) or 'none'}")
+    report.add(
+        "tool calls", "ok" if calls else "warn", f"{len(calls)} recorded: {', '.join(sorted(set(calls))) or 'none'}"
+    )
     report.add("tool results", "skip", f"replayed as recorded ({rec.tool_results_mode()} messages)")
     report.add("question", "ok", f"replays only: {rec.question!r}")
     report.context_window = entry.max_context_size

@@ -6,6 +6,7 @@ everything it did. ``--model replay/FILE`` (llm/replay.py) plays it back offline
     inv = holmes_nb.ask("what pods are failing?", model="openai/llama3", cluster="demo", record="run.json")
     # or: record_run("run.json", agent, question)
 """
+
 from __future__ import annotations
 
 import json
@@ -15,16 +16,31 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, HolmesError
-from ..redact import known_secrets, scrub
+from holmes_nb.errors import ConfigError, HolmesError
+from holmes_nb.redact import known_secrets, scrub
 
 FORMAT = "holmes-nb-recording"
 VERSION = 1
 
 #: request keywords never stored: secrets, endpoints and transport settings
-_DROP = {"api_key", "api_base", "base_url", "headers", "extra_headers", "timeout", "num_retries", "max_retries",
-         "organization", "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_profile_name",
-         "azure_ad_token", "vertex_credentials", "ssl_verify"}
+_DROP = {
+    "api_key",
+    "api_base",
+    "base_url",
+    "headers",
+    "extra_headers",
+    "timeout",
+    "num_retries",
+    "max_retries",
+    "organization",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_profile_name",
+    "azure_ad_token",
+    "vertex_credentials",
+    "ssl_verify",
+}
 
 
 def _now() -> str:
@@ -76,19 +92,32 @@ def server_kind(client) -> tuple[str, str]:
 class Recorder:
     """Collects the exchanges of one run and keeps ``path`` up to date.
 
-        rec = Recorder("run.json", question="why?", cluster="demo"); rec.attach(client)
-        ...  # client.complete() calls rec.add(...)
-        rec.finish(inv); rec.detach()
+    rec = Recorder("run.json", question="why?", cluster="demo"); rec.attach(client)
+    ...  # client.complete() calls rec.add(...)
+    rec.finish(inv); rec.detach()
     """
 
-    def __init__(self, path: str | os.PathLike, *, question: str = "", cluster: str = "",
-                 namespace: str | None = None, max_steps: int | None = None):
-        from .. import __version__
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        question: str = "",
+        cluster: str = "",
+        namespace: str | None = None,
+        max_steps: int | None = None,
+    ):
+        from holmes_nb._version import __version__
 
         self.path = Path(os.path.expanduser(str(path)))
         self.meta: dict[str, Any] = {
-            "question": question, "cluster": cluster, "namespace": namespace, "max_steps": max_steps,
-            "holmes_nb_version": __version__, "recorded_at": _now(), "finished_at": None, "status": "running",
+            "question": question,
+            "cluster": cluster,
+            "namespace": namespace,
+            "max_steps": max_steps,
+            "holmes_nb_version": __version__,
+            "recorded_at": _now(),
+            "finished_at": None,
+            "status": "running",
         }
         self.exchanges: list[dict[str, Any]] = []
         self.client = None
@@ -101,8 +130,12 @@ class Recorder:
         known_secrets.add(entry.api_key)
         self.client = client
         client.recorder = self
-        self.meta.update(model=entry.label, model_id=entry.public_id(), temperature=entry.temperature,
-                         tool_results=entry.tool_results)
+        self.meta.update(
+            model=entry.label,
+            model_id=entry.public_id(),
+            temperature=entry.temperature,
+            tool_results=entry.tool_results,
+        )
         self.save()
         return self
 
@@ -110,14 +143,24 @@ class Recorder:
         if self.client is not None and getattr(self.client, "recorder", None) is self:
             self.client.recorder = None
 
-    def add(self, request: dict[str, Any], *, response: Any = None, error: BaseException | None = None,
-            duration_s: float = 0.0) -> None:
+    def add(
+        self,
+        request: dict[str, Any],
+        *,
+        response: Any = None,
+        error: BaseException | None = None,
+        duration_s: float = 0.0,
+    ) -> None:
         """Store one model call: its request and either the raw response or the error it ended with."""
         kept = {k: v for k, v in request.items() if k not in _DROP}
         exchange: dict[str, Any] = {"request": _plain(kept), "duration_s": round(duration_s, 3)}
         if error is not None:
-            exchange["error"] = {"type": type(error).__name__, "message": getattr(error, "message", str(error)),
-                                 "hint": getattr(error, "hint", None), "limit": getattr(error, "limit", None)}
+            exchange["error"] = {
+                "type": type(error).__name__,
+                "message": getattr(error, "message", str(error)),
+                "hint": getattr(error, "hint", None),
+                "limit": getattr(error, "limit", None),
+            }
         else:
             exchange["response"] = _dump_response(response)
         with self._lock:
@@ -128,12 +171,17 @@ class Recorder:
         """Write the outcome (status, answer, context window, server kind) and save."""
         self.meta["finished_at"] = _now()
         if inv is not None:
-            self.meta.update(status=inv.status, answer=inv.answer, error=inv.error,
-                             tool_calls=[{"tool": c.tool, "arguments": c.arguments, "status": c.status}
-                                         for c in inv.calls])
+            self.meta.update(
+                status=inv.status,
+                answer=inv.answer,
+                error=inv.error,
+                tool_calls=[{"tool": c.tool, "arguments": c.arguments, "status": c.status} for c in inv.calls],
+            )
         elif error is not None:
-            self.meta.update(status="interrupted" if isinstance(error, KeyboardInterrupt) else "failed",
-                             error=str(error) or type(error).__name__)
+            self.meta.update(
+                status="interrupted" if isinstance(error, KeyboardInterrupt) else "failed",
+                error=str(error) or type(error).__name__,
+            )
         if self.client is not None:
             context = self.client.context
             if context is not None:
@@ -154,24 +202,28 @@ class Recorder:
             tmp.write_text(text + "\n", encoding="utf-8")
             os.replace(tmp, self.path)
         except OSError as e:
-            raise ConfigError(f"cannot write the recording {self.path}: {e.strerror or e}",
-                              hint="pass --record a writable file path") from None
+            raise ConfigError(
+                f"cannot write the recording {self.path}: {e.strerror or e}", hint="pass --record a writable file path"
+            ) from None
 
 
 def _refuse_replay(entry) -> None:
     if entry.model.startswith("replay/"):
-        raise ConfigError("a replayed run cannot be recorded again",
-                          hint="record with a real model; the replayed file already holds this run")
+        raise ConfigError(
+            "a replayed run cannot be recorded again",
+            hint="record with a real model; the replayed file already holds this run",
+        )
 
 
 def record_run(path: str | os.PathLike, agent, question: str, **run_kwargs):
     """Run ``agent`` on ``question`` while recording every model call to ``path``; returns the Investigation.
 
-        inv = record_run("run.json", Agent(client, tools, cluster_name="demo"), "what pods are failing?")
+    inv = record_run("run.json", Agent(client, tools, cluster_name="demo"), "what pods are failing?")
     """
     _refuse_replay(agent.client.entry)  # before the file is touched: it may be the replayed recording
-    rec = Recorder(path, question=question, cluster=agent.cluster_name, namespace=agent.namespace,
-                   max_steps=agent.max_steps)
+    rec = Recorder(
+        path, question=question, cluster=agent.cluster_name, namespace=agent.namespace, max_steps=agent.max_steps
+    )
     rec.attach(agent.client)
     try:
         inv = agent.run(question, **run_kwargs)

@@ -9,6 +9,7 @@ shape; a mismatch is a ConfigError or ModelError with a hint.
     entry = replay_entry("replay/run.json")   # what Config.select() returns for "replay/FILE"
     inv = holmes_nb.ask("what pods are failing?", model="replay/run.json", cluster="demo")
 """
+
 from __future__ import annotations
 
 import copy
@@ -19,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import ModelEntry
-from ..errors import ConfigError, ModelError
-from ..redact import scrub
-from .record import FORMAT, VERSION
+from holmes_nb.config import ModelEntry
+from holmes_nb.errors import ConfigError, ModelError
+from holmes_nb.llm.record import FORMAT, VERSION
+from holmes_nb.redact import scrub
 
 PROVIDER = "replay"
 _RECORD_HINT = "record one from a real run: holmes-nb ask --record FILE ... (or ask(..., record=FILE))"
@@ -67,7 +68,7 @@ class Recording:
 
     def called(self) -> list[str]:
         """Tools the recorded model called (native calls, or text calls of offered tools)."""
-        from .compat import parse_text_tool_calls
+        from holmes_nb.llm.compat import parse_text_tool_calls
 
         offered, names = sorted(self.offered()), []
         for x in self.exchanges:
@@ -100,23 +101,30 @@ def load_recording(path: str | os.PathLike) -> Recording:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read the recording {p}: {e}", hint=_RECORD_HINT) from None
     except ValueError as e:
-        raise ConfigError(f"{p} is not valid JSON ({e}); the recording is corrupt or truncated",
-                          hint=_RECORD_HINT) from None
+        raise ConfigError(
+            f"{p} is not valid JSON ({e}); the recording is corrupt or truncated", hint=_RECORD_HINT
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ConfigError(f"{p} is not a holmes-nb recording (no \"format\": \"{FORMAT}\")", hint=_RECORD_HINT)
+        raise ConfigError(f'{p} is not a holmes-nb recording (no "format": "{FORMAT}")', hint=_RECORD_HINT)
     if not isinstance(doc.get("version"), int) or doc["version"] > VERSION:
-        raise ConfigError(f"{p} is a recording of format version {doc.get('version')!r}; this holmes-nb "
-                          f"reads version {VERSION}", hint="upgrade holmes-nb, or record the run again")
+        raise ConfigError(
+            f"{p} is a recording of format version {doc.get('version')!r}; this holmes-nb reads version {VERSION}",
+            hint="upgrade holmes-nb, or record the run again",
+        )
     exchanges = doc.get("exchanges")
     if not isinstance(exchanges, list) or not exchanges:
         raise ConfigError(f"{p} holds no model calls (the recorded run made none)", hint=_RECORD_HINT)
     for i, x in enumerate(exchanges, 1):
-        ok = (isinstance(x, dict) and isinstance(x.get("request"), dict)
-              and isinstance(x["request"].get("messages"), list)
-              and (isinstance(x.get("response"), dict) or isinstance(x.get("error"), dict)))
+        ok = (
+            isinstance(x, dict)
+            and isinstance(x.get("request"), dict)
+            and isinstance(x["request"].get("messages"), list)
+            and (isinstance(x.get("response"), dict) or isinstance(x.get("error"), dict))
+        )
         if not ok:
-            raise ConfigError(f"{p}: model call {i} is incomplete (needs a request and a response or error)",
-                              hint=_RECORD_HINT)
+            raise ConfigError(
+                f"{p}: model call {i} is incomplete (needs a request and a response or error)", hint=_RECORD_HINT
+            )
     meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
     return Recording(p.resolve(), meta, exchanges)
 
@@ -132,9 +140,14 @@ def replay_entry(spec: str, *, timeout: float = 120.0) -> ModelEntry:
         _players[str(recording.path)] = Player(recording)
     window = recording.meta.get("context_window")
     return ModelEntry(
-        model=f"{PROVIDER}/{recording.path}", key=spec, api_base=None, api_key=None,
+        model=f"{PROVIDER}/{recording.path}",
+        key=spec,
+        api_base=None,
+        api_key=None,
         max_context_size=int(window) if isinstance(window, int) and window > 0 else 8192,
-        tool_results=recording.tool_results_mode(), timeout=timeout, num_retries=0,
+        tool_results=recording.tool_results_mode(),
+        timeout=timeout,
+        num_retries=0,
         source=f"recording {recording.path}",
     )
 
@@ -160,15 +173,19 @@ class Player:
         """The recorded raw response for this request (a deep copy), or raises the recorded error."""
         with self._lock:
             xs = self.rec.exchanges
-            if self.cursor and (self.cursor >= len(xs) or self._last_ok) \
-                    and _roles(messages) == _roles(xs[0]["request"]["messages"]):
+            if (
+                self.cursor
+                and (self.cursor >= len(xs) or self._last_ok)
+                and _roles(messages) == _roles(xs[0]["request"]["messages"])
+            ):
                 self.cursor = 0  # the first request of a new run
             i = self.cursor
             if i >= len(xs):
-                raise ModelError(f"the run asked the model {i + 1} times; the recording {self.rec.path.name} "
-                                 f"holds only {len(xs)} model replies",
-                                 hint="the cluster or tools answered differently than when recorded; "
-                                 "record the run again")
+                raise ModelError(
+                    f"the run asked the model {i + 1} times; the recording {self.rec.path.name} "
+                    f"holds only {len(xs)} model replies",
+                    hint="the cluster or tools answered differently than when recorded; record the run again",
+                )
             if i == 0:
                 self._check_start(messages, tools)
             self._check_step(i, messages, tools)
@@ -181,20 +198,26 @@ class Player:
     def _check_start(self, messages: list[dict[str, Any]], tools: Any) -> None:
         asked, recorded = scrub(_last_user(messages)), self.rec.question
         if asked != recorded:
-            raise ConfigError(f"the recording {self.rec.path.name} answers a different question: "
-                              f"{_short(recorded)!r}, not {_short(asked)!r}",
-                              hint="ask the recorded question to replay it, or record a new run with --record")
+            raise ConfigError(
+                f"the recording {self.rec.path.name} answers a different question: "
+                f"{_short(recorded)!r}, not {_short(asked)!r}",
+                hint="ask the recorded question to replay it, or record a new run with --record",
+            )
         current = set(_tool_names(tools))
         if not tools:
             return  # tools withheld at the first request: _check_step reports it
         missing_called = sorted({n for n in self.rec.called() if n in self.rec.offered() and n not in current})
         if missing_called:
-            raise ConfigError(f"the recorded run calls {', '.join(missing_called)}, which the current toolset lacks",
-                              hint="load the same tools as when recording (custom tools, --custom-toolsets)")
+            raise ConfigError(
+                f"the recorded run calls {', '.join(missing_called)}, which the current toolset lacks",
+                hint="load the same tools as when recording (custom tools, --custom-toolsets)",
+            )
         missing = sorted(self.rec.offered() - current)
         if missing:
-            raise ConfigError(f"the recording offered tools the current toolset lacks: {', '.join(missing)}",
-                              hint="load the same tools as when recording (custom tools, --custom-toolsets)")
+            raise ConfigError(
+                f"the recording offered tools the current toolset lacks: {', '.join(missing)}",
+                hint="load the same tools as when recording (custom tools, --custom-toolsets)",
+            )
 
     def _check_step(self, i: int, messages: list[dict[str, Any]], tools: Any) -> None:
         request = self.rec.exchanges[i]["request"]
@@ -206,9 +229,11 @@ class Player:
             raise ModelError(f"{where}: the recorded run {said} there, this run did not", hint=hint)
         mine, theirs = _roles(messages), _roles(request["messages"])
         if mine != theirs:
-            raise ModelError(f"{where}: this conversation has {len(mine)} messages, the recorded one "
-                             f"{len(theirs)} (the tools answered differently, or other settings)",
-                             hint=hint + "; or record the run again")
+            raise ModelError(
+                f"{where}: this conversation has {len(mine)} messages, the recorded one "
+                f"{len(theirs)} (the tools answered differently, or other settings)",
+                hint=hint + "; or record the run again",
+            )
 
 
 def _short(text: str, n: int = 80) -> str:
@@ -219,7 +244,7 @@ def _short(text: str, n: int = 80) -> str:
 def _recorded_error(error: dict[str, Any]) -> Exception:
     message = str(error.get("message") or "the recorded model call failed")
     if error.get("type") == "ContextOverflow":
-        from .client import ContextOverflow
+        from holmes_nb.llm.client import ContextOverflow
 
         limit = error.get("limit")
         return ContextOverflow(message, int(limit) if isinstance(limit, int) else None)
@@ -231,17 +256,31 @@ def register_provider(litellm) -> None:
     if any(isinstance(p, dict) and p.get("provider") == PROVIDER for p in litellm.custom_provider_map or []):
         return
     handler = _handler_class(litellm)()
-    litellm.custom_provider_map = [*(litellm.custom_provider_map or []),
-                                   {"provider": PROVIDER, "custom_handler": handler}]
+    litellm.custom_provider_map = [
+        *(litellm.custom_provider_map or []),
+        {"provider": PROVIDER, "custom_handler": handler},
+    ]
 
 
 def _handler_class(litellm):
     class ReplayLLM(litellm.CustomLLM):
         """LiteLLM custom provider: ``model`` is the recording's path."""
 
-        def completion(self, model, messages, api_base=None, custom_prompt_dict=None, model_response=None,
-                       print_verbose=None, encoding=None, api_key=None, logging_obj=None, optional_params=None,
-                       *args, **kwargs):
+        def completion(
+            self,
+            model,
+            messages,
+            api_base=None,
+            custom_prompt_dict=None,
+            model_response=None,
+            print_verbose=None,
+            encoding=None,
+            api_key=None,
+            logging_obj=None,
+            optional_params=None,
+            *args,
+            **kwargs,
+        ):
             raw = player_for(model).serve(messages, (optional_params or {}).get("tools"))
             return litellm.ModelResponse(**raw)
 

@@ -6,6 +6,7 @@ cache directory and points LiteLLM (``litellm.ssl_verify``) and its own probes a
 
     path = ca_bundle_path()      # None when CERTIFICATE is unset
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,7 +16,7 @@ import os
 import ssl
 from pathlib import Path
 
-from ..errors import ConfigError
+from holmes_nb.errors import ConfigError
 
 
 def decode_certificate(value: str) -> str:
@@ -28,8 +29,10 @@ def decode_certificate(value: str) -> str:
             "CERTIFICATE is not valid base64", hint="set it to the output of: base64 -w0 ca.pem"
         ) from None
     if "-----BEGIN CERTIFICATE-----" not in pem:
-        raise ConfigError("CERTIFICATE does not decode to a PEM certificate (no BEGIN CERTIFICATE line)",
-                          hint="base64-encode the PEM file itself: base64 -w0 ca.pem")
+        raise ConfigError(
+            "CERTIFICATE does not decode to a PEM certificate (no BEGIN CERTIFICATE line)",
+            hint="base64-encode the PEM file itself: base64 -w0 ca.pem",
+        )
     try:
         ssl.create_default_context(cadata=pem)
     except (ssl.SSLError, ValueError) as e:

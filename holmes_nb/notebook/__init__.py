@@ -4,6 +4,7 @@ Loading is cheap (no LiteLLM, pandas or kubernetes import: they wait for the fir
 layer is thin: parsing (``parsing.py``), one handler per subcommand (``commands.py``), the live
 view (``live.py``) and the pickers (``widgets.py``) call the core; the core never imports IPython.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,9 +13,9 @@ _state: dict[str, Any] = {}
 
 
 def load_ipython_extension(ipython) -> None:
-    from ..errors import HolmesError
-    from .magics import HolmesMagic, show_holmes_error
-    from .transform import protect_holmes_lines
+    from holmes_nb.errors import HolmesError
+    from holmes_nb.notebook.magics import HolmesMagic, show_holmes_error
+    from holmes_nb.notebook.transform import protect_holmes_lines
 
     if _state.get("shell") is ipython:  # %reload_ext / a second %load_ext: nothing twice
         return
@@ -29,8 +30,8 @@ def load_ipython_extension(ipython) -> None:
 
 
 def unload_ipython_extension(ipython) -> None:
-    from ..errors import HolmesError
-    from .transform import protect_holmes_lines
+    from holmes_nb.errors import HolmesError
+    from holmes_nb.notebook.transform import protect_holmes_lines
 
     if protect_holmes_lines in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.remove(protect_holmes_lines)

@@ -4,6 +4,7 @@ to the magic's ``cluster`` setting (holmes_nb.notebook.widgets has the model pic
     from holmes_nb.notebook.cluster_picker import ClusterPicker
     ClusterPicker(magic)
 """
+
 from __future__ import annotations
 
 import gzip
@@ -14,19 +15,22 @@ from pathlib import Path
 import ipywidgets as W
 from traitlets import HasTraits
 
-from ..errors import HolmesError
-from ..redact import scrub
-from .widgets import DEFAULT, _Linked, _set_options
+from holmes_nb.errors import HolmesError
+from holmes_nb.notebook.widgets import DEFAULT, _Linked, _set_options
+from holmes_nb.redact import scrub
 
 _DATA_SUFFIXES = (".json", ".json.gz", ".yaml", ".yml", ".yaml.gz", ".yml.gz", ".dump", ".dump.gz")
 _DIR_MARKERS = ("nodes.json", "nodes.yaml", "snapshot.json", "snapshot.json.gz")
-_K8S_HEAD = re.compile(r'holmes-nb-snapshot|==== START logs for container|"kind"\s*:|"apiVersion"\s*:'
-                       r"|^(kind|apiVersion)\s*:", re.MULTILINE)
+_K8S_HEAD = re.compile(
+    r'holmes-nb-snapshot|==== START logs for container|"kind"\s*:|"apiVersion"\s*:'
+    r"|^(kind|apiVersion)\s*:",
+    re.MULTILINE,
+)
 
 
 def kubeconfig_contexts() -> tuple[list[str], str | None, str | None]:
     """(context names, current context, error line) from KUBECONFIG / ~/.kube/config; no cluster contact."""
-    from ..cluster.live_http import contexts, kubeconfig_files
+    from holmes_nb.sources.kube_http import contexts, kubeconfig_files
 
     try:
         files = kubeconfig_files(None)
@@ -54,8 +58,10 @@ def _snapshot_dir(path: Path, lenient: bool) -> bool:
     if not lenient:
         return False
     try:
-        return any(p.is_file() and p.name.endswith(_DATA_SUFFIXES) and _looks_like_snapshot(p)
-                   for p in sorted(path.iterdir())[:50])
+        return any(
+            p.is_file() and p.name.endswith(_DATA_SUFFIXES) and _looks_like_snapshot(p)
+            for p in sorted(path.iterdir())[:50]
+        )
     except OSError:
         return False
 
@@ -72,7 +78,8 @@ def find_snapshots(search: tuple[str, ...] = ("snapshots", "."), limit: int = 10
         lenient = root.resolve() != Path.cwd().resolve()  # in ./snapshots any dir of object files counts
         for p in entries[:500]:
             if (p.is_dir() and _snapshot_dir(p, lenient)) or (
-                    p.is_file() and p.name.endswith(_DATA_SUFFIXES) and _looks_like_snapshot(p)):
+                p.is_file() and p.name.endswith(_DATA_SUFFIXES) and _looks_like_snapshot(p)
+            ):
                 found.append(p)
             if len(found) >= limit:
                 break
@@ -107,8 +114,8 @@ def cluster_choices(search: tuple[str, ...] = ("snapshots", ".")) -> tuple[list[
 class ClusterPicker(_Linked):
     """Dropdown of the demo cluster, kubeconfig contexts and snapshots on disk, linked to target.cluster.
 
-        picker = ClusterPicker(magic)      # magic.cluster = "context:prod" / "demo" / "snapshots/x.json.gz"
-        picker.refresh()                   # rescan after saving a snapshot
+    picker = ClusterPicker(magic)      # magic.cluster = "context:prod" / "demo" / "snapshots/x.json.gz"
+    picker.refresh()                   # rescan after saving a snapshot
     """
 
     def __init__(self, target: HasTraits | None = None, *, search: tuple[str, ...] = ("snapshots", ".")) -> None:

@@ -4,6 +4,7 @@ Each calls the core (api, config, analyzers, report) and returns an object for I
 (an Investigation, a DataFrame, a widget) or prints a short text. Bad arguments raise
 ``UsageError``; model, Kubernetes and auth failures raise the core's real exceptions.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,8 +13,8 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from .live import live_view, resolve_mode
-from .parsing import Command
+from holmes_nb.notebook.live_view import live_view, resolve_mode
+from holmes_nb.notebook.parsing import Command
 
 _ASK_ONLY = ("max_steps", "toolsets", "record", "anonymize", "live", "no_live", "json_output_file")
 
@@ -25,7 +26,7 @@ def _check_options(cmd: Command, allowed: tuple[str, ...]) -> None:
 
 
 def _load_config(magic, path: str | None = None):
-    from ..config import load_config
+    from holmes_nb.config import load_config
 
     return load_config(path or magic.config_path)
 
@@ -38,7 +39,7 @@ def _entry(magic, cfg, model: str | None):
 
 
 def _investigate(magic, cmd: Command, previous=None) -> Any:
-    from ..api import ask
+    from holmes_nb.api import ask
 
     opts = dict(magic.last_options) if previous is not None else {}
     opts.update({k: v for k, v in cmd.options.items() if k not in ("live", "no_live")})
@@ -50,12 +51,17 @@ def _investigate(magic, cmd: Command, previous=None) -> Any:
     inv = error = None
     try:
         inv = ask(
-            cmd.text, entry, cluster=opts.get("cluster") or magic.setting("cluster", cfg), config=cfg,
+            cmd.text,
+            entry,
+            cluster=opts.get("cluster") or magic.setting("cluster", cfg),
+            config=cfg,
             max_steps=opts.get("max_steps") or magic.setting("max_steps", cfg),
             namespace=opts.get("namespace") or magic.setting("namespace", cfg),
-            on_event=view, previous=previous, notice=_notice(mode),
+            on_event=view,
+            previous=previous,
+            notice=_notice(mode),
             **_extra_ask_options(magic, opts),
-        )  # fmt: skip
+        )
     except (Exception, KeyboardInterrupt) as e:
         error, inv = e, getattr(e, "investigation", None)
         raise
@@ -107,19 +113,30 @@ def cmd_history(magic, cmd: Command) -> Any:
     import pandas as pd
 
     _check_options(cmd, ())
-    rows = [{
-        "question": inv.question, "model": inv.model, "cluster": inv.cluster, "status": inv.status,
-        "steps": len(inv.steps), "tool_calls": len(inv.calls), "tokens": inv.prompt_tokens + inv.completion_tokens,
-        "follow_up": inv.parent is not None, "started_at": inv.started_at,
-    } for inv in magic.investigations]  # fmt: skip
-    return pd.DataFrame(rows, columns=["question", "model", "cluster", "status", "steps", "tool_calls", "tokens",
-                                       "follow_up", "started_at"])
+    rows = [
+        {
+            "question": inv.question,
+            "model": inv.model,
+            "cluster": inv.cluster,
+            "status": inv.status,
+            "steps": len(inv.steps),
+            "tool_calls": len(inv.calls),
+            "tokens": inv.prompt_tokens + inv.completion_tokens,
+            "follow_up": inv.parent is not None,
+            "started_at": inv.started_at,
+        }
+        for inv in magic.investigations
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=["question", "model", "cluster", "status", "steps", "tool_calls", "tokens", "follow_up", "started_at"],
+    )
 
 
 def cmd_models(magic, cmd: Command) -> Any:
     import pandas as pd
 
-    from ..cli.models import rows
+    from holmes_nb.cli.models import rows
 
     _check_options(cmd, ("config",))
     cfg = _load_config(magic, cmd.options.get("config"))
@@ -128,8 +145,10 @@ def cmd_models(magic, cmd: Command) -> Any:
     for row in data:
         row["current"] = "*" if current and row["key"] == current else ""
     if not data:
-        print("holmes-nb: no modelList configured; --model openai/<name> uses OPENAI_API_BASE "
-              f"({cfg.env('OPENAI_API_BASE') or 'unset'})")
+        print(
+            "holmes-nb: no modelList configured; --model openai/<name> uses OPENAI_API_BASE "
+            f"({cfg.env('OPENAI_API_BASE') or 'unset'})"
+        )
     cols = ["default", "current", "key", "model", "api_base", "api_key", "source"]
     return pd.DataFrame(data, columns=cols)
 
@@ -146,8 +165,8 @@ def cmd_model(magic, cmd: Command) -> None:
 
 
 def cmd_check_model(magic, cmd: Command) -> Any:
-    from ..api import client_for
-    from ..llm.probe import check_model
+    from holmes_nb.api import client_for
+    from holmes_nb.llm.probe import check_model
 
     _check_options(cmd, ("config", "model"))
     cfg = _load_config(magic, cmd.options.get("config"))
@@ -162,34 +181,41 @@ def cmd_check_model(magic, cmd: Command) -> Any:
 def cmd_tools(magic, cmd: Command) -> Any:
     import pandas as pd
 
-    from ..api import default_tools
-    from ..cluster import open_cluster
+    from holmes_nb.api import default_tools
+    from holmes_nb.cluster_spec import open_cluster
 
     _check_options(cmd, ("cluster",))
     target = open_cluster(cmd.options.get("cluster") or magic.setting("cluster") or "demo")
     tools = default_tools(target) + _custom_tools(magic)
-    rows = [{"tool": t.name, "parameters": ", ".join(t.parameters.get("properties", {})),
-             "required": ", ".join(t.parameters.get("required", [])), "description": t.description} for t in tools]
+    rows = [
+        {
+            "tool": t.name,
+            "parameters": ", ".join(t.parameters.get("properties", {})),
+            "required": ", ".join(t.parameters.get("required", [])),
+            "description": t.description,
+        }
+        for t in tools
+    ]
     return pd.DataFrame(rows, columns=["tool", "parameters", "required", "description"])
 
 
 def _custom_tools(magic) -> list:
     out: list = []
     try:
-        from ..tools.custom import registered_tools
+        from holmes_nb.tools.custom import registered_tools
     except ImportError:
         return out
     out += list(registered_tools())
     if magic.toolsets:
-        from ..tools.toolsets_yaml import load_toolsets
+        from holmes_nb.tools.toolsets_yaml import load_toolsets
 
         out += load_toolsets(list(magic.toolsets))
     return out
 
 
 def cmd_scan(magic, cmd: Command) -> Any:
-    from ..analyzers import findings_frame, scan
-    from ..cluster import open_cluster
+    from holmes_nb.analyzers import findings_frame, scan
+    from holmes_nb.cluster_spec import open_cluster
 
     _check_options(cmd, ("cluster", "namespace"))
     target = open_cluster(cmd.options.get("cluster") or magic.setting("cluster"), notice=_notice("on"))
@@ -200,7 +226,7 @@ def cmd_export(magic, cmd: Command) -> None:
     _check_options(cmd, ())
     if magic.current is None:
         raise UsageError("nothing to export yet: run %holmes ask first")
-    from ..report.postmortem import export_postmortem
+    from holmes_nb.report.postmortem import export_postmortem
 
     path = cmd.text or "postmortem.md"
     written = export_postmortem(magic.current, path)
@@ -212,8 +238,8 @@ def cmd_pick(magic, cmd: Command) -> None:
     """Show the model and cluster pickers, linked both ways to the magic's settings."""
     from IPython.display import display
 
-    from .cluster_picker import ClusterPicker
-    from .widgets import ModelPicker
+    from holmes_nb.notebook.cluster_picker import ClusterPicker
+    from holmes_nb.notebook.widgets import ModelPicker
 
     _check_options(cmd, ("config",))
     display(ModelPicker(magic, config=cmd.options.get("config")))
@@ -221,6 +247,6 @@ def cmd_pick(magic, cmd: Command) -> None:
 
 
 def cmd_help(magic, cmd: Command) -> None:
-    from .magics import HELP
+    from holmes_nb.notebook.magics import HELP
 
     print(HELP)

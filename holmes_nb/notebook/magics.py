@@ -11,6 +11,7 @@ Settings: ``%config HolmesMagic.model = "local"`` (also ``cluster``, ``namespace
 ``temperature``, ``live_display``, ``display_max_rows``, ``toolsets``, ``config_path``); unset
 ones come from the config file's settings, then the defaults.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,7 +20,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import CaselessStrEnum, Float, Int, List, Unicode
 
-from .parsing import Command, parse
+from holmes_nb.notebook.parsing import Command, parse
 
 HELP = """%holmes: investigate Kubernetes with an LLM (read-only tools)
 
@@ -41,14 +42,20 @@ live_display auto|on|text|off, display_max_rows, toolsets, config_path). Env: HO
 class HolmesMagic(Magics):
     """The ``%holmes`` magic; also a traitlets Configurable (``%config HolmesMagic``)."""
 
-    model = Unicode(None, allow_none=True, help="modelList key or LiteLLM id (None: the configured default)").tag(config=True)
+    model = Unicode(None, allow_none=True, help="modelList key or LiteLLM id (None: the configured default)").tag(
+        config=True
+    )
     temperature = Float(None, allow_none=True, help="override the backend's temperature").tag(config=True)
     cluster = Unicode(None, allow_none=True, help="demo | snapshot path | context:NAME").tag(config=True)
     namespace = Unicode(None, allow_none=True, help="namespace to focus on").tag(config=True)
     max_steps = Int(None, allow_none=True, help="model calls per question at most (default 20)").tag(config=True)
     config_path = Unicode(None, allow_none=True, help="config or Helm values file").tag(config=True)
-    live_display = CaselessStrEnum(["auto", "on", "text", "off"], None, allow_none=True,
-                                   help="live view of tool calls (env HOLMES_NB_LIVE_DISPLAY wins)").tag(config=True)
+    live_display = CaselessStrEnum(
+        ["auto", "on", "text", "off"],
+        None,
+        allow_none=True,
+        help="live view of tool calls (env HOLMES_NB_LIVE_DISPLAY wins)",
+    ).tag(config=True)
     display_max_rows = Int(20, help="rows shown per table in rich output").tag(config=True)
     toolsets = List(Unicode(), help="HolmesGPT custom toolset YAML files for every ask").tag(config=True)
 
@@ -63,7 +70,7 @@ class HolmesMagic(Magics):
     def holmes(self, line: str, cell: str | None = None) -> Any:
         """Investigate Kubernetes with an LLM: ``%holmes help`` lists the commands."""
         cmd = parse(line, cell)
-        from . import commands
+        from holmes_nb.notebook import commands
 
         handler = getattr(commands, f"cmd_{cmd.name}", None)
         if handler is None:  # pragma: no cover - parse() only yields known names

@@ -7,6 +7,7 @@ surrounding quotes removed. Flags may lead or trail the question::
     parse('ask "what pods are failing?" --model=openai/llama3')
     # Command(name='ask', options={'model': 'openai/llama3'}, text='what pods are failing?')
 """
+
 from __future__ import annotations
 
 import re
@@ -18,24 +19,41 @@ from IPython.core.error import UsageError
 
 #: flag -> (option name, value type); ``bool`` flags take no value
 FLAGS: dict[str, tuple[str, type]] = {
-    "--model": ("model", str), "-m": ("model", str),
-    "--cluster": ("cluster", str), "-c": ("cluster", str),
-    "--namespace": ("namespace", str), "-n": ("namespace", str),
+    "--model": ("model", str),
+    "-m": ("model", str),
+    "--cluster": ("cluster", str),
+    "-c": ("cluster", str),
+    "--namespace": ("namespace", str),
+    "-n": ("namespace", str),
     "--max-steps": ("max_steps", int),
     "--config": ("config", str),
-    "--custom-toolsets": ("toolsets", list), "-t": ("toolsets", list),
+    "--custom-toolsets": ("toolsets", list),
+    "-t": ("toolsets", list),
     "--record": ("record", str),
     "--anonymize": ("anonymize", bool),
-    "--live": ("live", bool), "--no-live": ("no_live", bool),
+    "--live": ("live", bool),
+    "--no-live": ("no_live", bool),
     "--json-output-file": ("json_output_file", str),
-}  # fmt: skip
+}
 
 #: subcommands and their aliases
 COMMANDS = {
-    "ask": "ask", "followup": "followup", "follow-up": "followup", "reset": "reset", "history": "history",
-    "models": "models", "model": "model", "check-model": "check_model", "check": "check_model",
-    "tools": "tools", "scan": "scan", "export": "export", "help": "help", "pick": "pick", "picker": "pick",
-}  # fmt: skip
+    "ask": "ask",
+    "followup": "followup",
+    "follow-up": "followup",
+    "reset": "reset",
+    "history": "history",
+    "models": "models",
+    "model": "model",
+    "check-model": "check_model",
+    "check": "check_model",
+    "tools": "tools",
+    "scan": "scan",
+    "export": "export",
+    "help": "help",
+    "pick": "pick",
+    "picker": "pick",
+}
 
 _FLAG_AT_START = re.compile(r"^(--?[A-Za-z][\w-]*)(?:=(\"[^\"]*\"|'[^']*'|\S+))?(?:\s+|$)")
 _FLAG_AT_END = re.compile(r"(?:^|\s)(--?[A-Za-z][\w-]*)(?:[=\s]+(\"[^\"]*\"|'[^']*'|[^\s\"']+))?\s*$")
@@ -65,8 +83,10 @@ def parse(line: str, cell: str | None = None) -> Command:
         else:
             close = [c for c in COMMANDS if c.startswith(word.lower()[:3])]
             hint = f"; did you mean {close[0]!r}" if close else ""
-            raise UsageError(f"unknown %holmes command {word!r}{hint}. Try: %holmes ask \"what pods are failing?\" "
-                             "(%holmes help lists the commands)")
+            raise UsageError(
+                f'unknown %holmes command {word!r}{hint}. Try: %holmes ask "what pods are failing?" '
+                "(%holmes help lists the commands)"
+            )
     options: dict[str, Any] = {}
     rest = _leading_flags(rest.strip(), options)
     rest = _trailing_flags(rest, options)
@@ -79,7 +99,7 @@ def parse(line: str, cell: str | None = None) -> Command:
 def _finish(cmd: Command, options: dict[str, Any]) -> Command:
     cmd.options = options
     if cmd.name in ("ask", "followup") and not cmd.text:
-        raise UsageError(f"%holmes {cmd.name} needs a question, e.g. %holmes {cmd.name} \"what pods are failing?\"")
+        raise UsageError(f'%holmes {cmd.name} needs a question, e.g. %holmes {cmd.name} "what pods are failing?"')
     return cmd
 
 
@@ -115,10 +135,13 @@ def _leading_flags(rest: str, options: dict[str, Any]) -> str:
         m = _FLAG_AT_START.match(rest)
         if not m or m.group(1) not in FLAGS:
             if m and m.group(1).startswith("--"):
-                raise UsageError(f"unknown option {m.group(1)}; options: " + ", ".join(sorted(f for f in FLAGS if f.startswith("--"))))
+                raise UsageError(
+                    f"unknown option {m.group(1)}; options: "
+                    + ", ".join(sorted(f for f in FLAGS if f.startswith("--")))
+                )
             return rest
         flag, value = m.group(1), m.group(2)
-        after = rest[m.end():]
+        after = rest[m.end() :]
         if value is None and FLAGS[flag][1] is not bool:  # ``--model x``: the value is the next word
             try:
                 value = shlex.split(after)[0] if after else None
@@ -134,7 +157,7 @@ def _drop_word(text: str) -> str:
     text = text.lstrip()
     if text[:1] in ("'", '"'):
         end = text.find(text[0], 1)
-        return text[end + 1:] if end > 0 else ""
+        return text[end + 1 :] if end > 0 else ""
     parts = text.split(None, 1)
     return parts[1] if len(parts) > 1 else ""
 

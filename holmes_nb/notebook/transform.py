@@ -6,6 +6,7 @@ an unquoted question would never be asked. This cleanup transformer runs first a
 line as a string, so the ``?`` stays part of the question. ``%%holmes`` cells need nothing: their
 body never reaches the help machinery.
 """
+
 from __future__ import annotations
 
 import re

@@ -10,6 +10,7 @@ The cluster picker is in holmes_nb.notebook.cluster_picker.
 frontend exists (terminal IPython, nbval), the ``text/plain`` form lists the choices with the current
 one marked. API keys never appear: labels show the key name, model id and api_base only, scrubbed.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,8 +23,8 @@ from typing import Any
 import ipywidgets as W
 from traitlets import Float, HasTraits, Unicode
 
-from ..errors import HolmesError
-from ..redact import scrub
+from holmes_nb.errors import HolmesError
+from holmes_nb.redact import scrub
 
 DEFAULT = ""  # the dropdown value meaning "None on the target" (the configured default)
 CHECK_TIMEOUT = 60.0  # seconds per model request during a check (the entry's own timeout if lower)
@@ -91,8 +92,15 @@ def model_choices(cfg) -> list[dict[str, Any]]:
         model = model if "/" in model else f"openai/{model}"
         base = scrub(cfg.env("OPENAI_API_BASE"))
         note = "env" if os.environ.get("MODEL") else "env; other ids: %holmes model openai/<id>"
-        rows.append({"value": model, "model": model, "api_base": base, "temperature": None,
-                     "label": f"{model} @ {base} ({note})"})
+        rows.append(
+            {
+                "value": model,
+                "model": model,
+                "api_base": base,
+                "temperature": None,
+                "label": f"{model} @ {base} ({note})",
+            }
+        )
     return rows
 
 
@@ -115,23 +123,41 @@ def _adhoc_row(cfg, value: str) -> dict[str, Any]:
 class ModelPicker(_Linked):
     """Dropdown of modelList keys, a temperature control and a Check button (runs check-model).
 
-        picker = ModelPicker(magic)            # or ModelPicker(config="values.yaml")
-        picker.dropdown.value = "local-llama"  # sets magic.model; magic.model = "x" moves the dropdown
-        picker.check(background=False)         # what the button does; the table lands in picker.output
+    picker = ModelPicker(magic)            # or ModelPicker(config="values.yaml")
+    picker.dropdown.value = "local-llama"  # sets magic.model; magic.model = "x" moves the dropdown
+    picker.check(background=False)         # what the button does; the table lands in picker.output
     """
 
-    def __init__(self, target: HasTraits | None = None, config: Any = None, *, background: bool = True,
-                 check_timeout: float = CHECK_TIMEOUT) -> None:
+    def __init__(
+        self,
+        target: HasTraits | None = None,
+        config: Any = None,
+        *,
+        background: bool = True,
+        check_timeout: float = CHECK_TIMEOUT,
+    ) -> None:
         self.dropdown = W.Dropdown(description="model", layout=W.Layout(width="max-content"))
         self.use_default = W.Checkbox(value=True, description="default temperature", indent=False)
-        self.slider = W.FloatSlider(value=0.0, min=0.0, max=2.0, step=0.05, description="temperature",
-                                    disabled=True, continuous_update=False, readout_format=".2f",
-                                    style={"description_width": "initial"})
-        self.check_button = W.Button(description="Check", icon="stethoscope",
-                                     tooltip="check-model: reachable? tool calls? tool results? context?")
+        self.slider = W.FloatSlider(
+            value=0.0,
+            min=0.0,
+            max=2.0,
+            step=0.05,
+            description="temperature",
+            disabled=True,
+            continuous_update=False,
+            readout_format=".2f",
+            style={"description_width": "initial"},
+        )
+        self.check_button = W.Button(
+            description="Check",
+            icon="stethoscope",
+            tooltip="check-model: reachable? tool calls? tool results? context?",
+        )
         self.output = W.Output()
-        super().__init__(target, [self.dropdown, W.HBox([self.slider, self.use_default, self.check_button]),
-                                  self.output])
+        super().__init__(
+            target, [self.dropdown, W.HBox([self.slider, self.use_default, self.check_button]), self.output]
+        )
         self.config, self.background, self.check_timeout = config, background, check_timeout
         self.rows: list[dict[str, Any]] = []
         self.error: str | None = None
@@ -150,7 +176,7 @@ class ModelPicker(_Linked):
 
     # -- options and links ------------------------------------------------------------------
     def _config(self):
-        from ..config import Config, load_config
+        from holmes_nb.config import Config, load_config
 
         if isinstance(self.config, Config):
             return self.config
@@ -171,11 +197,15 @@ class ModelPicker(_Linked):
     def _from_target(self, change=None) -> None:
         value = self.target.model or DEFAULT
         if value != DEFAULT and value not in [r["value"] for r in self.rows]:
-            self.rows.append(_adhoc_row(self._cfg, value) if self._cfg is not None else
-                             {"value": value, "temperature": None, "label": f"{value} (config unreadable)"})
+            self.rows.append(
+                _adhoc_row(self._cfg, value)
+                if self._cfg is not None
+                else {"value": value, "temperature": None, "label": f"{value} (config unreadable)"}
+            )
         with self._sync():
-            _set_options(self.dropdown, [(self.default_label, DEFAULT)] + [(r["label"], r["value"]) for r in self.rows],
-                         value)
+            _set_options(
+                self.dropdown, [(self.default_label, DEFAULT)] + [(r["label"], r["value"]) for r in self.rows], value
+            )
         self._show_entry_temperature()
 
     def _from_dropdown(self, change) -> None:
@@ -229,13 +259,14 @@ class ModelPicker(_Linked):
         return self._thread is None or not self._thread.is_alive()
 
     def _run_check(self):
-        from ..llm.probe import check_model
+        from holmes_nb.llm.probe import check_model
 
         report = None
         try:
             entry = self._config().select(self.target.model or None)
-            entry = dataclasses.replace(entry, timeout=min(entry.timeout, self.check_timeout),
-                                        num_retries=min(entry.num_retries, 1))
+            entry = dataclasses.replace(
+                entry, timeout=min(entry.timeout, self.check_timeout), num_retries=min(entry.num_retries, 1)
+            )
             if self.target.temperature is not None:
                 entry.temperature = self.target.temperature
             report = self.last_report = check_model(entry)
@@ -266,18 +297,25 @@ class ModelPicker(_Linked):
         for label, value in self.dropdown.options:
             lines.append(f"  {'*' if value == current else ' '} {label}")
         temp = self.target.temperature
-        lines.append(f"  temperature: {temp:g}" if temp is not None else f"  temperature: {self.use_default.description}")
+        lines.append(
+            f"  temperature: {temp:g}" if temp is not None else f"  temperature: {self.use_default.description}"
+        )
         return "\n".join(lines)
 
 
 def _report_bundle(report) -> dict[str, str]:
     text = scrub(str(report))
-    rows = "".join(f"<tr><td>{html.escape(c.name)}</td><td>{html.escape(c.status.upper())}</td>"
-                   f"<td>{html.escape(scrub(c.detail))}</td></tr>" for c in report.checks)
+    rows = "".join(
+        f"<tr><td>{html.escape(c.name)}</td><td>{html.escape(c.status.upper())}</td>"
+        f"<td>{html.escape(scrub(c.detail))}</td></tr>"
+        for c in report.checks
+    )
     verdict = "usable for investigations" if report.ok else "NOT usable as configured"
-    doc = (f"<p>model <code>{html.escape(scrub(report.model))}</code> at <code>{html.escape(scrub(report.api_base))}"
-           f"</code></p><table><thead><tr><th>check</th><th>status</th><th>detail</th></tr></thead>"
-           f"<tbody>{rows}</tbody></table><p><b>{verdict}</b></p>")
+    doc = (
+        f"<p>model <code>{html.escape(scrub(report.model))}</code> at <code>{html.escape(scrub(report.api_base))}"
+        f"</code></p><table><thead><tr><th>check</th><th>status</th><th>detail</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table><p><b>{verdict}</b></p>"
+    )
     return {"text/plain": text, "text/html": doc}
 
 

@@ -8,14 +8,15 @@ Values that differ between two runs of the same question sit in their own elemen
 (``class="hnb-duration"``, ``"hnb-tokens"``, ``"hnb-time"``) so a notebook diff (nbval) can mask
 them. Every string shown goes through :func:`holmes_nb.redact.scrub` before it is escaped.
 """
+
 from __future__ import annotations
 
 import json
 from html import escape
 from typing import Any
 
-from ..redact import scrub
-from .mdhtml import markdown_to_html
+from holmes_nb.redact import scrub
+from holmes_nb.report.mdhtml import markdown_to_html
 
 #: longest tool text shown in a <pre> (the model usually read a cut version already)
 MAX_TEXT_CHARS = 20_000
@@ -33,8 +34,10 @@ def args_text(arguments: Any, limit: int = 200) -> str:
     if not isinstance(arguments, dict):
         text = str(arguments)
     else:
-        text = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)}"
-                         for k, v in sorted(arguments.items()))
+        text = ", ".join(
+            f"{k}={json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)}"
+            for k, v in sorted(arguments.items())
+        )
     text = scrub(text)  # before cutting: a cut key no longer matches
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -63,10 +66,12 @@ def _is_frame(value: Any) -> bool:
 
 def _summary(record: Any) -> str:
     color = _STATUS_COLORS.get(record.status, "#57606a")
-    parts = [f"step {int(record.step)}",
-             f"<code>{_e(record.tool)}</code>(<code>{_e(args_text(record.arguments))}</code>)",
-             f'<span class="hnb-status" style="color:{color};font-weight:600">{_e(record.status)}</span>',
-             f'<span class="hnb-duration">{duration_text(record.duration_ms)}</span>']
+    parts = [
+        f"step {int(record.step)}",
+        f"<code>{_e(record.tool)}</code>(<code>{_e(args_text(record.arguments))}</code>)",
+        f'<span class="hnb-status" style="color:{color};font-weight:600">{_e(record.status)}</span>',
+        f'<span class="hnb-duration">{duration_text(record.duration_ms)}</span>',
+    ]
     if _is_frame(record.frame):
         parts.append(f"{len(record.frame)} rows")
     return " · ".join(parts)
@@ -98,9 +103,11 @@ def tool_call_html(record: Any, max_rows: int = 20) -> str:
     if result:
         body.append(f'<div class="hnb-result" style="max-height:28em;overflow:auto">{result}</div>')
     opened = " open" if record.status not in ("ok",) else ""
-    return (f'<details class="hnb-call" data-status="{_e(record.status)}"{opened}>\n'
-            f'<summary style="cursor:pointer">{_summary(record)}</summary>\n'
-            f'<div class="hnb-call-body" style="margin:0.3em 0 0.6em 1.2em">\n' + "\n".join(body) + "\n</div>\n</details>")
+    return (
+        f'<details class="hnb-call" data-status="{_e(record.status)}"{opened}>\n'
+        f'<summary style="cursor:pointer">{_summary(record)}</summary>\n'
+        f'<div class="hnb-call-body" style="margin:0.3em 0 0.6em 1.2em">\n' + "\n".join(body) + "\n</div>\n</details>"
+    )
 
 
 def answer_html(markdown_text: str | None) -> str:
@@ -114,14 +121,21 @@ def answer_html(markdown_text: str | None) -> str:
 def _header(inv: Any) -> str:
     tokens = inv.prompt_tokens + inv.completion_tokens
     model = inv.model + (f" ({inv.model_id})" if inv.model_id and inv.model_id != inv.model else "")
-    meta = [f"model <code>{_e(model)}</code>", f"cluster <code>{_e(inv.cluster or '?')}</code>",
-            f'<span class="hnb-status">{_e(inv.status)}</span>', f"{len(inv.steps)} steps",
-            f"{len(inv.calls)} tool call" + ("" if len(inv.calls) == 1 else "s"), f'<span class="hnb-tokens">{tokens} tokens</span>']
+    meta = [
+        f"model <code>{_e(model)}</code>",
+        f"cluster <code>{_e(inv.cluster or '?')}</code>",
+        f'<span class="hnb-status">{_e(inv.status)}</span>',
+        f"{len(inv.steps)} steps",
+        f"{len(inv.calls)} tool call" + ("" if len(inv.calls) == 1 else "s"),
+        f'<span class="hnb-tokens">{tokens} tokens</span>',
+    ]
     if inv.started_at:
         meta.append(f'<span class="hnb-time">{_e(inv.started_at)}</span>')
     question = _e(inv.question.strip()).replace("\n", "<br>\n")
-    return (f'<div class="hnb-question" style="font-weight:600;font-size:1.1em">{question}</div>\n'
-            f'<div class="hnb-meta" style="{_MUTED}">' + " · ".join(meta) + "</div>")
+    return (
+        f'<div class="hnb-question" style="font-weight:600;font-size:1.1em">{question}</div>\n'
+        f'<div class="hnb-meta" style="{_MUTED}">' + " · ".join(meta) + "</div>"
+    )
 
 
 def investigation_html(inv: Any, max_rows: int = 20) -> str:
@@ -134,13 +148,19 @@ def investigation_html(inv: Any, max_rows: int = 20) -> str:
     if inv.answer:
         parts.append(answer_html(inv.answer))
     for w in inv.warnings:
-        parts.append(f'<div class="hnb-warning" style="border-left:3px solid #9a6700;padding-left:0.5em">'
-                     f"Note: {_e(w)}</div>")
+        parts.append(
+            f'<div class="hnb-warning" style="border-left:3px solid #9a6700;padding-left:0.5em">Note: {_e(w)}</div>'
+        )
     if inv.error:
-        parts.append(f'<div class="hnb-error" style="border-left:3px solid #cf222e;padding-left:0.5em;color:#cf222e">'
-                     f"Error: {_e(inv.error)}</div>")
+        parts.append(
+            f'<div class="hnb-error" style="border-left:3px solid #cf222e;padding-left:0.5em;color:#cf222e">'
+            f"Error: {_e(inv.error)}</div>"
+        )
     calls = inv.calls
     if calls:
-        parts.append(f'<div class="hnb-calls">\n<div style="{_MUTED}">tool calls</div>\n'
-                     + "\n".join(tool_call_html(c, max_rows) for c in calls) + "\n</div>")
+        parts.append(
+            f'<div class="hnb-calls">\n<div style="{_MUTED}">tool calls</div>\n'
+            + "\n".join(tool_call_html(c, max_rows) for c in calls)
+            + "\n</div>"
+        )
     return f'<div class="hnb-investigation" data-status="{_e(inv.status)}">\n' + "\n".join(parts) + "\n</div>"

@@ -7,6 +7,7 @@ indentation), fenced code, block quotes, pipe tables, rules, and inline code, bo
 All text is HTML-escaped first; raw HTML in the input is shown as text, and links other than
 http(s), mailto, anchors and relative paths are rendered as plain text.
 """
+
 from __future__ import annotations
 
 import html
@@ -30,6 +31,7 @@ _INLINE = [
 
 _PRE = "white-space:pre;overflow-x:auto"
 
+
 def _link(m: re.Match) -> str:
     text, url = m.group(1), html.unescape(m.group(2))
     if not _SAFE_URL.match(url):
@@ -41,7 +43,7 @@ def inline(text: str) -> str:
     """Escape ``text`` and render inline code, links, bold and italic."""
     out, pos = [], 0
     for m in _CODE_SPAN.finditer(text):
-        out.append(_inline_plain(text[pos:m.start()]))
+        out.append(_inline_plain(text[pos : m.start()]))
         out.append(f"<code>{html.escape(m.group(2).strip(), quote=False)}</code>")
         pos = m.end()
     out.append(_inline_plain(text[pos:]))
@@ -67,11 +69,18 @@ def _table(lines: list[str]) -> str:
     for spec in _cells(lines[1]):
         left, right = spec.startswith(":"), spec.endswith(":")
         aligns.append(' style="text-align:center"' if left and right else ' style="text-align:right"' if right else "")
-    rows = ["<tr>" + "".join(f"<th{aligns[i] if i < len(aligns) else ''}>{inline(c)}</th>" for i, c in enumerate(head)) + "</tr>"]
+    rows = [
+        "<tr>"
+        + "".join(f"<th{aligns[i] if i < len(aligns) else ''}>{inline(c)}</th>" for i, c in enumerate(head))
+        + "</tr>"
+    ]
     for line in lines[2:]:
         cells = _cells(line)
-        rows.append("<tr>" + "".join(f"<td{aligns[i] if i < len(aligns) else ''}>{inline(c)}</td>"
-                                     for i, c in enumerate(cells)) + "</tr>")
+        rows.append(
+            "<tr>"
+            + "".join(f"<td{aligns[i] if i < len(aligns) else ''}>{inline(c)}</td>" for i, c in enumerate(cells))
+            + "</tr>"
+        )
     return "<table>\n<thead>\n" + rows[0] + "\n</thead>\n<tbody>\n" + "\n".join(rows[1:]) + "\n</tbody>\n</table>"
 
 
@@ -86,7 +95,7 @@ def _list(lines: list[str]) -> str:
         if m and len(m.group(1)) <= indent:
             items.append([m.group(3)])
         else:
-            items[-1].append(line[indent + 2:] if line[:indent + 2].strip() == "" else line.strip())
+            items[-1].append(line[indent + 2 :] if line[: indent + 2].strip() == "" else line.strip())
     parts = []
     for item in items:
         body = markdown_to_html("\n".join(item))
@@ -139,7 +148,7 @@ def _block(lines: list[str], i: int) -> tuple[str | None, int]:
     if fence:
         end = _until(lines, i + 1, lambda x: not x.strip().startswith(fence.group(1)))
         lang = f' class="language-{html.escape(fence.group(2))}"' if fence.group(2) else ""
-        code = html.escape("\n".join(lines[i + 1:end]), quote=False)
+        code = html.escape("\n".join(lines[i + 1 : end]), quote=False)
         return f'<pre style="{_PRE}"><code{lang}>{code}</code></pre>', end + 1  # tables in logs keep their columns
     if heading:
         level = len(heading.group(1))

@@ -5,6 +5,7 @@
 
 Everything written is scrubbed (known API keys, bearer tokens, URL passwords).
 """
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import HolmesError
-from ..redact import scrub
-from .html import args_text
+from holmes_nb.errors import HolmesError
+from holmes_nb.redact import scrub
+from holmes_nb.report.html import args_text
 
 #: longest cell in a Markdown table (tool messages can be long)
 MAX_CELL = 300
@@ -40,8 +41,10 @@ def markdown_table(frame: Any, max_rows: int = 20) -> str:
     if not cols:
         return "*(no columns)*"
     numeric = [dtype.kind in "iuf" for dtype in frame.dtypes]
-    lines = ["| " + " | ".join(_cell(c) for c in cols) + " |",
-             "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
+    lines = [
+        "| " + " | ".join(_cell(c) for c in cols) + " |",
+        "|" + "|".join("---:" if n else "---" for n in numeric) + "|",
+    ]
     for row in frame.head(max_rows).itertuples(index=False, name=None):
         lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
     if not len(frame):
@@ -75,10 +78,16 @@ def _header(inv: Any, title: str | None) -> list[str]:
     question = scrub(inv.question.strip())
     lines = [f"# {title or 'Postmortem: ' + question.splitlines()[0][:100]}", "", "## Question", ""]
     lines += ["> " + q for q in question.splitlines()] + [""]
-    lines += ["| | |", "|---|---|", f"| model | {model} |", f"| cluster | `{inv.cluster or '?'}` |",
-              f"| status | {inv.status} |", f"| when | {when} |",
-              f"| steps | {len(inv.steps)} ({len(inv.calls)} tool calls) |",
-              f"| tokens | {tokens} ({inv.prompt_tokens} prompt, {inv.completion_tokens} completion) |"]
+    lines += [
+        "| | |",
+        "|---|---|",
+        f"| model | {model} |",
+        f"| cluster | `{inv.cluster or '?'}` |",
+        f"| status | {inv.status} |",
+        f"| when | {when} |",
+        f"| steps | {len(inv.steps)} ({len(inv.calls)} tool calls) |",
+        f"| tokens | {tokens} ({inv.prompt_tokens} prompt, {inv.completion_tokens} completion) |",
+    ]
     if inv.cost:
         lines.append(f"| cost | ${inv.cost:.4f} |")
     return lines + [""]
@@ -99,8 +108,12 @@ def _evidence(inv: Any, max_rows: int) -> list[str]:
         if c.frame is None or not hasattr(c.frame, "columns") or not len(c.frame.columns):
             continue
         shown += 1
-        lines += [f"### {i}. `{c.tool}`({args_text(c.arguments)}): {len(c.frame)} rows", "",
-                  markdown_table(c.frame, max_rows), ""]
+        lines += [
+            f"### {i}. `{c.tool}`({args_text(c.arguments)}): {len(c.frame)} rows",
+            "",
+            markdown_table(c.frame, max_rows),
+            "",
+        ]
     if not shown:
         lines += ["*No tool returned a table.*", ""]
     return lines
@@ -110,25 +123,37 @@ def _call_log(inv: Any) -> list[str]:
     lines = ["## Tool call log", ""]
     if not inv.calls:
         return lines + ["*No tool calls.*", ""]
-    lines += ["| # | step | tool | arguments | status | ms | tokens | rows | error |",
-              "|---:|---:|---|---|---|---:|---:|---:|---|"]
+    lines += [
+        "| # | step | tool | arguments | status | ms | tokens | rows | error |",
+        "|---:|---:|---|---|---|---:|---:|---:|---|",
+    ]
     for i, c in enumerate(inv.calls, 1):
         args = _cell(json.dumps(c.arguments, sort_keys=True, ensure_ascii=False, default=str))
         rows = "" if c.frame is None or not hasattr(c.frame, "__len__") else len(c.frame)
-        lines.append(f"| {i} | {c.step} | `{_cell(c.tool)}` | `{args}` | {c.status} | {c.duration_ms:.0f} | "
-                     f"{c.tokens} | {rows} | {_cell(c.error)} |")
+        lines.append(
+            f"| {i} | {c.step} | `{_cell(c.tool)}` | `{args}` | {c.status} | {c.duration_ms:.0f} | "
+            f"{c.tokens} | {rows} | {_cell(c.error)} |"
+        )
     return lines + [""]
 
 
 def _usage(inv: Any) -> list[str]:
-    lines = ["## Token usage", "", "| step | prompt | completion | total | max_tokens | seconds | tool calls |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "## Token usage",
+        "",
+        "| step | prompt | completion | total | max_tokens | seconds | tool calls |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for s in inv.steps:
-        lines.append(f"| {s.index} | {s.prompt_tokens} | {s.completion_tokens} | {s.prompt_tokens + s.completion_tokens} "
-                     f"| {s.max_tokens} | {s.duration_s:.1f} | {len(s.tool_calls)} |")
+        lines.append(
+            f"| {s.index} | {s.prompt_tokens} | {s.completion_tokens} | {s.prompt_tokens + s.completion_tokens} "
+            f"| {s.max_tokens} | {s.duration_s:.1f} | {len(s.tool_calls)} |"
+        )
     seconds = sum(s.duration_s for s in inv.steps)
-    lines.append(f"| **total** | {inv.prompt_tokens} | {inv.completion_tokens} | "
-                 f"{inv.prompt_tokens + inv.completion_tokens} | | {seconds:.1f} | {len(inv.calls)} |")
+    lines.append(
+        f"| **total** | {inv.prompt_tokens} | {inv.completion_tokens} | "
+        f"{inv.prompt_tokens + inv.completion_tokens} | | {seconds:.1f} | {len(inv.calls)} |"
+    )
     return lines + [""]
 
 
@@ -138,24 +163,35 @@ def _timeline(frame: Any, png: str | None, max_rows: int) -> list[str]:
         lines += [f"![Timeline of events, restarts and terminations]({png})", ""]
     if frame is None or not len(frame):
         return lines + ["*No events, restarts or terminations in the evidence.*", ""]
-    lines += ["Times come from the evidence the tools returned (ages are rounded like kubectl's).", "",
-              markdown_table(frame.drop(columns=["since"]), max_rows), ""]
+    lines += [
+        "Times come from the evidence the tools returned (ages are rounded like kubectl's).",
+        "",
+        markdown_table(frame.drop(columns=["since"]), max_rows),
+        "",
+    ]
     return lines
 
 
 def _render(inv: Any, title: str | None, timeline_png: str | None, max_rows: int, frame: Any) -> str:
-    lines = (_header(inv, title) + _answer(inv) + _evidence(inv, max_rows) + _call_log(inv) + _usage(inv)
-             + _timeline(frame, timeline_png, max(max_rows, 50)))
+    lines = (
+        _header(inv, title)
+        + _answer(inv)
+        + _evidence(inv, max_rows)
+        + _call_log(inv)
+        + _usage(inv)
+        + _timeline(frame, timeline_png, max(max_rows, 50))
+    )
     return scrub("\n".join(lines).rstrip() + "\n")
 
 
-def postmortem_markdown(inv: Any, *, title: str | None = None, timeline_png: str | None = None,
-                        max_rows: int = 20) -> str:
+def postmortem_markdown(
+    inv: Any, *, title: str | None = None, timeline_png: str | None = None, max_rows: int = 20
+) -> str:
     """The postmortem of ``inv`` as Markdown; ``timeline_png`` (a path or URL) adds an image link.
 
     ``Path("pm.md").write_text(postmortem_markdown(inv, title="Checkout outage"))``
     """
-    from .timeline import timeline_frame
+    from holmes_nb.report.timeline import timeline_frame
 
     return _render(inv, title, timeline_png, max_rows, timeline_frame(inv))
 
@@ -166,7 +202,7 @@ def export_postmortem(inv: Any, path: str | Path, *, title: str | None = None) -
 
     ``export_postmortem(inv, "postmortem.md")``
     """
-    from .timeline import plot_timeline, timeline_frame
+    from holmes_nb.report.timeline import plot_timeline, timeline_frame
 
     md = Path(path).expanduser()
     frame = timeline_frame(inv)
@@ -181,8 +217,10 @@ def export_postmortem(inv: Any, path: str | Path, *, title: str | None = None) -
             written.append(png)
         md.write_text(_render(inv, title, quote(png.name) if png else None, 20, frame), encoding="utf-8")
     except OSError as e:
-        raise HolmesError(f"cannot write the postmortem to {md}: {e.strerror or e}",
-                          hint="choose a writable path, e.g. export_postmortem(inv, 'postmortem.md')") from None
+        raise HolmesError(
+            f"cannot write the postmortem to {md}: {e.strerror or e}",
+            hint="choose a writable path, e.g. export_postmortem(inv, 'postmortem.md')",
+        ) from None
     return [md] + written
 
 

@@ -12,6 +12,7 @@ From a Cluster, times are exact. From an Investigation, the tools only returned 
 so times are the reference time minus the age and are as coarse as the age; the reference is the
 demo's or snapshot's capture time, else the investigation's start (pass ``now=`` to choose).
 """
+
 from __future__ import annotations
 
 import re
@@ -19,23 +20,38 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..cluster.frames_common import dig, name_of, ns_of, parse_time, strip_uids
-from ..cluster.kinds import resolve_kind
-from ..errors import HolmesError
+from holmes_nb.errors import HolmesError
+from holmes_nb.frames.common import dig, name_of, ns_of, parse_time, strip_uids
+from holmes_nb.sources.kinds import resolve_kind
 
 COLUMNS = ["time", "kind", "namespace", "object", "reason", "message", "count", "since"]
-KIND_COLORS = {"warning": "#d97706", "event": "#8c959f", "restart": "#2563eb", "termination": "#dc2626",
-               "eviction": "#7c3aed"}
+KIND_COLORS = {
+    "warning": "#d97706",
+    "event": "#8c959f",
+    "restart": "#2563eb",
+    "termination": "#dc2626",
+    "eviction": "#7c3aed",
+}
 _MARKERS = {"restart": "^", "termination": "X", "eviction": "s"}
 _AGE = re.compile(r"^\s*(\d+)\s*([smhdy])\s*$")
 _AGE_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "y": 365 * 86400}
 _LAST_STATE = re.compile(r"terminated\s+(?P<reason>[^,]+)(?:,\s*exit\s+(?P<code>-?\d+))?.*?(?P<age>\d+[smhdy])\s+ago")
-_EVENT_VALUE = re.compile(r"type=(?P<type>\S*)\s+reason=(?P<reason>\S*)\s+count=(?P<count>\d+)\s+message=(?P<message>.*)")
+_EVENT_VALUE = re.compile(
+    r"type=(?P<type>\S*)\s+reason=(?P<reason>\S*)\s+count=(?P<count>\d+)\s+message=(?P<message>.*)"
+)
 
 
 def _row(time, kind, namespace, obj, reason, message, count=1, since=None) -> dict[str, Any]:
-    return {"time": time, "kind": kind, "namespace": namespace or "", "object": obj, "reason": reason or "",
-            "message": message or "", "count": int(count or 1), "since": since}
+    return {
+        "time": time,
+        "kind": kind,
+        "namespace": namespace or "",
+        "object": obj,
+        "reason": reason or "",
+        "message": message or "",
+        "count": int(count or 1),
+        "since": since,
+    }
 
 
 def _to_frame(rows: list[dict[str, Any]]):
@@ -51,7 +67,7 @@ def _to_frame(rows: list[dict[str, Any]]):
 
 # -- from a Cluster ------------------------------------------------------------------------------
 def _event_rows(events: Iterable[dict]) -> list[dict]:
-    from ..cluster.frames_pods import event_count, event_object, event_time
+    from holmes_nb.frames.pods import event_count, event_object, event_time
 
     rows = []
     for ev in events:
@@ -61,9 +77,18 @@ def _event_rows(events: Iterable[dict]) -> list[dict]:
         kind, name, namespace = event_object(ev)
         first = parse_time(ev.get("firstTimestamp") or ev.get("eventTime"))
         since = first if first is not None and first < when else None
-        rows.append(_row(when, "warning" if ev.get("type") == "Warning" else "event", namespace,
-                         f"{kind.lower()}/{name}" if kind else name, ev.get("reason"),
-                         strip_uids((ev.get("message") or ev.get("note") or "").strip()), event_count(ev), since))
+        rows.append(
+            _row(
+                when,
+                "warning" if ev.get("type") == "Warning" else "event",
+                namespace,
+                f"{kind.lower()}/{name}" if kind else name,
+                ev.get("reason"),
+                strip_uids((ev.get("message") or ev.get("note") or "").strip()),
+                event_count(ev),
+                since,
+            )
+        )
     return rows
 
 
@@ -76,12 +101,23 @@ def _pod_rows(pod: dict) -> list[dict]:
         if term and parse_time(term.get("finishedAt")):
             code = term.get("exitCode")
             detail = f"container {cs.get('name')} exit {code}" + (f": {term['message']}" if term.get("message") else "")
-            rows.append(_row(parse_time(term["finishedAt"]), "termination", ns, obj, term.get("reason") or "Terminated",
-                             strip_uids(detail)))
+            rows.append(
+                _row(
+                    parse_time(term["finishedAt"]),
+                    "termination",
+                    ns,
+                    obj,
+                    term.get("reason") or "Terminated",
+                    strip_uids(detail),
+                )
+            )
         started = parse_time(dig(cs, "state", "running", "startedAt"))
         if n and started:
-            rows.append(_row(started, "restart", ns, obj, "Restarted",
-                             f"container {cs.get('name')} started again ({n} restarts)"))
+            rows.append(
+                _row(
+                    started, "restart", ns, obj, "Restarted", f"container {cs.get('name')} started again ({n} restarts)"
+                )
+            )
     if status.get("reason") == "Evicted":
         conds = {c.get("type"): c for c in status.get("conditions") or []}
         when = parse_time((conds.get("DisruptionTarget") or conds.get("Ready") or {}).get("lastTransitionTime"))
@@ -114,9 +150,17 @@ def _events_frame_rows(frame: Any, now: datetime, args: dict) -> list[dict]:
     rows = []
     for r in frame.to_dict("records"):
         obj = r.get("object") or args.get("object") or ""
-        rows.append(_row(_at(now, r.get("last_seen")), "warning" if r.get("type") == "Warning" else "event",
-                         r.get("namespace") or args.get("namespace"), obj, r.get("reason"), r.get("message"),
-                         r.get("count") or 1))
+        rows.append(
+            _row(
+                _at(now, r.get("last_seen")),
+                "warning" if r.get("type") == "Warning" else "event",
+                r.get("namespace") or args.get("namespace"),
+                obj,
+                r.get("reason"),
+                r.get("message"),
+                r.get("count") or 1,
+            )
+        )
     return rows
 
 
@@ -133,12 +177,23 @@ def _describe_rows(frame: Any, now: datetime, args: dict) -> list[dict]:
         if section.startswith("events"):
             m = _EVENT_VALUE.match(value)
             if m:
-                rows.append(_row(_at(now, field), "warning" if m["type"] == "Warning" else "event", args.get("namespace"),
-                                 obj, m["reason"], m["message"], int(m["count"])))
+                rows.append(
+                    _row(
+                        _at(now, field),
+                        "warning" if m["type"] == "Warning" else "event",
+                        args.get("namespace"),
+                        obj,
+                        m["reason"],
+                        m["message"],
+                        int(m["count"]),
+                    )
+                )
         elif field == "last state" and (m := _LAST_STATE.search(value)):
             container = section.split(" ", 1)[-1]
             detail = f"container {container}" + (f" exit {m['code']}" if m["code"] else "")
-            rows.append(_row(_at(now, m["age"]), "termination", args.get("namespace"), obj, m["reason"].strip(), detail))
+            rows.append(
+                _row(_at(now, m["age"]), "termination", args.get("namespace"), obj, m["reason"].strip(), detail)
+            )
     return rows
 
 
@@ -147,8 +202,16 @@ def _pods_frame_rows(frame: Any, args: dict) -> list[dict]:
     rows = []
     for r in frame.to_dict("records"):
         if int(r.get("restarts") or 0) > 0:
-            rows.append(_row(None, "restart", r.get("namespace"), f"pod/{r.get('name')}", r.get("reason") or "Restarted",
-                             f"{r.get('restarts')} restarts (time unknown: see events or describe)"))
+            rows.append(
+                _row(
+                    None,
+                    "restart",
+                    r.get("namespace"),
+                    f"pod/{r.get('name')}",
+                    r.get("reason") or "Restarted",
+                    f"{r.get('restarts')} restarts (time unknown: see events or describe)",
+                )
+            )
     return rows
 
 
@@ -157,11 +220,11 @@ def _reference_time(inv: Any) -> datetime:
     name = str(getattr(inv, "cluster", "") or "")
     try:
         if name == "demo":
-            from ..cluster.demo import demo_cluster
+            from holmes_nb.formats.demo import demo_cluster
 
             return demo_cluster().now()
         if name.startswith("snapshot:"):
-            from ..cluster import open_cluster
+            from holmes_nb.cluster_spec import open_cluster
 
             return open_cluster(name.split(":", 1)[1]).now()
     except (HolmesError, OSError):
@@ -198,7 +261,7 @@ def timeline_frame(source: Any, *, namespace: str | None = None, now: Any = None
     if hasattr(source, "calls") and hasattr(source, "question"):
         frame = investigation_timeline(source, now)
         return frame if namespace is None else frame[frame["namespace"] == namespace].reset_index(drop=True)
-    from ..cluster import open_cluster
+    from holmes_nb.cluster_spec import open_cluster
 
     return cluster_timeline(open_cluster(source), namespace)
 
@@ -208,7 +271,7 @@ def _lanes(timed: Any, max_lanes: int) -> tuple[list[str], int]:
     """The objects to draw, earliest first: those with the most non-Normal rows when there are too many."""
     keys = (timed["namespace"] + "/" + timed["object"]).tolist()
     score: dict[str, tuple[int, int]] = {}
-    for key, kind in zip(keys, timed["kind"]):
+    for key, kind in zip(keys, timed["kind"], strict=False):
         bad, n = score.get(key, (0, 0))
         score[key] = (bad + (kind != "event"), n + 1)
     keep = set(sorted(score, key=lambda k: (-score[k][0], -score[k][1], k))[:max_lanes])
@@ -240,12 +303,21 @@ def _draw(ax: Any, rows: Any, left: Any) -> None:
         if not len(part):
             continue
         spans = part[part["since"].notna()]
-        for t0, t1, y in zip(spans["since"], spans["time"], spans["y"]):
+        for t0, t1, y in zip(spans["since"], spans["time"], spans["y"], strict=False):
             t0 = max(t0, left) if left is not None else t0
             ax.plot([t0.to_pydatetime(), t1.to_pydatetime()], [y, y], color=color, alpha=0.35, linewidth=3)
         sizes = [(18 if kind in ("event", "warning") else 60) + 12 * min(len(str(int(c))), 5) for c in part["count"]]
-        ax.scatter([t.to_pydatetime() for t in part["time"]], part["y"], s=sizes, color=color, label=kind,
-                   marker=_MARKERS.get(kind, "o"), zorder=3, edgecolors="white", linewidths=0.5)
+        ax.scatter(
+            [t.to_pydatetime() for t in part["time"]],
+            part["y"],
+            s=sizes,
+            color=color,
+            label=kind,
+            marker=_MARKERS.get(kind, "o"),
+            zorder=3,
+            edgecolors="white",
+            linewidths=0.5,
+        )
 
 
 def plot_timeline(frame: Any, ax: Any = None, *, max_lanes: int = 25, start: Any = "auto", title: str | None = None):
@@ -282,8 +354,10 @@ def plot_timeline(frame: Any, ax: Any = None, *, max_lanes: int = 25, start: Any
     ax.set_xlabel("time (UTC)")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
-    notes = [f"the {len(order)} busiest of {total} objects" if total > len(order) else "",
-             f"{len(all_timed) - len(timed)} earlier rows left out" if len(timed) < len(all_timed) else ""]
+    notes = [
+        f"the {len(order)} busiest of {total} objects" if total > len(order) else "",
+        f"{len(all_timed) - len(timed)} earlier rows left out" if len(timed) < len(all_timed) else "",
+    ]
     note = "; ".join(n for n in notes if n)
     ax.set_title((title or "Timeline: events, restarts and terminations") + (f" ({note})" if note else ""), fontsize=10)
     return fig

@@ -8,13 +8,15 @@ parsed arguments as keyword arguments and may return a ToolResult, a DataFrame, 
     t = Tool(name="list_pods", description="Pods with status.", parameters={...}, func=fn)
     result = t.run({"namespace": "shop"})
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from ..errors import HolmesError
+from holmes_nb.errors import HolmesError
 
 
 @dataclass
@@ -72,7 +74,7 @@ class Tool:
 def _scrub_result(result: ToolResult) -> None:
     """The one redaction pass over everything a tool returns: the text the model reads, the error,
     and the DataFrame people see (holmes_nb.redact.scrub: keys, tokens, passwords, private keys)."""
-    from ..redact import scrub, scrub_frame
+    from holmes_nb.redact import scrub, scrub_frame
 
     result.text = scrub(result.text)
     if result.error:
@@ -93,7 +95,7 @@ def _coerce(out: Any) -> ToolResult:
     if out is None:
         return ToolResult(text="(no output)")
     if type(out).__name__ == "DataFrame":
-        from .render import frame_to_text
+        from holmes_nb.tools.render import frame_to_text
 
         return ToolResult(text=frame_to_text(out), frame=out, meta={"rows": len(out)})
     if isinstance(out, (dict, list, tuple)):  # JSON for the model (compact, non-JSON values as str)

@@ -19,6 +19,7 @@ or a ToolResult. Decorating returns the function itself, unchanged and callable,
 Registered tools are offered to every ``ask``; re-running the cell replaces the old definition.
 ``registered_tools()``, ``unregister(name)`` and ``clear_tools()`` manage the registry.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -28,8 +29,8 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ConfigError
-from .base import Tool
+from holmes_nb.errors import ConfigError
+from holmes_nb.tools.base import Tool
 
 _registry: dict[str, Tool] = {}
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -43,6 +44,7 @@ def tool(func: Callable | None = None, *, name: str | None = None, description: 
     Returns ``func`` itself with the Tool in ``func.tool``. Raises ConfigError for a name taken by
     a built-in Kubernetes tool or a parameter type that has no JSON schema.
     """
+
     def register(f: Callable) -> Callable:
         built = make_tool(f, name=name, description=description)
         _registry[built.name] = built
@@ -83,15 +85,16 @@ def clear_tools() -> None:
 
 def builtin_tool_names() -> set[str]:
     """Names of every built-in Kubernetes tool (default and extra ones)."""
-    from .kubernetes import kubernetes_tools
+    from holmes_nb.tools.kubernetes import kubernetes_tools
 
     return {t.name for t in kubernetes_tools(None, include_all=True)}  # type: ignore[arg-type]
 
 
 def check_builtin_clash(name: str) -> None:
     if name in builtin_tool_names():
-        raise ConfigError(f"tool name {name!r} is taken by a built-in Kubernetes tool",
-                          hint=f'rename it: @tool(name="my_{name}")')
+        raise ConfigError(
+            f"tool name {name!r} is taken by a built-in Kubernetes tool", hint=f'rename it: @tool(name="my_{name}")'
+        )
 
 
 def merge_tools(base: list[Tool], extra: list[Tool]) -> list[Tool]:
@@ -128,8 +131,10 @@ def _parameters(func: Callable, tool_name: str, docs: dict[str, str]) -> tuple[d
             unhinted = str if p.default is p.empty or p.default is None else type(p.default)  # the default decides
             schema, optional = type_schema(hints.get(p.name, unhinted))
         except TypeError as e:
-            raise ConfigError(f"tool {tool_name}: parameter {p.name!r} has type {e}",
-                              hint="use str, int, float, bool, list[...], dict, Literal[...] or Optional[...]") from None
+            raise ConfigError(
+                f"tool {tool_name}: parameter {p.name!r} has type {e}",
+                hint="use str, int, float, bool, list[...], dict, Literal[...] or Optional[...]",
+            ) from None
         if p.name in docs:
             schema["description"] = docs[p.name]
         if p.default is not p.empty:
@@ -235,8 +240,11 @@ def _param_docs(lines: list[str]) -> dict[str, str]:
             out[current] = m.group(2).strip()
         elif mode is None or not text or set(text) == {"-"}:
             current = None if mode == "sphinx" and not text else current
-        elif (mode == "sphinx" and text.startswith(":")) or (mode == "google" and indent <= base) or (
-                mode == "numpy" and indent <= base and (numpy_header or _SECTION.match(text))):
+        elif (
+            (mode == "sphinx" and text.startswith(":"))
+            or (mode == "google" and indent <= base)
+            or (mode == "numpy" and indent <= base and (numpy_header or _SECTION.match(text)))
+        ):
             mode = current = None  # the section ended
         elif mode == "google" and (entry is None or indent <= entry) and (m := _GOOGLE_ENTRY.match(text)):
             entry, current, out[m.group(1)] = indent, m.group(1), m.group(2).strip()

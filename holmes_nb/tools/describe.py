@@ -7,13 +7,14 @@ never a value; Secrets show key names only; command lines have secret-looking fl
     doc = describe_object(cluster, resolve_kind("pod"), pod_dict)
     print(doc.text())
 """
+
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from ..cluster.base import Cluster, Obj
-from ..cluster.frames_common import (
+from holmes_nb.errors import ClusterError, NotFoundError
+from holmes_nb.frames.common import (
     age,
     dig,
     label_selector_text,
@@ -24,10 +25,10 @@ from ..cluster.frames_common import (
     resources_text,
     strip_uids,
 )
-from ..cluster.frames_pods import events_for, events_frame, pod_reason, restarts
-from ..cluster.kinds import Kind, kind_for
-from ..errors import ClusterError, NotFoundError
-from .k8s_text import Doc, probe_target, redact_args
+from holmes_nb.frames.pods import events_for, events_frame, pod_reason, restarts
+from holmes_nb.sources.base import Cluster, Obj
+from holmes_nb.sources.kinds import Kind, kind_for
+from holmes_nb.tools.k8s_text import Doc, probe_target, redact_args
 
 MAX_EVENTS = 10
 _DEFAULT_TOLERATIONS = {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}
@@ -35,7 +36,7 @@ _DEFAULT_TOLERATIONS = {"node.kubernetes.io/not-ready", "node.kubernetes.io/unre
 
 def describe_object(cluster: Cluster, kind: Kind, obj: Obj) -> Doc:
     """The description of ``obj`` (a dict of ``kind``): kind-specific sections plus its events."""
-    from . import describe_kinds  # imports this module: loaded on first use
+    from holmes_nb.tools import describe_kinds  # imports this module: loaded on first use
 
     ns = ns_of(obj)
     doc = Doc(f"{kind.kind} {ns + '/' if ns else ''}{name_of(obj)}")
@@ -62,7 +63,9 @@ def add_events(cluster: Cluster, kind: Kind, obj: Obj, doc: Doc) -> None:
     mine = events_for(events, kind.kind, name_of(obj), ns_of(obj) or None)
     if mine:
         frame = events_frame(mine, cluster.now()).drop(columns=["namespace", "object"])
-        doc.table("events (newest first)", frame[["last_seen", "type", "reason", "count", "message"]], max_rows=MAX_EVENTS)
+        doc.table(
+            "events (newest first)", frame[["last_seen", "type", "reason", "count", "message"]], max_rows=MAX_EVENTS
+        )
 
 
 def owner_chain(cluster: Cluster, obj: Obj, depth: int = 4) -> str:
@@ -92,9 +95,17 @@ def owner_chain(cluster: Cluster, obj: Obj, depth: int = 4) -> str:
 
 #: condition types that signal trouble when True (for the rest, False is the trouble)
 BAD_WHEN_TRUE = {
-    "Failed", "FailureTarget", "ReplicaFailure", "MemoryPressure", "DiskPressure", "PIDPressure",
-    "NetworkUnavailable", "ScalingLimited", "DisruptionTarget", "Suspended",
-}  # fmt: skip
+    "Failed",
+    "FailureTarget",
+    "ReplicaFailure",
+    "MemoryPressure",
+    "DiskPressure",
+    "PIDPressure",
+    "NetworkUnavailable",
+    "ScalingLimited",
+    "DisruptionTarget",
+    "Suspended",
+}
 
 
 def conditions_text(obj: Obj) -> list[str]:
@@ -123,11 +134,13 @@ def probe_text(probe: Obj | None) -> str:
     opts = [
         f"{label}={probe[key]}{unit}"
         for key, label, unit in (
-            ("initialDelaySeconds", "delay", "s"), ("timeoutSeconds", "timeout", "s"),
-            ("periodSeconds", "period", "s"), ("failureThreshold", "failure", ""),
+            ("initialDelaySeconds", "delay", "s"),
+            ("timeoutSeconds", "timeout", "s"),
+            ("periodSeconds", "period", "s"),
+            ("failureThreshold", "failure", ""),
         )
         if probe.get(key) is not None
-    ]  # fmt: skip
+    ]
     return " ".join([what, *opts])
 
 
@@ -152,7 +165,10 @@ def env_names(container: Obj) -> list[str]:
     for ef in container.get("envFrom") or []:
         for key, label in (("configMapRef", "configmap"), ("secretRef", "secret")):
             if key in ef:
-                out.append(f"all keys of {label} {ef[key].get('name')}" + (f" prefix {ef['prefix']}" if ef.get("prefix") else ""))
+                out.append(
+                    f"all keys of {label} {ef[key].get('name')}"
+                    + (f" prefix {ef['prefix']}" if ef.get("prefix") else "")
+                )
     return out
 
 
@@ -163,7 +179,11 @@ def _is_token_volume(name: str) -> bool:
 def container_spec(doc: Doc, c: Obj, section: str) -> None:
     """Image, command, resources, probes, ports, mounts and env NAMES of a container spec."""
     doc.kv("image", c.get("image"), section)
-    doc.kv("command" if c.get("command") else "args", redact_args((c.get("command") or []) + (c.get("args") or [])), section)
+    doc.kv(
+        "command" if c.get("command") else "args",
+        redact_args((c.get("command") or []) + (c.get("args") or [])),
+        section,
+    )
     doc.kv("resources", resources_text(c.get("resources")) or "none set", section)
     for key in ("livenessProbe", "readinessProbe", "startupProbe"):
         doc.kv(key.replace("Probe", ""), probe_text(c.get(key)), section)
@@ -197,9 +217,11 @@ def _state_text(state: Obj | None, now) -> str:
 
 def _volume_text(v: Obj) -> str:
     for key, label, ref in (
-        ("configMap", "configmap", "name"), ("secret", "secret", "secretName"),
-        ("persistentVolumeClaim", "pvc", "claimName"), ("hostPath", "hostPath", "path"),
-    ):  # fmt: skip
+        ("configMap", "configmap", "name"),
+        ("secret", "secret", "secretName"),
+        ("persistentVolumeClaim", "pvc", "claimName"),
+        ("hostPath", "hostPath", "path"),
+    ):
         if key in v:
             return f"{v['name']}: {label} {v[key].get(ref, '')}" + (" optional" if v[key].get("optional") else "")
     kind = next((k for k in v if k != "name"), "?")
@@ -211,7 +233,10 @@ def describe_pod(cluster: Cluster, pod: Obj, doc: Doc) -> None:
     now = cluster.now()
     status, spec = pod.get("status") or {}, pod.get("spec") or {}
     ready = sum(1 for cs in status.get("containerStatuses") or [] if cs.get("ready"))
-    doc.kv("status", f"{status.get('phase', 'Unknown')}, ready {ready}/{len(spec.get('containers') or [])}, restarts {restarts(pod)}")
+    doc.kv(
+        "status",
+        f"{status.get('phase', 'Unknown')}, ready {ready}/{len(spec.get('containers') or [])}, restarts {restarts(pod)}",
+    )
     doc.kv("reason", pod_reason(pod))
     doc.kv("message", status.get("message"))
     doc.kv("node", spec.get("nodeName") or "(not scheduled)")
@@ -251,7 +276,10 @@ def _scheduling(doc: Doc, spec: Obj) -> None:
     aff = spec.get("affinity") or {}
     terms = dig(aff, "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms", default=[])
     for term in terms or []:
-        exprs = [f"{e.get('key')} {e.get('operator')} ({','.join(e.get('values') or [])})" for e in term.get("matchExpressions") or []]
+        exprs = [
+            f"{e.get('key')} {e.get('operator')} ({','.join(e.get('values') or [])})"
+            for e in term.get("matchExpressions") or []
+        ]
         doc.kv("node affinity (required)", exprs)
     for key in ("podAffinity", "podAntiAffinity"):
         for term in dig(aff, key, "requiredDuringSchedulingIgnoredDuringExecution", default=[]) or []:

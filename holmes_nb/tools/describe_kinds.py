@@ -3,19 +3,21 @@ kind needs for a diagnosis (a workload's pods, a Service's endpoints, a Node's a
 
     DESCRIBERS["deployments"](cluster, obj, doc)
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from ..cluster import frames as F
-from ..cluster.base import Cluster, Obj
-from ..cluster.frames_common import dig, label_selector_text, labels_text, meta, name_of, ns_of, parse_quantity
-from ..cluster.frames_config import configmap_keys, secret_keys
-from ..cluster.frames_infra import PRESSURE_CONDITIONS
-from ..cluster.frames_pods import pods_frame_unhealthy_first
-from ..cluster.selectors import match_labels
-from .describe import conditions_text, container_spec, owner_chain
-from .k8s_text import Doc
+from holmes_nb.frames import cluster_frames as F
+from holmes_nb.frames.common import dig, label_selector_text, labels_text, meta, name_of, ns_of, parse_quantity
+from holmes_nb.frames.config import configmap_keys, secret_keys
+from holmes_nb.frames.infra import PRESSURE_CONDITIONS
+from holmes_nb.frames.pods import pods_frame_unhealthy_first
+from holmes_nb.sources.base import Cluster, Obj
+from holmes_nb.sources.selectors import match_labels
+from holmes_nb.tools.describe import conditions_text, container_spec, owner_chain
+from holmes_nb.tools.k8s_text import Doc
 
 MAX_PODS = 10
 
@@ -52,8 +54,14 @@ def _pods_selected(cluster: Cluster, obj: Obj, doc: Doc, selector: str) -> None:
 # -- workloads --------------------------------------------------------------------------------
 def _workload(cluster: Cluster, obj: Obj, doc: Doc) -> None:
     kind = obj.get("kind", "")
-    plural = {"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets",
-              "ReplicaSet": "replicasets", "Job": "jobs", "CronJob": "cronjobs"}.get(kind)  # fmt: skip
+    plural = {
+        "Deployment": "deployments",
+        "StatefulSet": "statefulsets",
+        "DaemonSet": "daemonsets",
+        "ReplicaSet": "replicasets",
+        "Job": "jobs",
+        "CronJob": "cronjobs",
+    }.get(kind)
     if plural:
         frame = F.workloads_frame({plural: [obj]}, cluster.now(), owned_replicasets=True)
         _row(doc, frame, skip=("kind", "namespace", "name", "status"))  # status: the conditions below say it
@@ -77,16 +85,23 @@ def _workload(cluster: Cluster, obj: Obj, doc: Doc) -> None:
     selector = spec.get("selector") or {}
     if kind == "Job" and not selector.get("matchLabels", {}).get("job-name"):
         selector = {"matchLabels": {"job-name": name_of(obj)}}
-    sel = label_selector_text(selector) if "matchLabels" in selector or "matchExpressions" in selector else labels_text(selector)
+    sel = (
+        label_selector_text(selector)
+        if "matchLabels" in selector or "matchExpressions" in selector
+        else labels_text(selector)
+    )
     doc.kv("selector", sel)
     _pods_selected(cluster, obj, doc, sel)
 
 
 def _cron_jobs(cluster: Cluster, cron: Obj, doc: Doc) -> None:
     jobs = [
-        j for j in _safe_list(cluster, "jobs", ns_of(cron)) or []
-        if any(r.get("kind") == "CronJob" and r.get("name") == name_of(cron) for r in meta(j).get("ownerReferences") or [])
-    ]  # fmt: skip
+        j
+        for j in _safe_list(cluster, "jobs", ns_of(cron)) or []
+        if any(
+            r.get("kind") == "CronJob" and r.get("name") == name_of(cron) for r in meta(j).get("ownerReferences") or []
+        )
+    ]
     if jobs:
         frame = F.workloads_frame({"jobs": jobs}, cluster.now())
         doc.table("jobs", frame[["name", "completions", "failed", "status", "age"]], max_rows=MAX_PODS)
@@ -97,12 +112,19 @@ def _service(cluster: Cluster, svc: Obj, doc: Doc) -> None:
     ns = ns_of(svc)
     all_eps = _safe_list(cluster, "endpoints", ns)
     eps = [e for e in all_eps or [] if name_of(e) == name_of(svc)]
-    _row(doc, F.services_frame([svc], cluster.now(), endpoints=None if all_eps is None else eps, pods=_safe_list(cluster, "pods", ns)))
+    _row(
+        doc,
+        F.services_frame(
+            [svc], cluster.now(), endpoints=None if all_eps is None else eps, pods=_safe_list(cluster, "pods", ns)
+        ),
+    )
     for ep in eps:
         for subset in ep.get("subsets") or []:
             for key, label in (("addresses", "ready addresses"), ("notReadyAddresses", "not ready addresses")):
-                addrs = [f"{a.get('ip')}" + (f" ({dig(a, 'targetRef', 'name')})" if dig(a, "targetRef", "name") else "")
-                         for a in subset.get(key) or []]  # fmt: skip
+                addrs = [
+                    f"{a.get('ip')}" + (f" ({dig(a, 'targetRef', 'name')})" if dig(a, "targetRef", "name") else "")
+                    for a in subset.get(key) or []
+                ]
                 doc.kv(label, addrs[:10])
     sel = labels_text(dig(svc, "spec", "selector"))
     _pods_selected(cluster, svc, doc, sel)
@@ -111,9 +133,12 @@ def _service(cluster: Cluster, svc: Obj, doc: Doc) -> None:
 def _ingress(cluster: Cluster, ing: Obj, doc: Doc) -> None:
     ns = ns_of(ing)
     frame = F.ingresses_frame(
-        [ing], cluster.now(), ingressclasses=_safe_list(cluster, "ingressclasses"),
-        services=_safe_list(cluster, "services", ns), secrets=_safe_list(cluster, "secrets", ns),
-    )  # fmt: skip
+        [ing],
+        cluster.now(),
+        ingressclasses=_safe_list(cluster, "ingressclasses"),
+        services=_safe_list(cluster, "services", ns),
+        secrets=_safe_list(cluster, "secrets", ns),
+    )
     _row(doc, frame)
 
 
@@ -125,43 +150,67 @@ def _networkpolicy(cluster: Cluster, pol: Obj, doc: Doc) -> None:
             for peer in rule.get(peer_key) or []:
                 if "ipBlock" in peer:
                     peers.append(f"ip {peer['ipBlock'].get('cidr')}")
-                parts = [f"{key[:-8]} {label_selector_text(peer[key]) or '<all>'}" for key in ("namespaceSelector", "podSelector") if key in peer]
+                parts = [
+                    f"{key[:-8]} {label_selector_text(peer[key]) or '<all>'}"
+                    for key in ("namespaceSelector", "podSelector")
+                    if key in peer
+                ]
                 if parts:
                     peers.append(" & ".join(parts))
             ports = [f"{p.get('port', '*')}/{p.get('protocol', 'TCP')}" for p in rule.get("ports") or []]
-            doc.kv(f"{direction} rule {i + 1}", f"{peer_key} {', '.join(peers) or 'anywhere'}; ports {','.join(ports) or 'all'}")
+            doc.kv(
+                f"{direction} rule {i + 1}",
+                f"{peer_key} {', '.join(peers) or 'anywhere'}; ports {','.join(ports) or 'all'}",
+            )
 
 
 # -- nodes and storage ------------------------------------------------------------------------
 def _node(cluster: Cluster, node: Obj, doc: Doc) -> None:
     _row(doc, F.nodes_frame([node], cluster.now()))
-    doc.kv("conditions", [c for c in conditions_text(node) if not c.endswith("=False") or c.split("=")[0] not in PRESSURE_CONDITIONS])
+    doc.kv(
+        "conditions",
+        [c for c in conditions_text(node) if not c.endswith("=False") or c.split("=")[0] not in PRESSURE_CONDITIONS],
+    )
     info = dig(node, "status", "nodeInfo", default={})
     doc.kv("kubelet", info.get("kubeletVersion"))
     listed = _safe_list(cluster, "pods")
     if listed is None:
         return
-    pods = [p for p in listed if dig(p, "spec", "nodeName") == name_of(node)
-            and dig(p, "status", "phase") not in ("Succeeded", "Failed")]  # fmt: skip
+    pods = [
+        p
+        for p in listed
+        if dig(p, "spec", "nodeName") == name_of(node) and dig(p, "status", "phase") not in ("Succeeded", "Failed")
+    ]
     doc.kv("pods", len(pods))
     alloc = dig(node, "status", "allocatable", default={})
     for res in ("cpu", "memory"):
         total = sum(_requests(p, res) for p in pods)
         cap = parse_quantity(alloc.get(res))
         if cap:
-            shown, of = (f"{total * 1000:.0f}m", alloc.get(res)) if res == "cpu" else (F.memory_text(total), F.memory_text(cap))
+            shown, of = (
+                (f"{total * 1000:.0f}m", alloc.get(res)) if res == "cpu" else (F.memory_text(total), F.memory_text(cap))
+            )
             doc.kv(f"{res} requested", f"{shown} of {of} allocatable ({100 * total / cap:.0f}%)")
 
 
 def _requests(pod: Obj, resource: str) -> float:
-    return sum(parse_quantity(dig(c, "resources", "requests", resource)) or 0 for c in dig(pod, "spec", "containers", default=[]) or [])
+    return sum(
+        parse_quantity(dig(c, "resources", "requests", resource)) or 0
+        for c in dig(pod, "spec", "containers", default=[]) or []
+    )
 
 
 def _pvc(cluster: Cluster, pvc: Obj, doc: Doc) -> None:
     _row(doc, F.pvcs_frame([pvc], cluster.now(), storageclasses=_safe_list(cluster, "storageclasses")))
     doc.kv("conditions", conditions_text(pvc))
-    users = [name_of(p) for p in _safe_list(cluster, "pods", ns_of(pvc)) or []
-             if any(dig(v, "persistentVolumeClaim", "claimName") == name_of(pvc) for v in dig(p, "spec", "volumes", default=[]) or [])]  # fmt: skip
+    users = [
+        name_of(p)
+        for p in _safe_list(cluster, "pods", ns_of(pvc)) or []
+        if any(
+            dig(v, "persistentVolumeClaim", "claimName") == name_of(pvc)
+            for v in dig(p, "spec", "volumes", default=[]) or []
+        )
+    ]
     doc.kv("used by pods", users[:10])
 
 
@@ -212,7 +261,7 @@ def _namespace(cluster: Cluster, ns: Obj, doc: Doc) -> None:
 
 
 def _event(cluster: Cluster, ev: Obj, doc: Doc) -> None:
-    from ..cluster.frames_pods import event_count, event_object, event_time
+    from holmes_nb.frames.pods import event_count, event_object, event_time
 
     kind, name, _ = event_object(ev)
     doc.kv("object", f"{kind.lower()}/{name}")
@@ -225,7 +274,18 @@ def _event(cluster: Cluster, ev: Obj, doc: Doc) -> None:
 
 
 DESCRIBERS: dict[str, Callable[[Cluster, Obj, Doc], None]] = {
-    **{k: _workload for k in ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs", "replicationcontrollers")},
+    **{
+        k: _workload
+        for k in (
+            "deployments",
+            "statefulsets",
+            "daemonsets",
+            "replicasets",
+            "jobs",
+            "cronjobs",
+            "replicationcontrollers",
+        )
+    },
     "services": _service,
     "ingresses": _ingress,
     "networkpolicies": _networkpolicy,

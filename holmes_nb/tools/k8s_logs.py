@@ -1,19 +1,20 @@
 """``pod_logs``: the last lines of a container's log, filtered and capped, labelled as cluster evidence.
 
-    result = pod_logs(cluster, "checkout", tail=50, grep="error|oom", max_chars=4000)
+result = pod_logs(cluster, "checkout", tail=50, grep="error|oom", max_chars=4000)
 """
+
 from __future__ import annotations
 
 import re
 
-from ..cluster.base import Cluster, Obj
-from ..cluster.frames_common import dig, name_of, ns_of
-from ..cluster.frames_pods import logs_frame
-from ..cluster.lookup import locate
-from ..errors import NotFoundError
-from ..redact import scrub
-from .base import ToolResult
-from .k8s_text import cap_text
+from holmes_nb.errors import NotFoundError
+from holmes_nb.frames.common import dig, name_of, ns_of
+from holmes_nb.frames.pods import logs_frame
+from holmes_nb.redact import scrub
+from holmes_nb.sources.base import Cluster, Obj
+from holmes_nb.sources.lookup import locate
+from holmes_nb.tools.base import ToolResult
+from holmes_nb.tools.k8s_text import cap_text
 
 MAX_LINE = 400  # characters kept of one log line
 #: ends the header line: log text is written by workloads (or attackers), so the model is told it is data
@@ -102,8 +103,15 @@ def pod_logs(
         body = _empty_reason(status, previous, bool(grep))
     text_out = "\n".join([*(f"note: {n}" for n in notes), header, body])
     kept = body.count("\n") if cut else len(lines)  # the cut note takes the first line
-    meta = {"rows": len(lines), "truncated": len(lines) - kept, "truncated_chars": cut,
-            "container": chosen, "previous": previous, "namespace": ns, "pod": pod_name}  # fmt: skip
+    meta = {
+        "rows": len(lines),
+        "truncated": len(lines) - kept,
+        "truncated_chars": cut,
+        "container": chosen,
+        "previous": previous,
+        "namespace": ns,
+        "pod": pod_name,
+    }
     return ToolResult(text=text_out, frame=logs_frame("\n".join(lines)), meta=meta)
 
 
@@ -142,7 +150,7 @@ def log_lines_by_pod(calls) -> list[tuple[str, str]]:
         if head is None:
             continue
         pod = lines[head].split()[3]
-        out += [(pod, ln.strip()) for ln in lines[head + 1:] if len(ln.strip()) >= MIN_QUOTE]
+        out += [(pod, ln.strip()) for ln in lines[head + 1 :] if len(ln.strip()) >= MIN_QUOTE]
     return out
 
 

@@ -6,12 +6,13 @@
     doc.kv("state", "waiting CrashLoopBackOff", section="container web")
     doc.text(), doc.frame()
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-from ..redact import redact_argv, scrub
-from .render import frame_to_text
+from holmes_nb.redact import redact_argv, scrub
+from holmes_nb.tools.render import frame_to_text
 
 
 def clean_frame(frame: Any, drop: tuple[str, ...] = ()) -> Any:

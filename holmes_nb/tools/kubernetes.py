@@ -10,27 +10,46 @@ people; a namespace may always be omitted (then every namespace is searched).
     result = next(t for t in tools if t.name == "list_pods").run({"unhealthy_only": True})
     print(result.text); result.frame
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-from ..cluster.base import Cluster
-from ..cluster.frames import CLUSTER_SCOPED, ClusterFrames, frame_method, split_object
-from ..cluster.frames_pods import events_for, events_frame, is_unhealthy, pods_frame, pods_frame_unhealthy_first
-from ..cluster.kinds import resolve_kind
-from ..cluster.lookup import check_namespace, locate
-from ..errors import ConfigError, NotFoundError
-from .base import Tool, ToolResult
-from .describe import describe_object
-from .k8s_logs import pod_logs
-from .k8s_text import cap_text, table_text
+from holmes_nb.errors import ConfigError, NotFoundError
+from holmes_nb.frames.cluster_frames import CLUSTER_SCOPED, ClusterFrames, frame_method, split_object
+from holmes_nb.frames.pods import events_for, events_frame, is_unhealthy, pods_frame, pods_frame_unhealthy_first
+from holmes_nb.sources.base import Cluster
+from holmes_nb.sources.kinds import resolve_kind
+from holmes_nb.sources.lookup import check_namespace, locate
+from holmes_nb.tools.base import Tool, ToolResult
+from holmes_nb.tools.describe import describe_object
+from holmes_nb.tools.k8s_logs import pod_logs
+from holmes_nb.tools.k8s_text import cap_text, table_text
 
 #: kinds offered by ``list_resources`` (aliases like "deploy" or "pvc" are accepted too)
 LIST_KINDS = (
-    "workloads", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs",
-    "nodes", "namespaces", "services", "pvcs", "pvs", "storageclasses", "ingresses", "ingressclasses",
-    "configmaps", "secrets", "hpas", "quotas", "limitranges", "networkpolicies",
-)  # fmt: skip
+    "workloads",
+    "deployments",
+    "statefulsets",
+    "daemonsets",
+    "replicasets",
+    "jobs",
+    "cronjobs",
+    "nodes",
+    "namespaces",
+    "services",
+    "pvcs",
+    "pvs",
+    "storageclasses",
+    "ingresses",
+    "ingressclasses",
+    "configmaps",
+    "secrets",
+    "hpas",
+    "quotas",
+    "limitranges",
+    "networkpolicies",
+)
 _ALL_NAMESPACES = {"", "all", "*", "-a", "--all-namespaces", "all namespaces", "any", "none", "null"}
 _NS = {"type": "string"}
 
@@ -109,7 +128,7 @@ class KubernetesToolset:
         return self._noted(self._find_problems(ns), note)
 
     def _find_problems(self, ns: str | None) -> ToolResult:
-        from ..analyzers import findings_frame, scan
+        from holmes_nb.analyzers import findings_frame, scan
 
         findings = sorted(scan(self.cluster, namespace=ns), key=lambda f: f.sort_key())
         frame = findings_frame(findings)
@@ -124,7 +143,9 @@ class KubernetesToolset:
         footer = f"[{cut_rows} more problems not shown; pass namespace]" if cut_rows else ""
         body = _findings_text(shown, self.max_chars - len(header) - len(footer) - 2)
         text, cut = cap_text("\n".join(filter(None, [header, body, footer])), self.max_chars)
-        return ToolResult(text=text, frame=frame, meta={"rows": len(findings), "truncated": cut_rows, "truncated_chars": cut})
+        return ToolResult(
+            text=text, frame=frame, meta={"rows": len(findings), "truncated": cut_rows, "truncated_chars": cut}
+        )
 
     def list_pods(self, namespace: str | None = None, unhealthy_only: bool = False) -> ToolResult:
         ns, note = self._namespace(namespace)
@@ -139,7 +160,11 @@ class KubernetesToolset:
         frame = pods_frame_unhealthy_first(shown, now) if len(shown) > self.max_rows else pods_frame(shown, now)
         self._empty_check(frame, ns)
         if only_bad:
-            header = f"unhealthy pods in {_where(ns)}: {len(bad)}" if bad else f"no unhealthy pods in {_where(ns)} ({len(pods)} pods in total)"
+            header = (
+                f"unhealthy pods in {_where(ns)}: {len(bad)}"
+                if bad
+                else f"no unhealthy pods in {_where(ns)} ({len(pods)} pods in total)"
+            )
         else:
             header = f"pods in {_where(ns)}: {len(pods)} ({len(bad)} unhealthy)"
         return self._table(header, frame, namespace=ns, hint="pass namespace or unhealthy_only=true")
@@ -178,9 +203,15 @@ class KubernetesToolset:
     ) -> ToolResult:
         ns, note = self._namespace(namespace)
         result = pod_logs(
-            self.cluster, str(name or ""), ns, (str(container).strip() or None) if container else None,
-            _bool(previous), _int(tail, 50, 1, 1000), str(grep) if grep else None, max_chars=self.max_chars,
-        )  # fmt: skip
+            self.cluster,
+            str(name or ""),
+            ns,
+            (str(container).strip() or None) if container else None,
+            _bool(previous),
+            _int(tail, 50, 1, 1000),
+            str(grep) if grep else None,
+            max_chars=self.max_chars,
+        )
         return self._noted(result, note.replace("showing all namespaces", "searching all namespaces"))
 
     def events(self, namespace: str | None = None, object: str | None = None) -> ToolResult:  # noqa: A002
@@ -225,7 +256,9 @@ class KubernetesToolset:
         self._empty_check(frame, None if scoped else ns)
         where = "" if scoped else f" in {_where(ns)}"
         label = "workloads" if method == "workloads" and key in ("workloads", "workload") else (kinds or (method,))[0]
-        return self._table(f"{label}{where}: {len(frame)}", frame, namespace=None if scoped else ns, hint="pass namespace")
+        return self._table(
+            f"{label}{where}: {len(frame)}", frame, namespace=None if scoped else ns, hint="pass namespace"
+        )
 
     # -- assembling -------------------------------------------------------------------------
     def tools(self, include_all: bool = False) -> list[Tool]:
@@ -241,8 +274,17 @@ def _short(text: str, limit: int) -> str:
 
 #: which findings get detail first when not all fit: root causes (pods, volumes, nodes) before the
 #: workloads and services that fail because of them
-_DETAIL_FIRST = {"Pod": 0, "PersistentVolumeClaim": 1, "Node": 1, "Job": 1, "Ingress": 2, "HorizontalPodAutoscaler": 2,
-                 "ResourceQuota": 2, "CronJob": 3, "Service": 4}  # fmt: skip
+_DETAIL_FIRST = {
+    "Pod": 0,
+    "PersistentVolumeClaim": 1,
+    "Node": 1,
+    "Job": 1,
+    "Ingress": 2,
+    "HorizontalPodAutoscaler": 2,
+    "ResourceQuota": 2,
+    "CronJob": 3,
+    "Service": 4,
+}
 
 
 def _findings_text(findings: list, budget: int) -> str:
@@ -277,24 +319,61 @@ def _schema(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, 
 def default_tools(ts: KubernetesToolset) -> list[Tool]:
     """The six tools offered by default; descriptions one sentence, few required parameters."""
     return [
-        Tool("find_problems", "Call this first: detected problems (failing pods, workloads, services, storage, nodes) "
-             "with causes and evidence.", _schema({"namespace": _NS}), ts.find_problems),
-        Tool("list_pods", "Pods with phase, ready, restarts, reason, age, node.",
-             _schema({"namespace": _NS, "unhealthy_only": {"type": "boolean"}}), ts.list_pods),
-        Tool("describe", "Details of one object: status, conditions, containers, owner, events.",
-             _schema({"kind": {"type": "string", "description": "pod, deployment, service, node, pvc, ingress, hpa, ..."},
-                      "name": {"type": "string"}, "namespace": _NS}, ("kind", "name")), ts.describe),
-        Tool("pod_logs", "Last log lines of a pod's container.",
-             _schema({"name": {"type": "string"}, "namespace": _NS, "container": {"type": "string"},
-                      "previous": {"type": "boolean", "description": "the crashed previous run"},
-                      "tail": {"type": "integer"}, "grep": {"type": "string", "description": "regex filter"}}, ("name",)),
-             ts.pod_logs),
-        Tool("events", "Events, newest first, repeats folded.",
-             _schema({"namespace": _NS, "object": {"type": "string", "description": "name or kind/name"}}), ts.events),
-        Tool("list_resources", "List objects of one kind with their status.",
-             _schema({"kind": {"type": "string", "enum": list(LIST_KINDS)}, "namespace": _NS}, ("kind",)),
-             ts.list_resources),
-    ]  # fmt: skip
+        Tool(
+            "find_problems",
+            "Call this first: detected problems (failing pods, workloads, services, storage, nodes) "
+            "with causes and evidence.",
+            _schema({"namespace": _NS}),
+            ts.find_problems,
+        ),
+        Tool(
+            "list_pods",
+            "Pods with phase, ready, restarts, reason, age, node.",
+            _schema({"namespace": _NS, "unhealthy_only": {"type": "boolean"}}),
+            ts.list_pods,
+        ),
+        Tool(
+            "describe",
+            "Details of one object: status, conditions, containers, owner, events.",
+            _schema(
+                {
+                    "kind": {"type": "string", "description": "pod, deployment, service, node, pvc, ingress, hpa, ..."},
+                    "name": {"type": "string"},
+                    "namespace": _NS,
+                },
+                ("kind", "name"),
+            ),
+            ts.describe,
+        ),
+        Tool(
+            "pod_logs",
+            "Last log lines of a pod's container.",
+            _schema(
+                {
+                    "name": {"type": "string"},
+                    "namespace": _NS,
+                    "container": {"type": "string"},
+                    "previous": {"type": "boolean", "description": "the crashed previous run"},
+                    "tail": {"type": "integer"},
+                    "grep": {"type": "string", "description": "regex filter"},
+                },
+                ("name",),
+            ),
+            ts.pod_logs,
+        ),
+        Tool(
+            "events",
+            "Events, newest first, repeats folded.",
+            _schema({"namespace": _NS, "object": {"type": "string", "description": "name or kind/name"}}),
+            ts.events,
+        ),
+        Tool(
+            "list_resources",
+            "List objects of one kind with their status.",
+            _schema({"kind": {"type": "string", "enum": list(LIST_KINDS)}, "namespace": _NS}, ("kind",)),
+            ts.list_resources,
+        ),
+    ]
 
 
 def extra_tools(ts: KubernetesToolset) -> list[Tool]:
@@ -302,10 +381,20 @@ def extra_tools(ts: KubernetesToolset) -> list[Tool]:
     families = (
         ("list_namespaces", "Namespaces with status and age.", ("namespaces",), False),
         ("list_nodes", "Nodes: readiness, pressure, capacity, taints, cordon.", ("nodes",), False),
-        ("list_workloads", "Deployments, StatefulSets, DaemonSets, Jobs, CronJobs: desired vs ready.", ("workloads",), True),
+        (
+            "list_workloads",
+            "Deployments, StatefulSets, DaemonSets, Jobs, CronJobs: desired vs ready.",
+            ("workloads",),
+            True,
+        ),
         ("list_services", "Services with endpoints and whether the selector matches pods.", ("services",), True),
         ("list_storage", "PVCs, PVs and StorageClasses.", ("pvcs", "pvs", "storageclasses"), True),
-        ("list_ingresses", "Ingresses (class, hosts, backends, TLS) and IngressClasses.", ("ingresses", "ingressclasses"), True),
+        (
+            "list_ingresses",
+            "Ingresses (class, hosts, backends, TLS) and IngressClasses.",
+            ("ingresses", "ingressclasses"),
+            True,
+        ),
         ("list_configmaps", "ConfigMaps with their key names.", ("configmaps",), True),
         ("list_hpas", "HorizontalPodAutoscalers: replicas, metrics, conditions.", ("hpas",), True),
         ("list_quotas", "ResourceQuotas (used/hard) and LimitRanges.", ("quotas", "limitranges"), True),
@@ -323,7 +412,10 @@ def _multi_list(ts: KubernetesToolset, kinds: tuple[str, ...]):
         results = [ts.list_resources(k, namespace) for k in kinds]
         if len(results) == 1:
             return results[0]
-        meta = {"rows": sum(r.meta.get("rows", 0) for r in results), "truncated": sum(r.meta.get("truncated", 0) for r in results)}
+        meta = {
+            "rows": sum(r.meta.get("rows", 0) for r in results),
+            "truncated": sum(r.meta.get("truncated", 0) for r in results),
+        }
         return ToolResult(text="\n\n".join(r.text for r in results), frame=results[0].frame, meta=meta)
 
     return run

@@ -1,4 +1,5 @@
 """Compact text rendering of tables for the model: fewer tokens than any YAML or describe output."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,8 +21,8 @@ def frame_to_text(frame: Any, max_rows: int | None = None, max_cell: int = 160) 
             break
         shown.append([_cell(v, max_cell) for v in row])
     widths = [max(len(c), *(len(r[j]) for r in shown)) for j, c in enumerate(cols)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in shown]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip() for r in shown]
     if max_rows is not None and len(frame) > max_rows:
         lines.append(f"[{len(frame) - max_rows} more rows not shown]")
     return "\n".join(lines)

@@ -17,6 +17,7 @@ makes ``p`` optional. ``additionalInstructions`` is added to the tool descriptio
 
     tools = load_toolsets(["toolsets.yaml"])    # -> [Tool, ...], ConfigError on a bad file
 """
+
 from __future__ import annotations
 
 import os
@@ -30,11 +31,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, HolmesError
-from ..redact import mask_key, scrub
-from .base import Tool, ToolResult
-from .custom import check_builtin_clash
-from .k8s_text import cap_text
+from holmes_nb.errors import ConfigError, HolmesError
+from holmes_nb.redact import mask_key, scrub
+from holmes_nb.tools.base import Tool, ToolResult
+from holmes_nb.tools.custom import check_builtin_clash
+from holmes_nb.tools.k8s_text import cap_text
 
 DEFAULT_TIMEOUT = 30.0
 MAX_CHARS = 4000  # text for the model
@@ -46,8 +47,9 @@ _OPERATORS = set("|;&<>()")
 _SECRET_NAME = re.compile(r"(?i)token|key|secret|passw|auth|credential")
 
 
-def load_toolsets(paths: str | os.PathLike | Iterable[str | os.PathLike] | None, *,
-                  timeout: float = DEFAULT_TIMEOUT) -> list[Tool]:
+def load_toolsets(
+    paths: str | os.PathLike | Iterable[str | os.PathLike] | None, *, timeout: float = DEFAULT_TIMEOUT
+) -> list[Tool]:
     """The enabled tools of every toolset in ``paths`` (one file or several).
 
     ``load_toolsets("toolsets.yaml")``; a bad file is a ConfigError naming the file and the problem.
@@ -61,23 +63,26 @@ def load_toolsets(paths: str | os.PathLike | Iterable[str | os.PathLike] | None,
     for path in paths:
         for t in _load_file(Path(path), timeout):
             if t.name in seen:
-                raise ConfigError(f"{path}: tool {t.name!r} is already defined in {seen[t.name]}",
-                                  hint="tool names must be unique across toolsets")
+                raise ConfigError(
+                    f"{path}: tool {t.name!r} is already defined in {seen[t.name]}",
+                    hint="tool names must be unique across toolsets",
+                )
             seen[t.name] = str(path)
             tools.append(t)
     return tools
 
 
 def _load_file(path: Path, timeout: float) -> list[Tool]:
-    from ..config import _read_yaml
+    from holmes_nb.config import _read_yaml
 
     doc = _read_yaml(path)
     if isinstance(doc, dict) and isinstance(doc.get("holmes"), dict):
         doc = doc["holmes"]  # a Robusta chart values file
     sets = doc.get("toolsets", doc.get("custom_toolsets")) if isinstance(doc, dict) else None
     if not isinstance(sets, dict) or not sets:
-        raise ConfigError(f"{path}: expected a 'toolsets:' mapping of NAME -> {{description, tools}}",
-                          hint="see docs/custom-tools.md")
+        raise ConfigError(
+            f"{path}: expected a 'toolsets:' mapping of NAME -> {{description, tools}}", hint="see docs/custom-tools.md"
+        )
     tools = []
     for set_name, spec in sets.items():
         where = f"{path}: toolset {set_name!r}"
@@ -104,8 +109,10 @@ def _tool(item: Any, where: str, timeout: float) -> Tool:
         raise ConfigError(f"{where}: invalid or missing name {name!r}", hint="letters, digits, _ and -")
     where = where.rsplit(", tool #", 1)[0] + f", tool {name!r}"
     if "script" in item:
-        raise ConfigError(f"{where}: 'script' tools are not supported (they need a shell)",
-                          hint="save the script to a file and use command: /path/to/script.sh {{ arg }}")
+        raise ConfigError(
+            f"{where}: 'script' tools are not supported (they need a shell)",
+            hint="save the script to a file and use command: /path/to/script.sh {{ arg }}",
+        )
     if not isinstance(command, str) or not command.strip():
         raise ConfigError(f"{where}: 'command' must be a non-empty string")
     if not isinstance(description, str) or not description.strip():
@@ -140,14 +147,20 @@ def parse_command(command: str, where: str = "command") -> tuple[list[str], dict
 
     template = _SLOT.sub(mark, command.replace("\\\n", " ").strip())
     if "{{" in template or "{%" in template:
-        raise ConfigError(f"{where}: only {{{{ name }}}} and {{{{ name | default(value) }}}} placeholders are supported")
+        raise ConfigError(
+            f"{where}: only {{{{ name }}}} and {{{{ name | default(value) }}}} placeholders are supported"
+        )
     shell = _shell_syntax(template)
     if shell in ("$(", "`"):
-        raise ConfigError(f"{where}: command substitution ($(...) or backquotes) needs a shell",
-                          hint="commands run without a shell; call a script instead")
+        raise ConfigError(
+            f"{where}: command substitution ($(...) or backquotes) needs a shell",
+            hint="commands run without a shell; call a script instead",
+        )
     if shell:
-        raise ConfigError(f"{where}: shell syntax {shell!r} is not supported (commands run without a shell)",
-                          hint="put pipes and redirections in a script and call the script")
+        raise ConfigError(
+            f"{where}: shell syntax {shell!r} is not supported (commands run without a shell)",
+            hint="put pipes and redirections in a script and call the script",
+        )
     try:
         argv = shlex.split(template)
     except ValueError as e:
@@ -236,8 +249,10 @@ class CommandRunner:
         def env(m: re.Match) -> str:
             value = os.environ.get(m.group(1))
             if value is None:
-                raise HolmesError(f"environment variable {m.group(1)} is not set",
-                                  hint=f"export {m.group(1)}=... before starting holmes-nb")
+                raise HolmesError(
+                    f"environment variable {m.group(1)} is not set",
+                    hint=f"export {m.group(1)}=... before starting holmes-nb",
+                )
             if _SECRET_NAME.search(m.group(1)):
                 secrets.append(value)
             return value
@@ -276,8 +291,9 @@ def run_bounded(argv: list[str], timeout: float, max_bytes: int = MAX_BYTES) -> 
 
     ``run_bounded(["echo", "hi"], 5)``; a timeout kills the process group and raises HolmesError."""
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
     except OSError as e:
         raise HolmesError(f"cannot run {argv[0]}: {e.strerror or e}") from None
     out, err = _Reader(proc.stdout, max_bytes, keep="head"), _Reader(proc.stderr, 8192, keep="tail")
@@ -285,8 +301,10 @@ def run_bounded(argv: list[str], timeout: float, max_bytes: int = MAX_BYTES) -> 
         code = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill(proc)
-        raise HolmesError(f"{os.path.basename(argv[0])} timed out after {timeout:g}s",
-                          hint="raise 'timeout:' for this tool in the toolset file") from None
+        raise HolmesError(
+            f"{os.path.basename(argv[0])} timed out after {timeout:g}s",
+            hint="raise 'timeout:' for this tool in the toolset file",
+        ) from None
     finally:
         out.join(), err.join()
     return code, out.data, err.data, out.dropped
@@ -312,7 +330,7 @@ class _Reader(threading.Thread):
     def run(self) -> None:
         for chunk in iter(lambda: self.pipe.read1(65536), b""):
             if self.keep == "tail":
-                self.data = (self.data + chunk)[-self.limit:]
+                self.data = (self.data + chunk)[-self.limit :]
             elif len(self.data) < self.limit:
                 room = self.limit - len(self.data)
                 self.data, self.dropped = self.data + chunk[:room], self.dropped + max(0, len(chunk) - room)

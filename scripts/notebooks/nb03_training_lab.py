@@ -56,7 +56,7 @@ lab.secrets("payments")  # key names only: holmes-nb never reads Secret values
     md("""
 ## 2. Explore with kubectl
 
-The same cluster, served by holmes-nb's read-only replay API server on 127.0.0.1 in a background
+The same cluster, served by holmes-nb's read-only snapshot API server on 127.0.0.1 in a background
 thread. A throwaway kubeconfig points at it, so `!kubectl ...` in any cell talks to the lab cluster,
 never to your own (in a terminal: `holmes-nb snapshot serve demo --write-kubeconfig lab.kubeconfig`).
 If kubectl is not installed (binder), the cells say so; the DataFrames above hold the same facts.
@@ -68,9 +68,9 @@ import subprocess
 import tempfile
 
 from holmes_nb.cli.snapshot import write_kubeconfig
-from holmes_nb.cluster.replay import ReplayServer
+from holmes_nb.apiserver.server import SnapshotAPIServer
 
-server = ReplayServer(lab.cluster).start()
+server = SnapshotAPIServer(lab.cluster).start()
 fd, kubeconfig = tempfile.mkstemp(prefix="lab-", suffix=".kubeconfig")
 os.close(fd)
 write_kubeconfig(kubeconfig, server.url)
@@ -100,7 +100,7 @@ kubectl("describe pod -n payments -l app=payments-api")
 <details><summary>Hint 2</summary>
 
 Compare the `Environment` section of `describe pod` with the keys the Secret really has:
-`kubectl get secret stripe-credentials -n payments -o json` (the replay server lists key names under
+`kubectl get secret stripe-credentials -n payments -o json` (the snapshot API server lists key names under
 `dataKeys`, a holmes-nb extension; a real API server would send base64 values you should not print).
 </details>
 """),

@@ -15,8 +15,8 @@ rerun months later with the same evidence. This notebook goes through the whole 
 4. **investigate** it with the analyzers and DataFrames.
 
 Everything runs offline: the "live cluster" is the bundled demo cluster served by holmes-nb's
-replay API server on 127.0.0.1. Files are written to `output/` (ignored by git).
-See [docs/snapshots.md](../docs/snapshots.md) and [docs/replay-server.md](../docs/replay-server.md).
+snapshot API server on 127.0.0.1. Files are written to `output/` (ignored by git).
+See [docs/snapshots.md](../docs/snapshots.md) and [docs/apiserver.md](../docs/apiserver.md).
 """),
     code("""
 %load_ext holmes_nb
@@ -29,10 +29,10 @@ from pathlib import Path
 import pandas as pd
 
 import holmes_nb
-from holmes_nb.cluster import open_cluster
-from holmes_nb.cluster.capture import capture
-from holmes_nb.cluster.live import LiveCluster
-from holmes_nb.cluster.replay import ReplayServer
+from holmes_nb.cluster_spec import open_cluster
+from holmes_nb.formats.capture import capture
+from holmes_nb.sources.live import LiveCluster
+from holmes_nb.apiserver.server import SnapshotAPIServer
 
 OUT = Path("output")
 OUT.mkdir(exist_ok=True)
@@ -51,7 +51,7 @@ holmes-nb snapshot capture --context prod --namespaces shop,payments --output in
 or in Python `capture(LiveCluster(context="prod"), "incident-42.json.gz")`. It only reads (GET),
 skips what RBAC refuses (listed as notes), and never stores Secret values.
 
-Here a replay server serving the demo cluster stands in for the API server. A live cluster's clock
+Here a snapshot API server serving the demo cluster stands in for the API server. A live cluster's clock
 is *now*, but the demo's objects are frozen at 2025-03-14 10:30 UTC, so we give our stand-in that
 clock: otherwise every age in the capture would read "600 days".
 """),
@@ -66,7 +66,7 @@ class StandInCluster(LiveCluster):
         return demo_time
 
 
-api = ReplayServer(open_cluster("demo")).start()  # background thread on 127.0.0.1, a free port
+api = SnapshotAPIServer(open_cluster("demo")).start()  # background thread on 127.0.0.1, a free port
 live = StandInCluster(server=api.url)
 print("stand-in API server:", api.url)
 """, "nbval-ignore-output"),
@@ -106,7 +106,7 @@ shutil.rmtree(DUMP, ignore_errors=True)
 
 def write_dump_like_kubectl(cluster, root):
     \"\"\"The directory `kubectl cluster-info dump --all-namespaces --output-directory root` writes.\"\"\"
-    from holmes_nb.cluster.kinds import resolve_kind
+    from holmes_nb.sources.kinds import resolve_kind
 
     def typed_list(plural, ns=None):
         k = resolve_kind(plural)
@@ -179,7 +179,7 @@ api.stop()  # the "live cluster" is gone
 
 from holmes_nb.cli.snapshot import write_kubeconfig
 
-snapshot_api = ReplayServer(open_cluster(str(OUT / "incident.json.gz"))).start()
+snapshot_api = SnapshotAPIServer(open_cluster(str(OUT / "incident.json.gz"))).start()
 fd, kubeconfig = tempfile.mkstemp(prefix="incident-", suffix=".kubeconfig")
 os.close(fd)
 write_kubeconfig(kubeconfig, snapshot_api.url)

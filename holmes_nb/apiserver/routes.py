@@ -1,0 +1,477 @@
+"""The Kubernetes API semantics of the snapshot API server: routing, discovery, lists, objects, logs.
+
+``ReplayAPI(cluster).get(path, query, accept)`` answers one GET as a real API server would (JSON
+lists and objects, Tables for kubectl, metadata-only lists, Status objects for errors). HTTP plumbing,
+fault injection and request recording live in :mod:`holmes_nb.apiserver.server`.
+
+    api = ReplayAPI(snapshot)
+    resp = api.get("/api/v1/namespaces/shop/pods", {"limit": "2"}, "application/json")
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from holmes_nb.apiserver.tables import render_table
+from holmes_nb.errors import ConfigError, ForbiddenError, GoneError, HolmesError, NotFoundError
+from holmes_nb.sources.base import Cluster, Obj
+from holmes_nb.sources.kinds import KINDS, Kind
+from holmes_nb.sources.snapshot import strip_secret
+
+#: subresources that act on a running container or proxy traffic: refused like writes
+WRITE_SUBRESOURCES = frozenset({"exec", "attach", "portforward", "proxy", "eviction", "binding", "ephemeralcontainers"})
+READ_ONLY_MESSAGE = (
+    "the holmes-nb snapshot API server is read-only: it serves a frozen snapshot and refuses every change ({what})"
+)
+VERSION = {
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.0",
+    "gitCommit": "holmes-nb-replay",
+    "gitTreeState": "clean",
+    "buildDate": "2025-01-01T00:00:00Z",
+    "goVersion": "go1.23",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+_CATEGORY_ALL = {
+    "pods",
+    "services",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+    "replicationcontrollers",
+    "horizontalpodautoscalers",
+}
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(doc: Any, status: int = 200) -> Response:
+    return Response(status, json.dumps(doc, separators=(",", ":")).encode())
+
+
+def status_response(code: int, reason: str, message: str, details: dict | None = None) -> Response:
+    """A ``v1 Status`` failure, as the API server sends for every error."""
+    doc = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
+    if details:
+        doc["details"] = details
+    return json_response(doc, code)
+
+
+def read_only_response(method: str, path: str) -> Response:
+    return status_response(405, "MethodNotAllowed", READ_ONLY_MESSAGE.format(what=f"{method} {path}"))
+
+
+def negotiate(accept: str | None, *, is_list: bool) -> str | None:
+    """``"table"``, ``"meta"`` or ``"json"`` for an Accept header; None when nothing offered is served."""
+    if not accept:
+        return "json"
+    for option in accept.split(","):
+        mime, *params = (p.strip() for p in option.split(";"))
+        kv = dict(p.split("=", 1) for p in params if "=" in p)
+        as_ = kv.get("as")
+        if mime not in ("application/json", "application/*", "*/*"):
+            continue  # protobuf, yaml: not served
+        if as_ is None:
+            return "json"
+        if as_ == "Table" and kv.get("g") == "meta.k8s.io" and kv.get("v") in ("v1", "v1beta1"):
+            return "table"
+        wanted = "PartialObjectMetadataList" if is_list else "PartialObjectMetadata"
+        if as_ == wanted and kv.get("g") == "meta.k8s.io":
+            return "meta"
+    return None
+
+
+class ReplayAPI:
+    """Answers GET requests for any :class:`~holmes_nb.sources.base.Cluster` in the Kubernetes API shape."""
+
+    def __init__(self, cluster: Cluster, *, address: str = "127.0.0.1"):
+        self.cluster = cluster
+        self.address = address
+        self._pages: OrderedDict[str, tuple[tuple, list[Obj]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._next_id = 0
+
+    # -- entry point ----------------------------------------------------------------------
+    def get(self, path: str, query: dict[str, str], accept: str | None) -> Response:
+        parts = [p for p in path.split("/") if p]
+        try:
+            return self._route(parts, query, accept)
+        except NotFoundError as e:
+            return status_response(404, "NotFound", e.message)
+        except ConfigError as e:
+            return status_response(400, "BadRequest", str(e))
+        except ForbiddenError as e:
+            return status_response(403, "Forbidden", str(e))
+        except GoneError as e:
+            return status_response(410, "Expired", str(e))
+        except HolmesError as e:  # a live cluster behind the server failed
+            return status_response(503, "ServiceUnavailable", str(e))
+
+    def _route(self, parts: list[str], query: dict[str, str], accept: str | None) -> Response:
+        if not parts:
+            return json_response(
+                {
+                    "paths": ["/api", "/api/v1", "/apis", "/version"]
+                    + sorted({f"/apis/{k.group}/{k.version}" for k in KINDS if k.group})
+                }
+            )
+        if parts in (["version"],):
+            return json_response(VERSION)
+        if parts[:2] == ["openapi", "v3"]:
+            return _openapi_v3(parts[2:])
+        if parts[0] in ("healthz", "livez", "readyz"):
+            return Response(200, b"ok", "text/plain")
+        if parts == ["api"]:
+            return json_response(
+                {
+                    "kind": "APIVersions",
+                    "versions": ["v1"],
+                    "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": self.address}],
+                }
+            )
+        if parts == ["apis"]:
+            return json_response({"kind": "APIGroupList", "apiVersion": "v1", "groups": _groups()})
+        if parts[0] == "apis" and len(parts) == 2:
+            group = next((g for g in _groups() if g["name"] == parts[1]), None)
+            if group:
+                return json_response({"kind": "APIGroup", "apiVersion": "v1", **group})
+        if parts[0] == "api" and len(parts) >= 2:
+            return self._resource(("", parts[1]), parts[2:], query, accept)
+        if parts[0] == "apis" and len(parts) >= 3:
+            return self._resource((parts[1], parts[2]), parts[3:], query, accept)
+        return _not_served()
+
+    def _resource(self, gv: tuple[str, str], rest: list[str], query: dict, accept: str | None) -> Response:
+        kinds = {k.name: k for k in KINDS if (k.group, k.version) == gv}
+        if not kinds:
+            return _not_served()
+        if not rest:
+            return json_response(_resource_list(gv, kinds.values()))
+        namespace = None
+        if rest[0] == "namespaces" and len(rest) >= 3 and not (gv[0] == "" and rest[2] in ("status", "finalize")):
+            namespace, rest = rest[1], rest[2:]
+        kind = kinds.get(rest[0])
+        if kind is None or (namespace is not None and not kind.namespaced):
+            return _not_served()
+        name, sub = (rest[1] if len(rest) > 1 else None), rest[2:]
+        if name is None:
+            if query.get("watch") in ("true", "1"):
+                return status_response(
+                    400, "BadRequest", "watch is not supported: the snapshot API server serves a frozen snapshot"
+                )
+            return self._list(kind, namespace, query, accept)
+        if sub and sub[0] in WRITE_SUBRESOURCES:
+            return read_only_response("GET", "/".join(rest))
+        if not sub or sub == ["status"]:
+            return self._get(kind, name, namespace, query, accept)
+        if kind.name == "pods" and sub == ["log"]:
+            return self._logs(namespace or "", name, query)
+        return _not_served()
+
+    # -- collections ----------------------------------------------------------------------
+    def _list(self, kind: Kind, namespace: str | None, query: dict, accept: str | None) -> Response:
+        media = negotiate(accept, is_list=True)
+        if media is None:
+            return status_response(406, "NotAcceptable", f"only JSON is served (asked: {accept})")
+        limit = _int(query.get("limit"), "limit")
+        items, offset, token_id = self._collection(kind, namespace, query)
+        end = len(items) if not limit or limit <= 0 else min(len(items), offset + limit)
+        meta: dict[str, Any] = {"resourceVersion": "1"}
+        if end < len(items):
+            meta["continue"] = base64.urlsafe_b64encode(f"{token_id}:{end}".encode()).decode()
+            meta["remainingItemCount"] = len(items) - end
+        page = [self._serve(kind, o) for o in items[offset:end]]
+        if media == "table":
+            table = render_table(
+                kind,
+                page,
+                now=self.cluster.now(),
+                include_object=query.get("includeObject", "Metadata"),
+                list_meta=meta,
+            )
+            return json_response(table)
+        if media == "meta":
+            page = [
+                {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": o.get("metadata") or {}}
+                for o in page
+            ]
+            return json_response(
+                {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": page}
+            )
+        return json_response({"kind": kind.list_kind, "apiVersion": kind.api_version, "metadata": meta, "items": page})
+
+    def _collection(self, kind: Kind, namespace: str | None, query: dict) -> tuple[list[Obj], int, str]:
+        """The sorted, filtered items, the offset to start from and the list's id for continue tokens.
+
+        A list is computed once and cached under its id, so paging is consistent like etcd's;
+        a token whose list fell out of the cache recomputes it."""
+        key = (kind.name, namespace, query.get("labelSelector") or "", query.get("fieldSelector") or "")
+        token = query.get("continue")
+        if token:
+            token_id, offset = _decode_token(token)
+            with self._lock:
+                cached = self._pages.get(token_id)
+            if cached is not None and cached[0] != key:
+                raise ConfigError("continue key does not match the query it was issued for")
+            items = cached[1] if cached is not None else self._fetch(kind, namespace, key)
+            if cached is None:
+                self._remember(token_id, key, items)
+            return items, offset, token_id
+        items = self._fetch(kind, namespace, key)
+        with self._lock:
+            self._next_id += 1
+            token_id = str(self._next_id)
+        self._remember(token_id, key, items)
+        return items, 0, token_id
+
+    def _fetch(self, kind: Kind, namespace: str | None, key: tuple) -> list[Obj]:
+        label_sel, field_sel = key[2] or None, key[3] or None
+        uid = None
+        if kind.name == "events" and field_sel:
+            field_sel, uid = _split_uid(field_sel)
+        items = self.cluster.list(kind, namespace, label_selector=label_sel, field_selector=field_sel)
+        if uid:  # events recorded without a uid still belong to the object (dumps often omit it)
+            items = [e for e in items if (e.get("involvedObject") or {}).get("uid") in (None, "", uid)]
+        return sorted(
+            items,
+            key=lambda o: (
+                (o.get("metadata") or {}).get("namespace") or "",
+                (o.get("metadata") or {}).get("name") or "",
+            ),
+        )
+
+    def _remember(self, token_id: str, key: tuple, items: list[Obj]) -> None:
+        with self._lock:
+            self._pages[token_id] = (key, items)
+            while len(self._pages) > 32:
+                self._pages.popitem(last=False)
+
+    # -- objects --------------------------------------------------------------------------
+    def _get(self, kind: Kind, name: str, namespace: str | None, query: dict, accept: str | None) -> Response:
+        media = negotiate(accept, is_list=False)
+        if media is None:
+            return status_response(406, "NotAcceptable", f"only JSON is served (asked: {accept})")
+        try:
+            obj = self._serve(kind, self.cluster.get(kind, name, namespace))
+        except NotFoundError:
+            return _object_not_found(kind, name)
+        if media == "table":
+            return json_response(
+                render_table(kind, [obj], now=self.cluster.now(), include_object=query.get("includeObject", "Metadata"))
+            )
+        if media == "meta":
+            return json_response(
+                {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj.get("metadata") or {}}
+            )
+        return json_response(obj)
+
+    def _serve(self, kind: Kind, obj: Obj) -> Obj:
+        """The object as sent: Secrets without values; kind and apiVersion always set."""
+        if kind.name == "secrets":
+            obj = strip_secret(obj)
+        if obj.get("kind") and obj.get("apiVersion"):
+            return obj
+        return {"kind": kind.kind, "apiVersion": kind.api_version, **obj}
+
+    # -- logs -----------------------------------------------------------------------------
+    def _logs(self, namespace: str, pod: str, query: dict) -> Response:
+        pods = next(k for k in KINDS if k.name == "pods")
+        try:
+            obj = self.cluster.get(pods, pod, namespace)
+        except NotFoundError:
+            return _object_not_found(pods, pod)
+        spec = obj.get("spec") or {}
+        names = [c.get("name") for c in spec.get("containers") or []]
+        init_names = [c.get("name") for c in spec.get("initContainers") or []]
+        container = query.get("container") or _default_log_container(obj, names, init_names)
+        if isinstance(container, Response):
+            return container
+        if container not in names + init_names:
+            return status_response(400, "BadRequest", f"container {container} is not valid for pod {pod}")
+        previous = query.get("previous") in ("true", "1")
+        tail = _int(query.get("tailLines"), "tailLines")
+        text = self.cluster.logs(namespace, pod, container, previous=previous, tail_lines=tail)
+        if previous and not text and not _has_previous(obj, container):
+            return status_response(
+                400, "BadRequest", f'previous terminated container "{container}" in pod "{pod}" not found'
+            )
+        if text and not text.endswith("\n"):
+            text += "\n"
+        data = text.encode()
+        limit_bytes = _int(query.get("limitBytes"), "limitBytes")
+        if limit_bytes and limit_bytes > 0:
+            data = data[:limit_bytes]
+        return Response(200, data, "text/plain")
+
+
+def _default_log_container(pod: Obj, names: list, init_names: list) -> str | Response:
+    chosen = ((pod.get("metadata") or {}).get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
+    if chosen:
+        return chosen
+    if len(names) == 1:
+        return names[0]
+    name = (pod.get("metadata") or {}).get("name")
+    msg = f"a container name must be specified for pod {name}, choose one of: [{' '.join(names)}]"
+    if init_names:
+        msg += f" or one of the init containers: [{' '.join(init_names)}]"
+    return status_response(400, "BadRequest", msg)
+
+
+def _has_previous(pod: Obj, container: str) -> bool:
+    st = pod.get("status") or {}
+    for cs in (st.get("containerStatuses") or []) + (st.get("initContainerStatuses") or []):
+        if cs.get("name") == container:
+            return bool((cs.get("lastState") or {}).get("terminated"))
+    return False
+
+
+def _split_uid(selector: str) -> tuple[str | None, str | None]:
+    """Take ``involvedObject.uid=X`` out of an events field selector (matched leniently instead)."""
+    parts, uid = [], None
+    for req in selector.split(","):
+        if req.strip().startswith("involvedObject.uid=") and "!=" not in req:
+            uid = req.split("=", 1)[1].strip()
+        elif req.strip():
+            parts.append(req)
+    return (",".join(parts) or None), uid
+
+
+def _decode_token(token: str) -> tuple[str, int]:
+    try:
+        token_id, offset = base64.urlsafe_b64decode(token.encode()).decode().rsplit(":", 1)
+        return token_id, max(int(offset), 0)
+    except (ValueError, UnicodeDecodeError):
+        raise ConfigError(f"continue key is not valid: {token!r}") from None
+
+
+def _int(value: str | None, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {value!r}") from None
+
+
+def _groups() -> list[dict]:
+    groups: dict[str, list[str]] = {}
+    for k in KINDS:
+        if k.group and k.version not in groups.setdefault(k.group, []):
+            groups[k.group].append(k.version)
+    return [
+        {
+            "name": g,
+            "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in vs],
+            "preferredVersion": {"groupVersion": f"{g}/{vs[0]}", "version": vs[0]},
+        }
+        for g, vs in groups.items()
+    ]
+
+
+def _resource_list(gv: tuple[str, str], kinds) -> dict:
+    resources = []
+    for k in kinds:
+        res = {
+            "name": k.name,
+            "singularName": k.singular,
+            "namespaced": k.namespaced,
+            "kind": k.kind,
+            "verbs": ["get", "list"],
+            "shortNames": list(k.short),
+        }
+        if k.name in _CATEGORY_ALL:
+            res["categories"] = ["all"]
+        resources.append(res)
+        resources.append(
+            {
+                "name": f"{k.name}/status",
+                "singularName": "",
+                "namespaced": k.namespaced,
+                "kind": k.kind,
+                "verbs": ["get"],
+            }
+        )
+        if k.name == "pods":
+            resources.append(
+                {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]}
+            )
+    group_version = f"{gv[0]}/{gv[1]}" if gv[0] else gv[1]
+    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}
+
+
+def _openapi_v3(rest: list[str]) -> Response:
+    """A minimal OpenAPI v3: no schemas, only PATCH operations declaring ``fieldValidation``.
+
+    That is what kubectl checks before a write (apply, create, patch) to choose server-side
+    validation; with it, those commands reach the write and get the read-only 405 instead of
+    failing early with "failed to download openapi"."""
+    gvs = sorted({(k.group, k.version) for k in KINDS})
+    if not rest:
+        return json_response(
+            {"paths": {_gv_path(g, v): {"serverRelativeURL": f"/openapi/v3/{_gv_path(g, v)}?hash=0"} for g, v in gvs}}
+        )
+    target = "/".join(rest)
+    for g, v in gvs:
+        if _gv_path(g, v) != target:
+            continue
+        paths = {}
+        for k in KINDS:
+            if (k.group, k.version) == (g, v):
+                param = {"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}
+                gvk = [{"group": g, "version": v, "kind": k.kind}]
+                paths[k.api_path("{namespace}", "{name}")] = {
+                    "patch": {
+                        "operationId": f"patch{k.kind}",
+                        "parameters": [param],
+                        "x-kubernetes-group-version-kind": gvk[0],
+                        "responses": {},
+                    }
+                }
+        return json_response(
+            {
+                "openapi": "3.0.0",
+                "info": {"title": "holmes-nb replay", "version": "v1.32.0"},
+                "paths": paths,
+                "components": {"schemas": {}},
+            }
+        )
+    return _not_served()
+
+
+def _gv_path(group: str, version: str) -> str:
+    return f"apis/{group}/{version}" if group else f"api/{version}"
+
+
+def _object_not_found(kind: Kind, name: str) -> Response:
+    plural = f"{kind.name}.{kind.group}" if kind.group else kind.name
+    return status_response(
+        404, "NotFound", f'{plural} "{name}" not found', {"name": name, "group": kind.group, "kind": kind.name}
+    )
+
+
+def _not_served() -> Response:
+    return status_response(404, "NotFound", "the server could not find the requested resource")

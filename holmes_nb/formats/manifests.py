@@ -1,0 +1,309 @@
+"""Parse YAML/JSON text holding Kubernetes objects into a :class:`Snapshot`.
+
+Shared by every importer: a file of objects (``kind: List``, any ``*List``, one object, or
+multi-document YAML as ``kubectl get -o yaml`` writes it), the JSON lists of a
+``kubectl cluster-info dump``, and the documents of its stdout stream. Malformed input raises
+:class:`~holmes_nb.errors.ConfigError` naming the file and line, never a parser traceback.
+
+    docs = parse_documents(text, "pods.yaml")
+    objs = objects_from_documents(docs, "pods.yaml")
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+from holmes_nb.errors import ConfigError
+from holmes_nb.sources.base import Obj
+from holmes_nb.sources.kinds import kind_for
+from holmes_nb.sources.snapshot import Snapshot
+
+_HINT = "the file must hold Kubernetes objects as `kubectl get -o yaml|json` prints them"
+
+
+class Document(NamedTuple):
+    value: Any
+    line: int  # 1-based line where the document starts
+
+
+# -- reading ------------------------------------------------------------------------------
+def read_text(path: Path) -> str:
+    """The text of a file, gunzipped when it is gzip-compressed (by content, not by name)."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e.strerror or e}") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as e:
+            raise ConfigError(f"{path.name}: corrupt gzip data ({e})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path.name}: not UTF-8 text (byte {e.start})", hint=_HINT) from None
+
+
+# -- parsing ------------------------------------------------------------------------------
+def parse_documents(text: str, source: str, first_line: int = 1) -> list[Document]:
+    """Split text into JSON values (one after another) or YAML documents, with their lines."""
+    stripped = text.lstrip()
+    if not stripped:
+        return []
+    if stripped[0] in "{[":
+        return _json_documents(text, source, first_line)
+    return _yaml_documents(text, source, first_line)
+
+
+def _json_documents(text: str, source: str, first_line: int) -> list[Document]:
+    decoder = json.JSONDecoder()
+    docs, pos, end = [], 0, len(text)
+    while True:
+        while pos < end and text[pos].isspace():
+            pos += 1
+        if pos >= end:
+            return docs
+        line = first_line + text.count("\n", 0, pos)
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            bad = first_line + text.count("\n", 0, e.pos)
+            raise ConfigError(f"{source}:{bad}: invalid JSON ({e.msg})", hint=_HINT) from None
+        except RecursionError:
+            raise ConfigError(f"{source}:{line}: JSON nested too deeply", hint=_HINT) from None
+        docs.append(Document(value, line))
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML loader that keeps timestamps as strings, as Kubernetes JSON has them."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+_MAX_YAML_NODES = 20_000_000  # a "billion laughs" alias bomb stops here; real dumps are far smaller
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Nodes in the document once aliases are expanded (memoized per shared node: linear time)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = (
+            [c for pair in node.value for c in pair]
+            if isinstance(node, yaml.MappingNode)
+            else (node.value if isinstance(node, yaml.SequenceNode) else [])
+        )
+        if done:
+            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _yaml_documents(text: str, source: str, first_line: int) -> list[Document]:
+    loader = _Loader(text)
+    docs = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if _expanded_size(node) > _MAX_YAML_NODES:
+                raise ConfigError(
+                    f"{source}:{first_line + node.start_mark.line}: YAML aliases expand to too many "
+                    f"nodes (over {_MAX_YAML_NODES:,})",
+                    hint=_HINT,
+                )
+            docs.append(Document(loader.construct_document(node), first_line + node.start_mark.line))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        where = f":{first_line + mark.line}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"{source}{where}: invalid YAML ({problem})", hint=_HINT) from None
+    except RecursionError:
+        raise ConfigError(f"{source}: YAML nested too deeply", hint=_HINT) from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+# -- objects ------------------------------------------------------------------------------
+def objects_from_documents(docs: Iterable[Document], source: str) -> list[Obj]:
+    """Flatten documents (Lists, ``*List``s, single objects) into objects that all have a kind."""
+    out: list[Obj] = []
+    for doc in docs:
+        value, where = doc.value, f"{source}:{doc.line}"
+        if value is None:
+            continue  # an empty YAML document ("---" at the end)
+        if isinstance(value, list):  # a bare array of objects, as `jq .items` prints it
+            value = {"kind": "List", "items": value}
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a Kubernetes object or list, got {_type(value)}", hint=_HINT)
+        kind = value.get("kind")
+        if "items" in value and (kind is None or (isinstance(kind, str) and kind.endswith("List"))):
+            out.extend(_list_items(value, where))
+        elif isinstance(kind, str) and kind:
+            out.append(_checked(value, where, kind))
+        else:
+            raise ConfigError(f"{where}: not a Kubernetes object (no 'kind')", hint=_HINT)
+    return out
+
+
+def _list_items(value: Obj, where: str) -> list[Obj]:
+    items = value.get("items")
+    if items is None:
+        return []  # `kubectl get` on an empty namespace prints "items": null in some versions
+    if not isinstance(items, list):
+        raise ConfigError(f"{where}: 'items' must be a list, got {_type(items)}", hint=_HINT)
+    list_kind = value.get("kind") or "List"
+    item_kind = list_kind[: -len("List")] if list_kind != "List" else None
+    api_version = value.get("apiVersion")
+    out = []
+    for i, item in enumerate(items):
+        label = f"{where}: item {i} of the {list_kind}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{label} is {_type(item)}, not an object", hint=_HINT)
+        kind = item.get("kind") or item_kind
+        if not kind:
+            raise ConfigError(f"{label} has no 'kind'", hint=_HINT)
+        if "kind" not in item:  # typed lists (cluster-info dump) leave kind out of their items
+            item = {"kind": kind, "apiVersion": api_version or _api_version(kind), **item}
+        out.append(_checked(item, label, kind))
+    return out
+
+
+def _checked(obj: Obj, where: str, kind: str) -> Obj:
+    """Validate the shape the tools rely on, and default the namespace of namespaced kinds."""
+    if not isinstance(kind, str):
+        raise ConfigError(f"{where}: 'kind' must be a string", hint=_HINT)
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+        raise ConfigError(f"{where}: {kind} has no metadata.name", hint=_HINT)
+    if meta.get("namespace") is not None and not isinstance(meta["namespace"], str):
+        raise ConfigError(f"{where}: {kind} {meta['name']!r} has a non-string metadata.namespace", hint=_HINT)
+    for field in ("spec", "status", "labels", "annotations"):
+        holder = meta if field in ("labels", "annotations") else obj
+        if holder.get(field) is not None and not isinstance(holder[field], dict):
+            raise ConfigError(f"{where}: {kind} {meta['name']!r} has a non-object '{field}'", hint=_HINT)
+    k = kind_for(kind)
+    if k is not None and k.namespaced and not meta.get("namespace"):
+        obj = {**obj, "metadata": {**meta, "namespace": "default"}}
+    return obj
+
+
+def _api_version(kind: str) -> str:
+    k = kind_for(kind)
+    return k.api_version if k else "v1"
+
+
+def _type(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
+
+
+# -- assembling a snapshot ----------------------------------------------------------------
+def add_objects(snap: Snapshot, objs: Iterable[Obj]) -> None:
+    """Add objects, keeping the last copy when the same object appears twice."""
+    latest: dict[tuple[str, str, str], Obj] = {}
+    for o in objs:
+        m = o["metadata"]
+        latest[(o["kind"], m.get("namespace") or "", m["name"])] = o
+    for o in latest.values():
+        snap.add(o, kind_for(o["kind"]))
+
+
+def finish(snap: Snapshot, namespaces: Iterable[str] = ()) -> Snapshot:
+    """Fill what a dump leaves out: Namespace objects, and the capture time (newest timestamp)."""
+    known = {o["metadata"]["name"] for o in snap.objects.get("namespaces", [])}
+    seen = set(namespaces)
+    for objs in snap.objects.values():
+        seen.update(o["metadata"].get("namespace") for o in objs)
+    for ns in sorted(n for n in seen if n and n not in known):
+        snap.add(synthesized_namespace(ns))
+    if snap.captured_at is None:
+        snap.captured_at = newest_timestamp(snap.objects.values())
+    return snap
+
+
+def synthesized_namespace(name: str) -> Obj:
+    """A Namespace object for a namespace a dump holds objects of but does not describe."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": name,
+            "labels": {"kubernetes.io/metadata.name": name},
+            "annotations": {"holmes-nb/synthesized": "true"},
+        },
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    }
+
+
+_TIME_KEYS = frozenset(
+    [
+        "creationTimestamp",
+        "lastTimestamp",
+        "firstTimestamp",
+        "eventTime",
+        "lastObservedTime",
+        "lastTransitionTime",
+        "lastHeartbeatTime",
+        "lastProbeTime",
+        "lastUpdateTime",
+        "startedAt",
+        "finishedAt",
+        "startTime",
+        "completionTime",
+        "lastScheduleTime",
+        "lastSuccessfulTime",
+        "lastScaleTime",
+    ]
+)
+
+
+def newest_timestamp(groups: Iterable[Iterable[Obj]]) -> datetime | None:
+    """The newest RFC 3339 time in the objects (events, conditions, container states)."""
+    best = ""
+    stack: list[Any] = [list(g) for g in groups]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            for key, val in cur.items():
+                if isinstance(val, str):
+                    if key in _TIME_KEYS and len(val) >= 19 and val[:19] > best:
+                        best = val[:19]
+                elif isinstance(val, (dict, list)):
+                    stack.append(val)
+        elif isinstance(cur, list):
+            stack.extend(v for v in cur if isinstance(v, (dict, list)))
+    return parse_time(best) if best else None
+
+
+def parse_time(text: str) -> datetime | None:
+    """``"2025-03-14T10:30:00Z"`` -> aware UTC datetime (fractions dropped); None if unparsable.
+
+    Kubernetes writes every time in UTC with a ``Z`` suffix, so the first 19 characters suffice.
+    """
+    if not isinstance(text, str) or len(text) < 19:
+        return None
+    try:
+        t = datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+    return t.replace(tzinfo=timezone.utc)
