@@ -71,15 +71,16 @@ def tool_rows(
     config: str | Config | None = None,
     toolsets: list[str] | None = None,
     notice: Notice | None = None,
-) -> list[dict]:
-    """The tools an ask would offer the model: name, parameters, required ones, description."""
+) -> tuple[list[dict], str]:
+    """(the tools an ask would offer the model: name, parameters, required ones, description; the
+    cluster's name)."""
     from holmes_nb.api import default_tools
-    from holmes_nb.tools.custom import merge_tools, registry
+    from holmes_nb.tools.custom import merge_tools, registered_tools
     from holmes_nb.tools.toolsets_yaml import load_toolsets
 
     target = open_target(cluster, config_of(config), notice)
-    tools = merge_tools(default_tools(target), registry.tools() + load_toolsets(toolsets))
-    return [
+    tools = merge_tools(default_tools(target), registered_tools() + load_toolsets(toolsets))
+    rows = [
         {
             "tool": t.name,
             "parameters": ", ".join(t.parameters.get("properties", {})),
@@ -88,3 +89,4 @@ def tool_rows(
         }
         for t in tools
     ]
+    return rows, target.name

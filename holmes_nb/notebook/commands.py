@@ -161,8 +161,10 @@ def cmd_tools(magic, cmd: Command) -> Any:
 
     cluster = cmd.options.get("cluster") or magic.cluster
     cfg = _load_config(magic, cmd.options.get("config"))
-    rows = tool_rows(cluster, cfg, list(magic.toolsets), notice=_notice("on"))
-    return pd.DataFrame(rows, columns=["tool", "parameters", "required", "description"])
+    rows, name = tool_rows(cluster, cfg, list(magic.toolsets), notice=_notice("on"))
+    frame = pd.DataFrame(rows, columns=["tool", "parameters", "required", "description"])
+    frame.attrs["cluster"] = name
+    return frame
 
 
 def cmd_scan(magic, cmd: Command) -> Any:
@@ -171,8 +173,10 @@ def cmd_scan(magic, cmd: Command) -> Any:
 
     opts = {**magic.defaults(), **cmd.options}
     cfg = _load_config(magic, opts.get("config"))
-    findings, _ = scan_findings(opts.get("cluster"), opts.get("namespace"), cfg, notice=_notice("on"))
-    return findings_frame(at_least(findings, opts.get("severity", "info")))
+    findings, name = scan_findings(opts.get("cluster"), opts.get("namespace"), cfg, notice=_notice("on"))
+    frame = findings_frame(at_least(findings, opts.get("severity", "info")))
+    frame.attrs["cluster"] = name
+    return frame
 
 
 def cmd_export(magic, cmd: Command) -> None:
