@@ -8,13 +8,13 @@ from holmes_nb.frontdoor.table import OPTIONS, CommandSpec, Option, commands_for
 
 _INTRO = "%holmes: investigate Kubernetes with an LLM (read-only tools)"
 _NOTES = """\
-Questions are taken as typed (quotes optional, no {var} expansion, a trailing "?" is fine on %holmes
-lines; elsewhere quote it or use %%holmes). Options go before the question,
-or after it in --long form; short flags after an unquoted question stay part of it (kubectl logs -c x),
-and an unknown --flag is an error: quote the question to keep such text.
+Questions are taken as typed: quotes optional, no {var} expansion, a trailing "?" fine on %holmes
+lines (elsewhere quote the question or use %%holmes). Options go before the question, or after it in
+--long form: short flags after an unquoted question stay part of it (kubectl logs -c x), and an
+unknown --flag is an error; quote the question to keep any text.
 Clusters: demo | PATH to a snapshot | context:NAME (default: the config file's, else kubeconfig, else demo).
 Settings: %config HolmesMagic.model = "KEY" (model, cluster, namespace, max_steps, temperature,
-live_display auto|on|text|off, display_max_rows, toolsets, config_path). Env: HOLMES_NB_LIVE_DISPLAY=off."""
+live_display auto|on|text|off, toolsets, config_path). Env: HOLMES_NB_LIVE_DISPLAY=off."""
 
 
 WIDTH = 100

@@ -8,7 +8,7 @@ beside it; everything a CLI also needs lives in the core).
     and what changed?
 
 Settings: ``%config HolmesMagic.model = "local"`` (also ``cluster``, ``namespace``, ``max_steps``,
-``temperature``, ``live_display``, ``display_max_rows``, ``toolsets``, ``config_path``); unset
+``temperature``, ``live_display``, ``toolsets``, ``config_path``); unset
 ones come from the config file's settings, then the defaults.
 """
 
@@ -19,12 +19,8 @@ from typing import Any
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import CaselessStrEnum, Float, Int, List, Unicode
 
-from holmes_nb.frontdoor.help import help_text
 from holmes_nb.notebook.commands import HANDLERS
-from holmes_nb.notebook.parsing import Command, parse
-
-#: ``%holmes help`` (generated from the command table, holmes_nb.frontdoor.table)
-HELP = help_text()
+from holmes_nb.notebook.parsing import parse
 
 #: magic settings that are also options: option name -> trait name
 _SETTING_OPTIONS = {
@@ -54,7 +50,6 @@ class HolmesMagic(Magics):
         allow_none=True,
         help="live view of tool calls (env HOLMES_NB_LIVE_DISPLAY wins)",
     ).tag(config=True)
-    display_max_rows = Int(20, help="rows shown per table in rich output").tag(config=True)
     toolsets = List(Unicode(), help="HolmesGPT custom toolset YAML files for every ask").tag(config=True)
 
     def __init__(self, shell=None, **kwargs):
@@ -107,4 +102,4 @@ def show_holmes_error(shell, etype, value, tb, tb_offset=None):
     return lines
 
 
-__all__ = ["HolmesMagic", "HELP", "Command", "show_holmes_error"]
+__all__ = ["HolmesMagic", "show_holmes_error"]
