@@ -36,7 +36,9 @@ def test_api_ask_takes_the_options_under_their_names():
 
 def test_help_and_handlers_cover_every_notebook_command():
     from holmes_nb.notebook.commands import HANDLERS
+    from holmes_nb.notebook.magics import _SETTING_OPTIONS
 
+    assert set(_SETTING_OPTIONS) <= set(OPTIONS)  # a magic setting is the default of the option of its name
     names = [c.name for c in commands_for("notebook")]
     assert sorted(HANDLERS) == sorted(names)
     text = help_text()

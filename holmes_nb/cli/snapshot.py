@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from holmes_nb.cli.common import stderr, table
-from holmes_nb.sources.snapshot import Snapshot
+
+if TYPE_CHECKING:  # the CLI parser loads no cluster code
+    from holmes_nb.sources.snapshot import Snapshot
 
 
 def register(sub) -> None:

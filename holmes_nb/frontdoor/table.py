@@ -10,10 +10,7 @@ their own nested parsers (holmes_nb.cli.snapshot, holmes_nb.cli.local_model).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 BOTH = frozenset({"notebook", "cli"})
 NOTEBOOK = frozenset({"notebook"})
@@ -21,18 +18,32 @@ CLI = frozenset({"cli"})
 SEVERITIES = ("critical", "warning", "info")
 
 
-@dataclass(frozen=True)
 class Option:
-    name: str
-    flags: tuple[str, ...]
-    help: str
-    kind: type = str  # str, int, bool (a switch) or list (repeatable)
-    metavar: str | None = None
-    minimum: int | None = None
-    choices: tuple[str, ...] | None = None
-    default: Any = None
-    to_api: bool = False  # passed to holmes_nb.api.ask under ``name``
-    fronts: frozenset[str] = BOTH
+    """One option: ``name`` (its keyword everywhere), ``flags``, ``help``; ``kind`` str, int, bool (a
+    switch) or list (repeatable); ``to_api``: passed to holmes_nb.api.ask; ``fronts``: where it exists."""
+
+    __slots__ = ("name", "flags", "help", "kind", "metavar", "minimum", "choices", "default", "to_api", "fronts")
+
+    def __init__(
+        self,
+        name: str,
+        flags: tuple[str, ...],
+        help: str,
+        kind: type = str,
+        *,
+        metavar: str | None = None,
+        minimum: int | None = None,
+        choices: tuple[str, ...] | None = None,
+        default: object = None,
+        to_api: bool = False,
+        fronts: frozenset[str] = BOTH,
+    ):
+        self.name, self.flags, self.help, self.kind = name, flags, help, kind
+        self.metavar, self.minimum, self.choices, self.default = metavar, minimum, choices, default
+        self.to_api, self.fronts = to_api, fronts
+
+    def __repr__(self) -> str:
+        return f"Option({self.name!r}, {self.flags!r})"
 
     @property
     def long(self) -> str:
@@ -42,7 +53,7 @@ class Option:
     def takes_value(self) -> bool:
         return self.kind is not bool
 
-    def convert(self, raw: str) -> Any:
+    def convert(self, raw: str) -> object:
         """The value of ``raw`` for this option; ValueError with a message for people."""
         if self.choices and raw not in self.choices:
             raise ValueError(f"{self.long} must be one of {', '.join(self.choices)}, not {raw!r}")
@@ -57,24 +68,38 @@ class Option:
         return number
 
 
-@dataclass(frozen=True)
 class Argument:
-    name: str
-    metavar: str
-    help: str
-    many: bool = False  # the rest of the line (a question); else one optional word
+    """A command's argument: ``many`` takes the rest of the line (a question), else one optional word."""
+
+    __slots__ = ("name", "metavar", "help", "many")
+
+    def __init__(self, name: str, metavar: str, help: str, many: bool = False):
+        self.name, self.metavar, self.help, self.many = name, metavar, help, many
 
 
-@dataclass(frozen=True)
 class CommandSpec:
-    name: str
-    summary: str
-    options: tuple[str, ...] = ()
-    argument: Argument | None = None
-    aliases: tuple[str, ...] = ()
-    fronts: frozenset[str] = BOTH
-    description: str | None = None
-    cell: bool = False  # ``%%holmes NAME``: the cell body is the argument
+    """One command: its ``options`` (names in OPTIONS), ``argument``, ``aliases``, ``fronts``; ``cell``:
+    ``%%holmes NAME`` takes the cell body as the argument."""
+
+    __slots__ = ("name", "summary", "options", "argument", "aliases", "fronts", "description", "cell")
+
+    def __init__(
+        self,
+        name: str,
+        summary: str,
+        options: tuple[str, ...] = (),
+        argument: Argument | None = None,
+        *,
+        aliases: tuple[str, ...] = (),
+        fronts: frozenset[str] = BOTH,
+        description: str | None = None,
+        cell: bool = False,
+    ):
+        self.name, self.summary, self.options, self.argument = name, summary, options, argument
+        self.aliases, self.fronts, self.description, self.cell = aliases, fronts, description, cell
+
+    def __repr__(self) -> str:
+        return f"CommandSpec({self.name!r})"
 
     def options_for(self, front: str) -> list[Option]:
         return [o for o in (OPTIONS[n] for n in self.options) if front in o.fronts]
@@ -240,10 +265,12 @@ def flags_for(front: str) -> dict[str, Option]:
 
 def did_you_mean(word: str, choices) -> str:
     """``"; did you mean '--cluster'"`` for a close match (difflib), else ``""``."""
+    import difflib
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}" if close else ""
 
 
-def api_kwargs(values: Mapping[str, Any]) -> dict[str, Any]:
+def api_kwargs(values: Mapping[str, object]) -> dict[str, object]:
     """The options of ``values`` that :func:`holmes_nb.api.ask` takes, under the same names."""
     return {o.name: values[o.name] for o in OPTIONS.values() if o.to_api and values.get(o.name) is not None}

@@ -17,7 +17,6 @@ from IPython.core.error import UsageError
 
 from holmes_nb.frontdoor.help import help_text
 from holmes_nb.frontdoor.table import api_kwargs
-from holmes_nb.notebook.live_view import live_view, resolve_mode
 from holmes_nb.notebook.parsing import Command
 
 #: options of one run only: a follow-up does not repeat them
@@ -40,6 +39,7 @@ def _entry(magic, cfg, model: str | None):
 def _investigate(magic, cmd: Command, previous=None) -> Any:
     from holmes_nb.api import ask
     from holmes_nb.errors import HolmesError
+    from holmes_nb.notebook.live_view import live_view, resolve_mode  # loaded by the first ask
 
     chosen = {**(magic.last_options if previous is not None else {}), **cmd.options}
     opts = {**magic.defaults(), **chosen, "toolsets": [*magic.toolsets, *chosen.get("toolsets", [])] or None}

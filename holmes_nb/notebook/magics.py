@@ -76,7 +76,7 @@ class HolmesMagic(Magics):
     def defaults(self) -> dict[str, Any]:
         """The settings that are set, under their option names (an option given on the line wins)."""
         traits = self.trait_values()
-        return {option: traits[trait] for option, trait in _SETTING_OPTIONS.items() if traits[trait] is not None}
+        return {option: traits[trait] for option, trait in _SETTING_OPTIONS.items() if traits[trait] not in (None, "")}
 
     def remember(self, inv: Any, options: dict[str, Any]) -> None:
         self.investigations.append(inv)
