@@ -89,7 +89,7 @@ def _write_failure(path: str, question: str, error) -> None:
     """Nothing ran yet (e.g. bad config): still write a JSON record of the failure."""
     from holmes_nb.redact import scrub
 
-    record = {"question": question, "status": "failed", "answer": None, "error": scrub(str(error)), "steps": []}
+    record: dict = {"question": question, "status": "failed", "answer": None, "error": scrub(str(error)), "steps": []}
     with open(path, "w", encoding="utf-8") as f:
         json.dump(record, f, indent=2)
         f.write("\n")

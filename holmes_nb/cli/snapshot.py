@@ -262,7 +262,7 @@ def run_info(args) -> int:
 def snapshot_info(cluster: Snapshot) -> dict:
     """Counts per kind, logs, capture time and notes of a snapshot, as a JSON-ready dict."""
     counts = cluster.counts()
-    namespaces = set()
+    namespaces: set[str | None] = set()
     for kind in counts:
         objs = cluster.objects[kind]
         namespaces.update((o.get("metadata") or {}).get("namespace") for o in objs)

@@ -52,7 +52,7 @@ def help_text() -> str:
         lines.append(textwrap.fill(usage(spec), WIDTH, initial_indent="  ", subsequent_indent=" " * 6))
         aliases = f" (also: {', '.join(spec.aliases)})" if spec.aliases else ""
         lines.append(f"      {spec.summary}{aliases}")
-        if spec.cell:
+        if spec.cell and spec.argument is not None:
             lines.append(f"  %%holmes {spec.name} [options]   the cell body is the {spec.argument.metavar.lower()}")
     lines += ["", "Options:"]
     used = {n for spec in commands_for("notebook") for n in spec.options}

@@ -271,6 +271,6 @@ def did_you_mean(word: str, choices) -> str:
     return f"; did you mean {close[0]!r}" if close else ""
 
 
-def api_kwargs(values: Mapping[str, object]) -> dict[str, object]:
+def api_kwargs(values: Mapping[str, object]) -> dict:
     """The options of ``values`` that :func:`holmes_nb.api.ask` takes, under the same names."""
     return {o.name: values[o.name] for o in OPTIONS.values() if o.to_api and values.get(o.name) is not None}

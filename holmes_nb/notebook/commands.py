@@ -48,7 +48,8 @@ def _investigate(magic, cmd: Command, previous=None) -> Any:
     mode = resolve_mode(magic.setting("live_display", cfg), flag, shell=magic.shell)
     view = live_view(mode, cmd.text)
     kwargs = {**api_kwargs(opts), "model": _entry(magic, cfg, opts.get("model")), "config": cfg}
-    inv = error = None
+    inv = None
+    error: BaseException | None = None
     try:
         inv = ask(cmd.text, **kwargs, on_event=view, previous=previous, notice=_notice(mode))
     except HolmesError as e:
