@@ -58,6 +58,9 @@ def _investigate(magic, cmd: Command, previous=None) -> Any:
     except KeyboardInterrupt as e:
         error, inv = e, getattr(e, "investigation", None)  # the agent attaches the partial run
         raise
+    except Exception as e:  # a bug: the view still closes as failed
+        error = e
+        raise
     finally:
         view.close(inv, error)
         if inv is not None:
