@@ -22,13 +22,13 @@ def _escaped(text: str) -> str:
     return text.replace("%", "%%")  # argparse %-formats help strings
 
 
-def add_option(parser: argparse.ArgumentParser, option: Option) -> None:
-    kwargs: dict = {"dest": option.name, "help": _escaped(option.help)}
+def add_option(parser: argparse.ArgumentParser, option: Option, *, repeat: bool = False) -> None:
+    kwargs: dict = {"dest": option.name, "help": _escaped(option.help + (" (repeat)" if repeat else ""))}
     if option.kind is bool:
         kwargs["action"] = "store_true"
     else:
         kwargs.update(metavar=option.metavar, default=option.default)
-        if option.kind is list:
+        if option.kind is list or repeat:
             kwargs["action"] = "append"
         elif option.choices and not option.metavar:
             kwargs["choices"] = option.choices
@@ -45,5 +45,5 @@ def add_command(sub, name: str) -> argparse.ArgumentParser:
         arg = spec.argument
         p.add_argument(arg.name, nargs="*" if arg.many else "?", metavar=arg.metavar, help=_escaped(arg.help))
     for option in spec.options_for("cli"):
-        add_option(p, option)
+        add_option(p, option, repeat=option.name in spec.repeat)
     return p

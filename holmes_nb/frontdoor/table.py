@@ -79,9 +79,10 @@ class Argument:
 
 class CommandSpec:
     """One command: its ``options`` (names in OPTIONS), ``argument``, ``aliases``, ``fronts``; ``cell``:
-    ``%%holmes NAME`` takes the cell body as the argument."""
+    ``%%holmes NAME`` takes the cell body as the argument; ``repeat``: options given more than once in
+    this command (a list, e.g. ``eval --model a --model b``)."""
 
-    __slots__ = ("name", "summary", "options", "argument", "aliases", "fronts", "description", "cell")
+    __slots__ = ("name", "summary", "options", "argument", "aliases", "fronts", "description", "cell", "repeat")
 
     def __init__(
         self,
@@ -94,9 +95,11 @@ class CommandSpec:
         fronts: frozenset[str] = BOTH,
         description: str | None = None,
         cell: bool = False,
+        repeat: tuple[str, ...] = (),
     ):
         self.name, self.summary, self.options, self.argument = name, summary, options, argument
         self.aliases, self.fronts, self.description, self.cell = aliases, fronts, description, cell
+        self.repeat = repeat
 
     def __repr__(self) -> str:
         return f"CommandSpec({self.name!r})"
@@ -161,6 +164,17 @@ OPTIONS: dict[str, Option] = _options(
         "prompt_file", ("--prompt-file",), "read the question (or more of it) from a file", metavar="FILE", fronts=CLI
     ),
     Option("quiet", ("-q", "--quiet"), "no progress on stderr", bool, fronts=CLI),
+    Option(
+        "concurrency",
+        ("--concurrency",),
+        "backends evaluated at once (default 1; the runs of one server never overlap)",
+        int,
+        metavar="N",
+        minimum=1,
+        default=1,
+        fronts=CLI,
+    ),
+    Option("judge", ("--judge",), "a model that gives a second verdict on each answer", metavar="KEY", fronts=CLI),
     Option("json", ("--json",), "print JSON", bool, fronts=CLI),
     Option(
         "severity",
@@ -233,6 +247,18 @@ COMMANDS: dict[str, CommandSpec] = {
             ("cluster", "namespace", "config", "severity", "format", "fail_on"),
             description="Scan a cluster for known failure patterns (CrashLoopBackOff, unschedulable pods, "
             "Services without endpoints, ...) and explain each finding with its evidence.",
+        ),
+        CommandSpec(
+            "eval",
+            "measure diagnosis: run a suite of incidents on one or more models",
+            ("model", "config", "max_steps", "concurrency", "judge", "json_output_file", "quiet"),
+            Argument("suite", "SUITE", "a suite YAML file, or `demo` for the bundled suite"),
+            fronts=CLI,
+            repeat=("model",),
+            description="Run every scenario of SUITE on every --model (repeat it) and print one row per run. A run "
+            "passes when the model's own answer matches every `expect` regex; an evidence fallback never passes. "
+            "Exit 0 when every run passed, 1 otherwise, 130 when interrupted (finished rows are kept). "
+            "See docs/evaluation.md.",
         ),
         CommandSpec(
             "export",
