@@ -196,7 +196,23 @@ def cmd_tools(magic, cmd: Command) -> Any:
         }
         for t in tools
     ]
+    rows += _mcp_rows(magic)
     return pd.DataFrame(rows, columns=["tool", "parameters", "required", "description"])
+
+
+def _mcp_rows(magic) -> list[dict]:
+    """One row per tool of the configured MCP servers, offered or left out (and why)."""
+    from holmes_nb.mcp.tools import mcp_tool_rows
+
+    return [
+        {
+            "tool": f"{r['server']}__{r['tool']}",
+            "parameters": "",
+            "required": "",
+            "description": f"MCP {r['status']}: {r['why']}",
+        }
+        for r in mcp_tool_rows(_load_config(magic))
+    ]
 
 
 def _custom_tools(magic) -> list:
