@@ -24,7 +24,7 @@ from holmes_nb.mcp.config import ServerSpec
 from holmes_nb.mcp.results import to_tool_result
 from holmes_nb.tools.base import Tool, ToolResult
 
-INLINE_MAX = 6  # a server with more offered tools than this is reached through mcp_find_tools/mcp_call
+INLINE_MAX = 8  # a server with more offered tools than this is reached through mcp_find_tools/mcp_call
 SEP = "__"
 
 
