@@ -241,3 +241,22 @@ def test_check_model_says_what_was_left_out(tmp_path, model_server):
     )
     assert "mcp  ex/delete_item: left out (may write" in r.stdout, r.stdout + r.stderr
     assert "mcp  ex/add: offered (read-only)" in r.stdout
+
+
+def test_holmes_tools_magic_lists_offered_and_left_out_mcp_tools(tmp_path, monkeypatch):
+    from test_magics import TestingShell
+
+    monkeypatch.setenv("HOLMES_NB_CONFIG", str(_config(tmp_path)))
+    monkeypatch.setenv("HOLMES_NB_LIVE_DISPLAY", "off")
+    TestingShell.clear_instance()
+    shell = TestingShell.instance()
+    try:
+        shell.run_cell("%load_ext holmes_nb")
+        shell.run_cell("t = %holmes tools --cluster demo")
+        table = shell.user_ns["t"].set_index("tool")["description"]
+    finally:
+        shell.run_cell("%unload_ext holmes_nb")
+        TestingShell.clear_instance()
+    assert table["find_problems"].startswith("Call this first")
+    assert table["ex__add"] == "MCP offered: read-only"
+    assert table["ex__delete_item"].startswith("MCP left out: may write")
