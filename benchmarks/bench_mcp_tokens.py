@@ -3,7 +3,7 @@
 Runs ``holmes_nb.ask`` on the demo cluster against the scripted model server, once per
 configuration, and counts the tokens of the first request the server received (messages + tool
 schemas, LiteLLM ``token_counter``, cl100k). Configurations: no MCP server; the SDK-built example
-server (devkit/mcp_example_server.py, 6 read-only tools, offered directly); the real
+server (devkit/mcp_example_server.py, 7 read-only tools, offered directly); the real
 kubernetes-mcp-server (14 read-only tools) by default (on demand: mcp_find_tools + mcp_call) and
 with every tool in its allow list (offered directly). The kubernetes-mcp-server rows need
 ``bash scripts/install-mcp-server.sh`` (they are skipped without it).
@@ -43,7 +43,7 @@ def first_request(config_text: str) -> dict:
 
 def configurations(kubeconfig: Path | None) -> list[tuple[str, str]]:
     example = f"mcp_servers:\n  ex:\n    config: {{mode: stdio, command: '{sys.executable}', args: ['{EXAMPLE}']}}\n"
-    out = [("no MCP server", ""), ("SDK example server (6 read-only tools, offered directly)", example)]
+    out = [("no MCP server", ""), ("SDK example server (7 read-only tools, offered directly)", example)]
     if kubeconfig is not None:
         k8s = (
             "mcp_servers:\n  kubernetes:\n    description: kubernetes-mcp-server\n"

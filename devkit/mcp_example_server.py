@@ -73,6 +73,12 @@ def crash() -> str:
 
 
 @server.tool(annotations=READ)
+def pid() -> str:
+    """The server's process id (tests check it starts once and stops at exit)."""
+    return str(os.getpid())
+
+
+@server.tool(annotations=READ)
 def credentials() -> str:
     """Connection settings (include a token)."""
     return f"endpoint=https://inventory.local token={SECRET} Authorization: Bearer {SECRET}"

@@ -22,11 +22,12 @@ from holmes_nb.mcp.tools import mcp_tool_rows, mcp_tools
 
 EXAMPLE = str(Path(__file__).resolve().parents[1] / "devkit" / "mcp_example_server.py")
 SECRET = "pl4nted-mcp-token-93"
-READ_ONLY = {"add", "inventory", "broken", "slow", "crash", "credentials"}
+READ_ONLY = {"add", "inventory", "broken", "slow", "crash", "pid", "credentials"}
 
 
 def stdio_spec(**kw) -> ServerSpec:
-    return ServerSpec(name=kw.pop("name", "ex"), mode="stdio", command=sys.executable, args=[EXAMPLE], **kw)
+    args = kw.pop("args", [EXAMPLE])
+    return ServerSpec(name=kw.pop("name", "ex"), mode="stdio", command=sys.executable, args=args, **kw)
 
 
 @pytest.fixture(autouse=True)
@@ -260,3 +261,33 @@ def test_holmes_tools_magic_lists_offered_and_left_out_mcp_tools(tmp_path, monke
     assert table["find_problems"].startswith("Call this first")
     assert table["ex__add"] == "MCP offered: read-only"
     assert table["ex__delete_item"].startswith("MCP left out: may write")
+
+
+def test_a_stdio_server_starts_once_per_session_and_stops_at_exit(tmp_path):
+    import os
+
+    cfg = load_config(_config(tmp_path))
+    first = _by_name(configured_tools(cfg))["ex__pid"].run({}).text
+    second = _by_name(configured_tools(cfg))["ex__pid"].run({}).text  # a second ask: the same process
+    assert first == second and int(first) != os.getpid()
+    os.kill(int(first), 0)  # running
+    mcp_client.close_all()  # what atexit runs
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(first), 0)
+
+
+def test_a_changed_entry_replaces_the_running_server(tmp_path):
+    import os
+
+    before = int(_by_name(mcp_tools({"ex": stdio_spec()})[0])["ex__pid"].run({}).text)
+    after = int(_by_name(mcp_tools({"ex": stdio_spec(args=[EXAMPLE, "stdio"])})[0])["ex__pid"].run({}).text)
+    assert before != after
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(before, 0)
+            time.sleep(0.1)
+        except ProcessLookupError:
+            break
+    else:
+        raise AssertionError("the old server is still running")

@@ -71,6 +71,9 @@ def connection(spec: ServerSpec) -> Connection:
     with _lock:
         conn = _connections.get(spec.key())
         if conn is None:
+            stale = [k for k in _connections if k[0] == spec.name]  # the entry changed: stop the old one
+            for old in [_connections.pop(k) for k in stale]:
+                threading.Thread(target=old.stop, daemon=True).start()
             conn = _connections[spec.key()] = Connection(spec)
         return conn
 
