@@ -72,7 +72,10 @@ def ask(
     cfg = config if isinstance(config, Config) else load_config(config)
     entry = model if isinstance(model, ModelEntry) else cfg.select(model)
     target = open_cluster(cluster if cluster is not None else cfg.settings.get("cluster"), notice=notice)
-    toolset = merge_tools(default_tools(target), list(tools or []) + registered_tools() + load_toolsets(toolsets))
+    from holmes_nb.mcp import configured_tools
+
+    extra = list(tools or []) + registered_tools() + load_toolsets(toolsets) + configured_tools(cfg, notice)
+    toolset = merge_tools(default_tools(target), extra)
     if not max_steps and entry.model.startswith("replay/"):
         from holmes_nb.llm.replay import recorded_max_steps
 

@@ -75,10 +75,12 @@ def tool_rows(
     """(the tools an ask would offer the model: name, parameters, required ones, description; the
     cluster's name)."""
     from holmes_nb.api import default_tools
+    from holmes_nb.mcp.tools import mcp_tool_rows
     from holmes_nb.tools.custom import merge_tools, registered_tools
     from holmes_nb.tools.toolsets_yaml import load_toolsets
 
-    target = open_target(cluster, config_of(config), notice)
+    cfg = config_of(config)
+    target = open_target(cluster, cfg, notice)
     tools = merge_tools(default_tools(target), registered_tools() + load_toolsets(toolsets))
     rows = [
         {
@@ -88,5 +90,14 @@ def tool_rows(
             "description": t.description,
         }
         for t in tools
+    ]
+    rows += [  # the configured MCP servers' tools, offered or left out (and why)
+        {
+            "tool": f"{r['server']}__{r['tool']}",
+            "parameters": "",
+            "required": "",
+            "description": f"MCP {r['status']}: {r['why']}",
+        }
+        for r in mcp_tool_rows(cfg)
     ]
     return rows, target.name
