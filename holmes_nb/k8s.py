@@ -15,10 +15,14 @@ import: the kubernetes client is loaded on the first quantity parsed, not before
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
+import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 Obj = dict[str, Any]
@@ -144,8 +148,8 @@ def parse_duration(text: Any) -> int | None:
 def parse_quantity(value: Any) -> float | None:
     """A Kubernetes quantity (``"250m"``, ``"1.5Gi"``, ``"2"``, ``"1e3"``, ``3``) as a float, else None.
 
-    Parsed by the kubernetes client's ``kubernetes.utils.parse_quantity`` (imported on first use);
-    results are cached, since a cluster repeats the same few quantities many times.
+    Parsed by the kubernetes client's ``kubernetes.utils.parse_quantity`` (loaded on first use, see
+    :func:`_client_parser`); results are cached, since a cluster repeats the same few quantities.
     """
     if isinstance(value, bool) or value is None:
         return None
@@ -156,13 +160,35 @@ def parse_quantity(value: Any) -> float | None:
 
 @lru_cache(maxsize=4096)
 def _parse_quantity_text(text: str) -> float | None:
-    from kubernetes.utils.quantity import parse_quantity as client_parse
-
     try:
-        number = float(client_parse(text))
+        number = float(_client_parser()(text))
     except (ValueError, ArithmeticError):
         return None
     return number if math.isfinite(number) else None
+
+
+@lru_cache(maxsize=1)
+def _client_parser() -> Callable[[str], Any]:
+    """``kubernetes.utils.quantity.parse_quantity``, without importing the whole client for it.
+
+    ``import kubernetes`` loads the API client, config and yaml (about a second cold), which a scan of
+    a snapshot never needs otherwise. ``quantity.py`` needs only ``decimal``, so it is loaded from the
+    installed package by itself unless the client is already imported.
+    """
+    loaded = sys.modules.get("kubernetes.utils.quantity")
+    if loaded is not None:
+        return loaded.parse_quantity
+    package = importlib.util.find_spec("kubernetes")  # finds a top-level package without running it
+    where = (package.submodule_search_locations or [None])[0] if package else None
+    path = Path(where, "utils", "quantity.py") if where else None
+    if path is None or not path.is_file():
+        from kubernetes.utils.quantity import parse_quantity
+
+        return parse_quantity
+    spec = importlib.util.spec_from_file_location("holmes_nb._kubernetes_quantity", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.parse_quantity
 
 
 _BINARY_UNITS = (("Ei", 2.0**60), ("Pi", 2.0**50), ("Ti", 2.0**40), ("Gi", 2.0**30), ("Mi", 2.0**20), ("Ki", 2.0**10))
@@ -199,8 +225,11 @@ def dig(obj: Any, *path: str, default: Any = None) -> Any:
 
 def meta(obj: Obj) -> Obj:
     """The object's ``metadata`` dict (``{}`` when missing)."""
-    m = obj.get("metadata") if isinstance(obj, dict) else None
-    return m if isinstance(m, dict) else {}
+    try:
+        m = obj.get("metadata")
+    except AttributeError:  # not a dict
+        return {}
+    return m if m.__class__ is dict or isinstance(m, dict) else {}
 
 
 def name_of(obj: Obj) -> str:
@@ -227,9 +256,10 @@ def string_map(values: Any) -> dict[str, str]:
     """A label-like map with string keys and values (``True`` -> ``"true"``, ``None`` -> ``""``)."""
     if not isinstance(values, dict):
         return {}
-    if all(isinstance(v, str) for v in values.values()):
-        return values
-    return {str(k): _label_text(v) for k, v in values.items()}
+    for v in values.values():
+        if v.__class__ is not str:
+            return {str(k): _label_text(v) for k, v in values.items()}
+    return values
 
 
 def _label_text(value: Any) -> str:
@@ -246,8 +276,13 @@ def owner_refs(obj: Obj) -> list[Obj]:
 
 def controller_ref(obj: Obj) -> Obj | None:
     """The owner reference marked ``controller: true``, else the first one, else None."""
-    refs = owner_refs(obj)
-    return next((r for r in refs if r.get("controller")), refs[0] if refs else None)
+    refs = meta(obj).get("ownerReferences")
+    if not refs or not isinstance(refs, list):
+        return None
+    for ref in refs:
+        if isinstance(ref, dict) and ref.get("controller"):
+            return ref
+    return refs[0] if isinstance(refs[0], dict) else None
 
 
 # -- conditions ----------------------------------------------------------------------------------

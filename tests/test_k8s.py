@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta
 
 import pytest
@@ -101,6 +103,22 @@ def test_parse_quantity(text, value):
 @pytest.mark.parametrize("text", [None, "", "lots", "5Xi", "1ki", "NaN", "inf", True, float("nan")])
 def test_parse_quantity_rejects_garbage(text):
     assert parse_quantity(text) is None
+
+
+def test_parse_quantity_is_the_kubernetes_clients_parser():
+    from kubernetes.utils import parse_quantity as client_parse
+
+    for text in ("250m", "1.5Gi", "100K", "1e3", "12E", "0.5Ti", "7n", "3u"):
+        assert parse_quantity(text) == float(client_parse(text)), text
+
+
+def test_parsing_a_quantity_does_not_load_the_kubernetes_client():
+    code = (
+        "import sys; from holmes_nb.k8s import parse_quantity; assert parse_quantity('64Mi') == 64 * 2**20; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'kubernetes'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # -- metadata and conditions ---------------------------------------------------------------------------
