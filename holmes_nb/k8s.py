@@ -4,7 +4,8 @@ metadata and condition accessors.
 Analyzers (findings), frames (DataFrames), describe, the tools and the snapshot API server's
 tables all use these, so one timestamp reads as one age everywhere. Every function is forgiving:
 malformed input gives None (or ``{}``/``[]``/``""`` for accessors), never an exception. Cheap to
-import: the kubernetes client is loaded on the first quantity parsed, not before.
+import (standard library only): the kubernetes client's quantity parser is loaded on the first
+quantity parsed, and the rest of the client not at all.
 
     parse_time("2024-06-01T14:00:00+02:00")       # datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
     age("2024-06-01T10:30:00Z", now)              # "90m" when now is 12:00Z
