@@ -15,9 +15,12 @@ from analyzer_objects import NOW, cluster, pod, ts
 from snapshot_objects import build_snapshot
 
 from holmes_nb.analyzers import scan
+from holmes_nb.apiserver.tables import render_table
 from holmes_nb.formats.manifests import newest_timestamp
 from holmes_nb.formats.snapshot_file import snapshot_from_document
 from holmes_nb.frames.cluster_frames import ClusterFrames
+from holmes_nb.sources.kinds import resolve_kind
+from holmes_nb.tools.describe import describe_object
 
 
 # -- defect 2: a capturedAt with a UTC offset ---------------------------------------------------------
@@ -56,3 +59,8 @@ def test_a_findings_age_equals_the_dataframes_age(minutes, text):
     finding = next(f for f in scan(snap) if f.name == "stuck-1")
     assert frame_age == text  # kubectl's rendering
     assert f"Pending for {frame_age}," in finding.message and f"created {frame_age} ago" in finding.evidence
+    pods = resolve_kind("pods")
+    assert f"age: {frame_age}" in describe_object(snap, pods, stuck).text().splitlines()
+    table = render_table(pods, [stuck], now=snap.now())
+    names = [c["name"] for c in table["columnDefinitions"]]
+    assert table["rows"][0]["cells"][names.index("Age")] == frame_age  # kubectl get through the API server
