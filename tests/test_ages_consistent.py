@@ -20,7 +20,7 @@ from holmes_nb.formats.manifests import newest_timestamp
 from holmes_nb.formats.snapshot_file import snapshot_from_document
 from holmes_nb.frames.cluster_frames import ClusterFrames
 from holmes_nb.sources.kinds import resolve_kind
-from holmes_nb.tools.describe import describe_object
+from holmes_nb.tools.describe_kinds import describe_object
 
 
 # -- defect 2: a capturedAt with a UTC offset ---------------------------------------------------------
