@@ -191,6 +191,10 @@ class ClusterIndex:
             p for p in smallest if all(((p["metadata"].get("labels") or {}).get(k) == v) for k, v in selector.items())
         ]
 
+    def claims_in_use(self) -> list[tuple[str, str]]:
+        """(namespace, claim) of every PersistentVolumeClaim a pod mounts."""
+        return list(self._claim_users)
+
     def claim_users(self, namespace: str, claim: str) -> list[str]:
         """Names of pods that mount the PersistentVolumeClaim."""
         return self._claim_users.get((namespace, claim), [])
@@ -206,6 +210,23 @@ class ClusterIndex:
         except ClusterError:
             return []
         return [clip(line, 200) for line in text.splitlines() if line.strip()][-lines:]
+
+    def crash_log(self, namespace: str, pod: str, container: str, *, previous: bool) -> tuple[list[str], str]:
+        """(last log lines, which log they are) for a failing container.
+
+        The previous run's log is asked first when ``previous``; a ``kubectl cluster-info dump``
+        holds only the current log, which for a container waiting to restart is the output of its
+        last failed run, so that is the fallback: ``which`` is "previous", "current", "" (none) or
+        "skipped" (past the per-scan log budget).
+        """
+        if self._log_reads >= MAX_LOG_READS:
+            return [], "skipped"
+        if previous:
+            lines = self.log_tail(namespace, pod, container, previous=True)
+            if lines:
+                return lines, "previous"
+        lines = self.log_tail(namespace, pod, container, previous=False)
+        return lines, ("current" if lines else "")
 
 
 def controller_of(obj: Obj) -> tuple[str, str] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, controller_of, event_text
+from holmes_nb.analyzers.safe import as_int
 from holmes_nb.analyzers.util import age, clip, condition, exit_code_meaning, log_gist, meta
 
 _REASON_TEXT = {
@@ -91,9 +92,9 @@ def _last_pod(job: Obj, idx: ClusterIndex) -> tuple[str, list[str]]:
             previous = False
             if not term:
                 term, previous = (cs.get("lastState") or {}).get("terminated"), True
-            if not term or term.get("exitCode", 0) == 0:
+            if not term or as_int(term.get("exitCode"), 0) == 0:
                 continue
-            code = term.get("exitCode")
+            code = as_int(term.get("exitCode"), None)
             pname = meta(pod)[1]
             logs = idx.log_tail(ns, pname, cs.get("name", ""), previous=previous)
             evidence = [f"pod {pname}: container {cs.get('name')} {term.get('reason', 'Error')}, exit code {code}"]

@@ -15,6 +15,7 @@ from holmes_nb.analyzers.containers import container_problems
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj
 from holmes_nb.analyzers.probes import probe_finding
+from holmes_nb.analyzers.safe import as_int
 from holmes_nb.analyzers.scheduling import creating_finding, unschedulable_finding
 from holmes_nb.analyzers.util import age, clip, condition, exit_code_meaning, meta, seconds_since
 
@@ -197,8 +198,8 @@ def _failed(pod: Obj, idx: ClusterIndex) -> Finding | None:
         )
     for cs in status.get("containerStatuses") or ():
         term = (cs.get("state") or {}).get("terminated") or {}
-        if term.get("exitCode", 0) != 0:
-            code = term.get("exitCode")
+        if as_int(term.get("exitCode"), 0) != 0:
+            code = as_int(term.get("exitCode"), None)
             logs = idx.log_tail(*meta(pod), cs.get("name", ""), previous=False)
             said = f'; its last log line is "{clip(logs[-1], 140)}"' if logs else ""
             evidence += [f"container {cs.get('name')}: terminated {term.get('reason', 'Error')}, code {code}"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.scheduling import claim_event_cause
 from holmes_nb.analyzers.util import age, meta, names_list, seconds_since
 
 #: a Pending claim with no explaining event is reported after this long
@@ -22,6 +23,28 @@ def analyze_claims(idx: ClusterIndex) -> list[Finding]:
             f = _pending(pvc, idx, classes, default)
             if f is not None:
                 out.append(f)
+    if not idx.has("persistentvolumeclaims"):
+        out += _absent_claims(idx)
+    return out
+
+
+def _absent_claims(idx: ClusterIndex) -> list[Finding]:
+    """Claims pods use whose objects are not in the data (a cluster-info dump has no PVCs): their
+    warning events still tell what is wrong, and saying so beats saying nothing."""
+    out = []
+    for ns, name in idx.claims_in_use():
+        warnings = idx.events_for("PersistentVolumeClaim", ns, name, warning_only=True)
+        cause = claim_event_cause(name, warnings)
+        if not cause:
+            continue
+        reason = "StorageClassNotFound" if "StorageClass" in cause else warnings[0].get("reason") or "ClaimFailing"
+        users = idx.claim_users(ns, name)
+        message = (
+            f"PVC {name} is not bound: {cause}; the PVC object itself is not in the captured data, so its spec "
+            "and phase are unknown (this comes from its events). Fix the class or the claim and recreate it."
+        )
+        evidence = [event_text(e) for e in warnings[:2]] + [f"used by pods: {names_list(users, 3)}"]
+        out.append(Finding("PersistentVolumeClaim", ns, name, "critical", reason, message, evidence))
     return out
 
 
