@@ -73,7 +73,16 @@ def test_findings_are_sorted_and_frame_has_the_columns():
         ("warning", "a-pod"),
     ]
     frame = findings_frame(findings)
-    assert list(frame.columns) == ["severity", "kind", "namespace", "name", "reason", "message", "evidence"]
+    assert list(frame.columns) == [
+        "severity",
+        "kind",
+        "namespace",
+        "name",
+        "reason",
+        "message",
+        "evidence",
+        "caused_by",
+    ]
     assert frame.iloc[0]["reason"] == "CrashLoopBackOff" and isinstance(frame.iloc[0]["evidence"], str)
     assert findings[0].to_dict()["evidence"] == findings[0].evidence
 

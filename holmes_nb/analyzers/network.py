@@ -165,7 +165,7 @@ def _class_finding(ing: Obj, idx: ClusterIndex, classes: set[str], defaults: lis
     return None
 
 
-def _backends(ing: Obj) -> list[tuple[str, object]]:
+def backends(ing: Obj) -> list[tuple[str, object]]:
     spec = ing.get("spec") or {}
     out = []
     default = ((spec.get("defaultBackend") or {}).get("service")) or {}
@@ -189,7 +189,7 @@ def _backend_finding(ing: Obj, idx: ClusterIndex) -> Finding | None:
         return None
     ns, name = meta(ing)
     missing, bad_port = [], []
-    for svc_name, port in dict.fromkeys(_backends(ing)):
+    for svc_name, port in dict.fromkeys(backends(ing)):
         svc = idx.get("services", ns, svc_name)
         if svc is None:
             missing.append(svc_name)
@@ -220,6 +220,32 @@ def _backend_finding(ing: Obj, idx: ClusterIndex) -> Finding | None:
             [f"backend {b}: no such service port" for b in bad_port],
         )
     return None
+
+
+def ingress_outages(idx: ClusterIndex, service_findings: dict[tuple[str, str], Finding]) -> list[Finding]:
+    """Ingresses whose backend Service exists but has no ready endpoints: a consequence (503s) of the
+    Service's finding, reported so the chain reaches what users see."""
+    out = []
+    for ing in idx.items("ingresses"):
+        ns, name = meta(ing)
+        down = [s for s, _ in dict.fromkeys(backends(ing)) if (ns, s) in service_findings]
+        if not down:
+            continue
+        first = service_findings[(ns, down[0])]
+        out.append(
+            Finding(
+                "Ingress",
+                ns,
+                name,
+                "critical",
+                "BackendUnavailable",
+                f"Ingress {name} routes to Service {names_list(down)}, which has no ready endpoints "
+                f"({first.reason}), so requests to those paths get 502/503 until the Service's pods are ready.",
+                [f"backend service {s}: {service_findings[(ns, s)].reason}" for s in down[:3]]
+                + [f"depends on: {first.key}"],
+            )
+        )
+    return out
 
 
 def _tls_finding(ing: Obj, idx: ClusterIndex) -> Finding | None:

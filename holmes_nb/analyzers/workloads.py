@@ -12,6 +12,7 @@ from collections import defaultdict
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, controller_of, event_text
 from holmes_nb.analyzers.quotas import parse_quota_rejection
+from holmes_nb.analyzers.rollout import recent_change
 from holmes_nb.analyzers.util import clip, condition, meta, names_list
 
 _ROLLING = {"ReplicaSetUpdated", "NewReplicaSetCreated", "FoundNewReplicaSet"}
@@ -42,8 +43,21 @@ def analyze_workloads(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Fin
             creators = [("ReplicaSet", r) for r in rs_of[(ns, name)]] if kind == "Deployment" else [(kind, name)]
             f = _check(idx, pod_findings, kind, obj, creators)
             if f is not None:
+                if kind == "Deployment":
+                    _name_the_change(idx, obj, f, pod_findings)
                 out.append(f)
     return out
+
+
+def _name_the_change(idx: ClusterIndex, dep: Obj, f: Finding, pod_findings) -> None:
+    """Append the new revision's change when it, and not what was there before, broke the pods."""
+    failing = {pf.key for pf in pod_findings.values()}
+    change = recent_change(idx, dep, failing)
+    if change is None:
+        return
+    text, evidence = change
+    f.message = f"{f.message.rstrip('.')}; {text}."
+    f.evidence += evidence
 
 
 def _counts(kind: str, obj: Obj) -> tuple[int, int, int]:

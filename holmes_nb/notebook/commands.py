@@ -218,8 +218,13 @@ def cmd_scan(magic, cmd: Command) -> Any:
     from holmes_nb.cluster_spec import open_cluster
 
     _check_options(cmd, ("cluster", "namespace"))
+    from holmes_nb.analyzers.causes import ordered, tree_lines
+
     target = open_cluster(cmd.options.get("cluster") or magic.setting("cluster"), notice=_notice("on"))
-    return findings_frame(scan(target, namespace=cmd.options.get("namespace") or magic.setting("namespace")))
+    findings = scan(target, namespace=cmd.options.get("namespace") or magic.setting("namespace"))
+    if findings:
+        print("\n".join(tree_lines(findings)))  # root causes first, their consequences under them
+    return findings_frame(ordered(findings))
 
 
 def cmd_export(magic, cmd: Command) -> None:
