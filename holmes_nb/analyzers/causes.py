@@ -26,9 +26,7 @@ _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Replicati
 
 def link_causes(findings: list[Finding], idx: ClusterIndex) -> None:
     """Fill ``caused_by`` in place (never making a cycle); findings already linked keep their link."""
-    by_key: dict[str, Finding] = {}
-    for f in findings:
-        by_key.setdefault(f.key, f)
+    by_key = primaries(findings)
     for f in findings:
         if f.caused_by is not None:
             continue
@@ -43,6 +41,15 @@ def link_causes(findings: list[Finding], idx: ClusterIndex) -> None:
             if key in by_key and key != f.key and not _leads_to(by_key, key, f.key):
                 f.caused_by = key
                 break
+
+
+def primaries(findings: Iterable[Finding]) -> dict[str, Finding]:
+    """The finding that stands for each object when it has several: the one about its health (a
+    Deployment's PodsFailing) over one about its spec (ServiceAccountNotFound), then the most severe."""
+    out: dict[str, Finding] = {}
+    for f in sorted(findings, key=lambda f: (f.reason in _SPEC_REASONS, f.sort_key())):
+        out.setdefault(f.key, f)
+    return out
 
 
 def _leads_to(by_key: dict[str, Finding], start: str, target: str) -> bool:
@@ -60,12 +67,13 @@ def by_root(findings: Iterable[Finding]) -> list[tuple[Finding, list[tuple[int, 
     """[(root cause, [(depth, consequence), ...]), ...]: groups by their most severe finding, then by how
     much follows from the root; consequences depth-first under the finding they follow from."""
     findings = sorted(findings, key=Finding.sort_key)
-    keys = {f.key for f in findings}
-    children: dict[str, list[Finding]] = defaultdict(list)
+    primary = primaries(findings)
+    children: dict[int, list[Finding]] = defaultdict(list)
     roots = []
     for f in findings:
-        if f.caused_by and f.caused_by in keys and f.caused_by != f.key:
-            children[f.caused_by].append(f)
+        cause = primary.get(f.caused_by or "")
+        if cause is not None and cause is not f:
+            children[id(cause)].append(f)
         else:
             roots.append(f)
     out = []
@@ -75,20 +83,20 @@ def by_root(findings: Iterable[Finding]) -> list[tuple[Finding, list[tuple[int, 
             continue
         placed.add(id(root))
         below: list[tuple[int, Finding]] = []
-        _collect(root, children, 1, below, placed, {root.key})
+        _collect(root, children, 1, below, placed, {id(root)})
         out.append((root, below))
     out.sort(key=lambda rb: (min(f.sort_key()[0] for f in [rb[0], *(c for _, c in rb[1])]), -len(rb[1])))
     return out
 
 
-def _collect(f: Finding, children, depth: int, into: list, placed: set[int], path: set[str]) -> None:
-    for child in children.get(f.key, ()):
+def _collect(f: Finding, children, depth: int, into: list, placed: set[int], path: set[int]) -> None:
+    for child in children.get(id(f), ()):
         if id(child) in placed:
             continue
         placed.add(id(child))
         into.append((depth, child))
-        if child.key not in path:  # several findings on one object share a key: do not descend twice
-            _collect(child, children, depth + 1, into, placed, path | {child.key})
+        if id(child) not in path:
+            _collect(child, children, depth + 1, into, placed, path | {id(child)})
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
@@ -106,7 +114,7 @@ def roots_first(findings: Iterable[Finding]) -> list[Finding]:
 
 def summary(findings: list[Finding]) -> str:
     """``3 root causes, 11 findings``."""
-    roots = sum(1 for f in findings if not f.caused_by or f.caused_by not in {g.key for g in findings})
+    roots = len(by_root(findings))
     return f"{roots} root cause{'s' if roots != 1 else ''}, {len(findings)} finding{'s' if len(findings) != 1 else ''}"
 
 
@@ -141,7 +149,13 @@ def _pod(f: Finding, idx: ClusterIndex, by_key) -> Iterable[str]:
             yield object_key("PersistentVolumeClaim", f.namespace, claim)
 
 
+#: workload findings about the workload's own spec: causes, never consequences of its pods
+_SPEC_REASONS = {"ServiceAccountNotFound", "ImagePullSecretNotFound", "ServiceNotFound", "StorageClassNotFound"}
+
+
 def _workload(f: Finding, idx: ClusterIndex, by_key) -> Iterable[str]:
+    if f.reason in _SPEC_REASONS:
+        return
     if f.reason == "QuotaExceeded":
         yield from (k for k in by_key if k.startswith(f"ResourceQuota/{f.namespace}/"))
     pods = idx.pods_of(f.kind, f.namespace, f.name)

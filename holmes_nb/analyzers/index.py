@@ -43,7 +43,17 @@ SCAN_KINDS = (
     "cronjobs",
     "horizontalpodautoscalers",
     "resourcequotas",
+    "serviceaccounts",
+    "poddisruptionbudgets",
+    "networkpolicies",
+    "validatingwebhookconfigurations",
+    "mutatingwebhookconfigurations",
+    "gatewayclasses",
+    "gateways",
+    "httproutes",
 )
+#: kinds a cluster may simply not serve (CRDs): "not served" means none, not a read problem
+OPTIONAL_KINDS = frozenset({"gatewayclasses", "gateways", "httproutes"})
 #: at most this many log reads per scan: a live cluster with 500 crashing pods must stay fast
 MAX_LOG_READS = 40
 
@@ -73,6 +83,8 @@ class ClusterIndex:
         try:
             self._objects[kind] = list(self.cluster.list(kind, self.namespace if k.namespaced else None))
         except ClusterError as e:
+            if kind in OPTIONAL_KINDS and not isinstance(e, ForbiddenError):
+                return  # the API (a CRD) is not installed: nothing to check
             why = "access denied" if isinstance(e, ForbiddenError) else "read failed"
             self.read_problems.append(
                 Finding(
@@ -135,8 +147,8 @@ class ClusterIndex:
         for pod in self._objects.get("pods", ()):
             ns, name = meta(pod)
             self._pods_by_ns[ns].append(pod)
-            for kv in ((pod.get("metadata") or {}).get("labels") or {}).items():
-                self._by_label[(ns, *kv)].append(pod)
+            for k, v in ((pod.get("metadata") or {}).get("labels") or {}).items():
+                self._by_label[(ns, str(k), str(v))].append(pod)
             for vol in (pod.get("spec") or {}).get("volumes") or ():
                 claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
                 if claim:
@@ -178,6 +190,13 @@ class ClusterIndex:
         """Pods controlled by the object, directly or through a ReplicaSet."""
         return self._pods_by_owner.get((namespace, kind, name), [])
 
+    def services_in(self, namespace: str) -> list[Obj]:
+        if not hasattr(self, "_svc_by_ns"):
+            self._svc_by_ns: dict[str, list[Obj]] = defaultdict(list)
+            for svc in self.items("services"):
+                self._svc_by_ns[meta(svc)[0]].append(svc)
+        return self._svc_by_ns.get(namespace, [])
+
     def pods_in(self, namespace: str) -> list[Obj]:
         return self._pods_by_ns.get(namespace, [])
 
@@ -187,9 +206,16 @@ class ClusterIndex:
             return []
         lists = [self._by_label.get((namespace, k, str(v)), []) for k, v in selector.items()]
         smallest = min(lists, key=len)
-        return [
-            p for p in smallest if all(((p["metadata"].get("labels") or {}).get(k) == v) for k, v in selector.items())
-        ]
+        want = {str(k): str(v) for k, v in selector.items()}
+        return [p for p in smallest if all(str(labels_of(p).get(k)) == v for k, v in want.items())]
+
+    def pods_selected(self, namespace: str, selector: Obj | None) -> list[Obj]:
+        """Pods in ``namespace`` a LabelSelector (matchLabels, matchExpressions) selects; ``{}`` selects all."""
+        selector = selector if isinstance(selector, dict) else {}
+        match = selector.get("matchLabels") or {}
+        exprs = selector.get("matchExpressions") or []
+        pods = self.pods_matching(namespace, match) if match else self.pods_in(namespace)
+        return [p for p in pods if all(expression_matches(e, labels_of(p)) for e in exprs)]
 
     def claims_in_use(self) -> list[tuple[str, str]]:
         """(namespace, claim) of every PersistentVolumeClaim a pod mounts."""
@@ -227,6 +253,28 @@ class ClusterIndex:
                 return lines, "previous"
         lines = self.log_tail(namespace, pod, container, previous=False)
         return lines, ("current" if lines else "")
+
+
+def expression_matches(expr: Obj, labels: dict) -> bool:
+    """One matchExpressions entry (In, NotIn, Exists, DoesNotExist) against a label map."""
+    key, op = str(expr.get("key")), expr.get("operator")
+    values = [str(v) for v in expr.get("values") or ()]
+    has = key in labels
+    if op == "In":
+        return has and str(labels[key]) in values
+    if op == "NotIn":
+        return not has or str(labels[key]) not in values
+    if op == "Exists":
+        return has
+    if op == "DoesNotExist":
+        return not has
+    return False
+
+
+def labels_of(obj: Obj) -> dict:
+    """The object's labels ({} when absent or not a mapping)."""
+    labels = (obj.get("metadata") or {}).get("labels")
+    return labels if isinstance(labels, dict) else {}
 
 
 def controller_of(obj: Obj) -> tuple[str, str] | None:

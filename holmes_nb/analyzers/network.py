@@ -11,7 +11,7 @@ import difflib
 from collections import Counter
 
 from holmes_nb.analyzers.finding import Finding
-from holmes_nb.analyzers.index import ClusterIndex, Obj
+from holmes_nb.analyzers.index import ClusterIndex, Obj, labels_of
 from holmes_nb.analyzers.util import condition, meta, names_list
 
 
@@ -91,8 +91,7 @@ def near_matches(idx: ClusterIndex, ns: str, selector: dict[str, str], limit: in
     for key, want in selector.items():
         rest = {k: v for k, v in selector.items() if k != key}
         candidates = idx.pods_matching(ns, rest) if rest else idx.pods_in(ns)
-        values = Counter(((p["metadata"].get("labels") or {}).get(key)) for p in candidates)
-        values.pop(None, None)
+        values = Counter(str(labels_of(p)[key]) for p in candidates if key in labels_of(p))
         if not values:
             continue
         close = difflib.get_close_matches(want, list(values), n=limit, cutoff=0.4) or [

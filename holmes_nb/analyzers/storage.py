@@ -13,7 +13,7 @@ STUCK_CLAIM_S = 600
 
 def analyze_claims(idx: ClusterIndex) -> list[Finding]:
     classes = {meta(sc)[1]: sc for sc in idx.items("storageclasses")}
-    default = [n for n, sc in classes.items() if _is_default(sc)]
+    default = [n for n, sc in classes.items() if is_default_class(sc)]
     out = []
     for pvc in idx.items("persistentvolumeclaims"):
         phase = (pvc.get("status") or {}).get("phase") or "Pending"
@@ -48,7 +48,7 @@ def _absent_claims(idx: ClusterIndex) -> list[Finding]:
     return out
 
 
-def _is_default(sc: Obj) -> bool:
+def is_default_class(sc: Obj) -> bool:
     ann = (sc.get("metadata") or {}).get("annotations") or {}
     return "true" in (
         ann.get("storageclass.kubernetes.io/is-default-class"),
