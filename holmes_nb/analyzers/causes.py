@@ -170,12 +170,22 @@ def _pod_keys(pods: list[Obj], by_key) -> list[str]:
     return sorted(keys, key=lambda k: by_key[k].caused_by is not None)
 
 
-def _service(f: Finding, idx: ClusterIndex, by_key) -> Iterable[str]:
+def _service_pods(f: Finding, idx: ClusterIndex) -> list[Obj]:
     svc = idx.get("services", f.namespace, f.name)
-    if svc is None:
-        return
-    selector = {k: str(v) for k, v in ((svc.get("spec") or {}).get("selector") or {}).items()}
-    pods = idx.pods_matching(f.namespace, selector) if selector else []
+    selector = {k: str(v) for k, v in (((svc or {}).get("spec") or {}).get("selector") or {}).items()}
+    return idx.pods_matching(f.namespace, selector) if selector else []
+
+
+def selected_pods_rule(pods_of: Callable[[Finding, ClusterIndex], list[Obj]]) -> Callable:
+    """A rule for findings about a set of pods: their workload's finding, else a pod's finding."""
+
+    def rule(f: Finding, idx: ClusterIndex, by_key) -> Iterable[str]:
+        yield from _owners_then_pods(f, pods_of(f, idx), idx, by_key)
+
+    return rule
+
+
+def _owners_then_pods(f: Finding, pods: list[Obj], idx: ClusterIndex, by_key) -> Iterable[str]:
     for p in pods:
         owner = idx.workload_of(p)
         if owner and owner[0] in _WORKLOADS:
@@ -222,7 +232,7 @@ _RULES: dict[str, Callable] = {
     "Pod": _chain(_DEPENDS, _pod),
     **{k: _chain(_DEPENDS, _workload) for k in _WORKLOADS if k != "Job"},
     "Job": _chain(_DEPENDS, _job),
-    "Service": _chain(_DEPENDS, _service),
+    "Service": _chain(_DEPENDS, selected_pods_rule(_service_pods)),
     "Ingress": _DEPENDS,  # only BackendUnavailable follows from its Service; a wrong class is a cause
     "HorizontalPodAutoscaler": _chain(_DEPENDS, _hpa),
 }

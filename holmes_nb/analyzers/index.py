@@ -15,6 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.safe import as_int
 from holmes_nb.analyzers.util import clip, meta
 from holmes_nb.errors import ClusterError, ForbiddenError
 from holmes_nb.sources.base import Cluster
@@ -300,7 +301,7 @@ def event_time(ev: Obj) -> str:
 
 
 def event_count(ev: Obj) -> int:
-    return int(ev.get("count") or (ev.get("series") or {}).get("count") or ev.get("deprecatedCount") or 1)
+    return as_int(ev.get("count") or (ev.get("series") or {}).get("count") or ev.get("deprecatedCount") or 1, 1) or 1
 
 
 def event_text(ev: Obj) -> str:

@@ -12,23 +12,25 @@ from collections import Counter
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, labels_of
+from holmes_nb.analyzers.safe import run_each
 from holmes_nb.analyzers.util import condition, meta, names_list
 
 
 def analyze_services(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Finding]) -> list[Finding]:
-    out = []
-    for svc in idx.items("services"):
-        spec = svc.get("spec") or {}
-        if spec.get("type") == "ExternalName" or not spec.get("selector"):
-            continue
-        ns, name = meta(svc)
-        ep = idx.get("endpoints", ns, name)
-        if ep is not None and _ready_addresses(ep) > 0:
-            continue
-        f = _service_finding(svc, idx, pod_findings, ep)
-        if f is not None:
-            out.append(f)
+    out: list[Finding] = []
+    run_each(idx.items("services"), lambda svc: _check_service(svc, idx, pod_findings), "services", out)
     return out
+
+
+def _check_service(svc: Obj, idx: ClusterIndex, pod_findings) -> Finding | None:
+    spec = svc.get("spec") or {}
+    if spec.get("type") == "ExternalName" or not spec.get("selector"):
+        return None
+    ns, name = meta(svc)
+    ep = idx.get("endpoints", ns, name)
+    if ep is not None and _ready_addresses(ep) > 0:
+        return None
+    return _service_finding(svc, idx, pod_findings, ep)
 
 
 def _ready_addresses(ep: Obj) -> int:
@@ -125,10 +127,12 @@ def analyze_ingresses(idx: ClusterIndex) -> list[Finding]:
         if ((c.get("metadata") or {}).get("annotations") or {}).get("ingressclass.kubernetes.io/is-default-class")
         == "true"
     ]
-    for ing in idx.items("ingresses"):
-        for f in (_class_finding(ing, idx, classes, defaults), _backend_finding(ing, idx), _tls_finding(ing, idx)):
-            if f is not None:
-                out.append(f)
+    run_each(
+        idx.items("ingresses"),
+        lambda ing: [_class_finding(ing, idx, classes, defaults), _backend_finding(ing, idx), _tls_finding(ing, idx)],
+        "ingresses",
+        out,
+    )
     return out
 
 

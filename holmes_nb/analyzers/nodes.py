@@ -6,6 +6,7 @@ from collections import Counter
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.safe import run_each
 from holmes_nb.analyzers.util import age, clip, human_quantity, meta
 
 _PRESSURE = {
@@ -21,8 +22,7 @@ _PRESSURE = {
 def analyze_nodes(idx: ClusterIndex) -> list[Finding]:
     pods_on = Counter((p.get("spec") or {}).get("nodeName") for p in idx.items("pods"))
     out: list[Finding] = []
-    for node in idx.items("nodes"):
-        out += _node_findings(node, idx, pods_on[meta(node)[1]])
+    run_each(idx.items("nodes"), lambda node: _node_findings(node, idx, pods_on[meta(node)[1]]), "nodes", out)
     return out
 
 

@@ -15,7 +15,7 @@ from holmes_nb.analyzers.containers import container_problems
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj
 from holmes_nb.analyzers.probes import probe_finding
-from holmes_nb.analyzers.safe import as_int
+from holmes_nb.analyzers.safe import as_int, run_each
 from holmes_nb.analyzers.scheduling import creating_finding, unschedulable_finding
 from holmes_nb.analyzers.util import age, clip, condition, exit_code_meaning, meta, seconds_since
 
@@ -26,11 +26,8 @@ NOT_READY_S = 300
 
 
 def analyze_pods(idx: ClusterIndex) -> list[Finding]:
-    out = []
-    for pod in idx.items("pods"):
-        f = analyze_pod(pod, idx)
-        if f is not None:
-            out.append(f)
+    out: list[Finding] = []
+    run_each(idx.items("pods"), lambda pod: analyze_pod(pod, idx), "pods", out)
     return out
 
 

@@ -8,6 +8,7 @@ traffic to and that no other policy lets anything reach are cut off.
 
 from __future__ import annotations
 
+from holmes_nb.analyzers.causes import register, selected_pods_rule
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj
 from holmes_nb.analyzers.safe import as_int, run_each
@@ -181,3 +182,18 @@ def _services_of(pod: Obj, idx: ClusterIndex) -> list[str]:
         if sel and all(str(labels.get(k)) == str(v) for k, v in sel.items()):
             out.append(meta(svc)[1])
     return out
+
+
+register(
+    "PodDisruptionBudget",
+    selected_pods_rule(
+        lambda f, idx: (
+            idx.pods_selected(
+                f.namespace,
+                ((idx.get("poddisruptionbudgets", f.namespace, f.name) or {}).get("spec") or {}).get("selector"),
+            )
+            if f.reason == "TooFewHealthyPods"
+            else []
+        )
+    ),
+)

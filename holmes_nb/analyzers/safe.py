@@ -25,6 +25,17 @@ def as_int(value: Any, default: int | None = 0) -> int | None:
         return default
 
 
+def count(value: Any) -> int:
+    """A replica or pod count: ``3`` or ``"3"``; missing is 0; anything else raises ValueError (so the
+    object is reported as unreadable instead of judged on a made-up number)."""
+    if value is None or value == "":
+        return 0
+    n = as_int(value, None)
+    if n is None:
+        raise ValueError(f"not a count: {value!r}")
+    return n
+
+
 def run_each(items: Iterable[dict], check: Callable[[dict], Any], area: str, into: list[Finding]) -> None:
     """Call ``check(obj)`` for each object; a Finding (or list of them) it returns is kept.
 
@@ -40,7 +51,7 @@ def run_each(items: Iterable[dict], check: Callable[[dict], Any], area: str, int
         if isinstance(found, Finding):
             into.append(found)
         elif found:
-            into.extend(found)
+            into.extend(f for f in found if f is not None)
 
 
 def object_error(area: str, obj: Any, error: Exception) -> Finding:
@@ -49,10 +60,10 @@ def object_error(area: str, obj: Any, error: Exception) -> Finding:
     return Finding(
         "Analyzer",
         ns,
-        f"{area}:{name or '?'}",
+        area,
         "info",
         "AnalyzerError",
         f"The {area} analyzer could not read {kind} {ns + '/' if ns else ''}{name or '?'} (an unexpected shape), "
         "so that object is not checked; the other objects were. Please report it with the snapshot.",
-        [clip(f"{type(error).__name__}: {error}")],
+        [f"object: {kind} {ns + '/' if ns else ''}{name or '?'}", clip(f"{type(error).__name__}: {error}")],
     )

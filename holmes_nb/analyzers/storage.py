@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.safe import run_each
 from holmes_nb.analyzers.scheduling import claim_event_cause
 from holmes_nb.analyzers.util import age, meta, names_list, seconds_since
 
@@ -14,18 +15,23 @@ STUCK_CLAIM_S = 600
 def analyze_claims(idx: ClusterIndex) -> list[Finding]:
     classes = {meta(sc)[1]: sc for sc in idx.items("storageclasses")}
     default = [n for n, sc in classes.items() if is_default_class(sc)]
-    out = []
-    for pvc in idx.items("persistentvolumeclaims"):
-        phase = (pvc.get("status") or {}).get("phase") or "Pending"
-        if phase == "Lost":
-            out.append(_lost(pvc, idx))
-        elif phase == "Pending":
-            f = _pending(pvc, idx, classes, default)
-            if f is not None:
-                out.append(f)
+    out: list[Finding] = []
+    run_each(
+        idx.items("persistentvolumeclaims"),
+        lambda pvc: _claim(pvc, idx, classes, default),
+        "persistentvolumeclaims",
+        out,
+    )
     if not idx.has("persistentvolumeclaims"):
         out += _absent_claims(idx)
     return out
+
+
+def _claim(pvc: Obj, idx: ClusterIndex, classes: dict, default: list[str]) -> Finding | None:
+    phase = (pvc.get("status") or {}).get("phase") or "Pending"
+    if phase == "Lost":
+        return _lost(pvc, idx)
+    return _pending(pvc, idx, classes, default) if phase == "Pending" else None
 
 
 def _absent_claims(idx: ClusterIndex) -> list[Finding]:
