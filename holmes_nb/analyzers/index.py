@@ -135,6 +135,17 @@ class ClusterIndex:
             return [e for e in evs if e.get("type") == "Warning"]
         return evs
 
+    def objects_with_events(self, kind: str, *reasons: str) -> list[tuple[str, str]]:
+        """(namespace, name) of the objects of ``kind`` that have an event with one of ``reasons``."""
+        wanted = set(reasons)
+        found: dict[tuple[str, str], None] = {}
+        for ev in self._objects.get("events", ()):
+            if ev.get("reason") in wanted:
+                inv = ev.get("involvedObject") or ev.get("regarding") or {}
+                if inv.get("kind") == kind:
+                    found[(inv.get("namespace") or "", inv.get("name") or "")] = None
+        return list(found)
+
     def events_with_reason(self, kind: str, namespace: str, name: str, *reasons: str) -> list[Obj]:
         return [e for e in self.events_for(kind, namespace, name) if e.get("reason") in reasons]
 
@@ -217,6 +228,16 @@ class ClusterIndex:
         exprs = selector.get("matchExpressions") or []
         pods = self.pods_matching(namespace, match) if match else self.pods_in(namespace)
         return [p for p in pods if all(expression_matches(e, labels_of(p)) for e in exprs)]
+
+    def replicasets_of(self, namespace: str, deployment: str) -> list[Obj]:
+        """The ReplicaSets a Deployment controls (grouped once per scan)."""
+        if not hasattr(self, "_rs_by_deploy"):
+            self._rs_by_deploy: dict[tuple[str, str], list[Obj]] = defaultdict(list)
+            for rs in self.items("replicasets"):
+                owner = controller_of(rs)
+                if owner and owner[0] == "Deployment":
+                    self._rs_by_deploy[(meta(rs)[0], owner[1])].append(rs)
+        return self._rs_by_deploy.get((namespace, deployment), [])
 
     def claims_in_use(self) -> list[tuple[str, str]]:
         """(namespace, claim) of every PersistentVolumeClaim a pod mounts."""

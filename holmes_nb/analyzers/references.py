@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from holmes_nb.analyzers.finding import Finding
-from holmes_nb.analyzers.index import ClusterIndex, Obj, controller_of, event_text
+from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
 from holmes_nb.analyzers.safe import run_each
 from holmes_nb.analyzers.util import meta, names_list
 
@@ -34,10 +34,13 @@ def analyze_references(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Fi
     out: list[Finding] = []
     sa_namespaces = {meta(sa)[0] for sa in idx.items("serviceaccounts")}
     for plural, kind, path in _TEMPLATES:
-        objs = [o for o in idx.items(plural) if controller_of(o) is None]  # owned ones: their owner speaks
+        objs = [
+            o for o in idx.items(plural) if not (o.get("metadata") or {}).get("ownerReferences")
+        ]  # owned: owner speaks
         run_each(objs, lambda o, kind=kind, path=path: _template(o, kind, path, idx, sa_namespaces), plural, out)
     run_each(idx.items("statefulsets"), lambda sts: _statefulset(sts, idx), "statefulsets", out)
-    run_each(idx.items("pods"), lambda p: _hooks(p, idx, pod_findings), "pods", out)
+    hooked = [idx.get("pods", ns, name) for ns, name in idx.objects_with_events("Pod", *_HOOK_EVENTS)]
+    run_each([p for p in hooked if p is not None], lambda p: _hooks(p, idx, pod_findings), "pods", out)
     run_each(idx.items("services"), lambda s: _service_events(s, idx), "services", out)
     run_each(idx.items("endpoints"), lambda ep: _orphan_endpoints(ep, idx), "endpoints", out)
     return out

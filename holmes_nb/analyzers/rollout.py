@@ -8,7 +8,7 @@ previous revision's pods ran. Names what changed in the pod template (image, env
 from __future__ import annotations
 
 from holmes_nb.analyzers.finding import object_key
-from holmes_nb.analyzers.index import ClusterIndex, Obj, controller_of
+from holmes_nb.analyzers.index import ClusterIndex, Obj
 from holmes_nb.analyzers.safe import as_int
 from holmes_nb.analyzers.util import age, clip, meta, names_list
 
@@ -21,8 +21,7 @@ def recent_change(idx: ClusterIndex, dep: Obj, failing: set[str]) -> tuple[str, 
     revs = sorted(
         (
             (as_int(((rs.get("metadata") or {}).get("annotations") or {}).get(REVISION), None), rs)
-            for rs in idx.items("replicasets")
-            if meta(rs)[0] == ns and controller_of(rs) == ("Deployment", name)
+            for rs in idx.replicasets_of(ns, name)
         ),
         key=lambda r: -1 if r[0] is None else r[0],
     )

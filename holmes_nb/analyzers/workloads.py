@@ -31,6 +31,7 @@ _CONTROLLERS = (
 
 def analyze_workloads(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Finding]) -> list[Finding]:
     out: list[Finding] = []
+    failing = {f.key for f in pod_findings.values()}
     rs_of: dict[tuple[str, str], list[str]] = defaultdict(list)
     for rs in idx.items("replicasets"):
         owner = controller_of(rs)
@@ -38,25 +39,27 @@ def analyze_workloads(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Fin
             rs_of[(meta(rs)[0], owner[1])].append(meta(rs)[1])
     for plural, kind in _CONTROLLERS:
         run_each(
-            idx.items(plural), lambda obj, kind=kind: _workload(idx, pod_findings, kind, obj, rs_of), "workloads", out
+            idx.items(plural),
+            lambda obj, kind=kind: _workload(idx, pod_findings, kind, obj, rs_of, failing),
+            "workloads",
+            out,
         )
     return out
 
 
-def _workload(idx: ClusterIndex, pod_findings, kind: str, obj: Obj, rs_of) -> Finding | None:
+def _workload(idx: ClusterIndex, pod_findings, kind: str, obj: Obj, rs_of, failing: set[str]) -> Finding | None:
     ns, name = meta(obj)
     if kind == "ReplicaSet" and controller_of(obj) is not None:
         return None  # its Deployment (or other owner) speaks for it
     creators = [("ReplicaSet", r) for r in rs_of[(ns, name)]] if kind == "Deployment" else [(kind, name)]
     f = _check(idx, pod_findings, kind, obj, creators)
     if f is not None and kind == "Deployment":
-        _name_the_change(idx, obj, f, pod_findings)
+        _name_the_change(idx, obj, f, failing)
     return f
 
 
-def _name_the_change(idx: ClusterIndex, dep: Obj, f: Finding, pod_findings) -> None:
+def _name_the_change(idx: ClusterIndex, dep: Obj, f: Finding, failing: set[str]) -> None:
     """Append the new revision's change when it, and not what was there before, broke the pods."""
-    failing = {pf.key for pf in pod_findings.values()}
     change = recent_change(idx, dep, failing)
     if change is None:
         return
