@@ -3,7 +3,21 @@ positive case (the finding names the cause) and a negative one (a healthy object
 
 from __future__ import annotations
 
-from analyzer_objects import NS, cluster, cond, endpoints, healthy_objects, obj, only, pod, service, waiting
+from analyzer_objects import (
+    NS,
+    cluster,
+    cond,
+    deployment,
+    endpoints,
+    event,
+    healthy_objects,
+    obj,
+    only,
+    pod,
+    replicaset,
+    service,
+    waiting,
+)
 
 from holmes_nb.analyzers import scan
 
@@ -223,3 +237,18 @@ def test_healthy_gateway_api_objects_are_silent():
     other = service("web", {}, ns="team-b")  # the second route's backend, in its own namespace
     found = findings(gclass("eg"), gateway("gw", allowed="All"), route("r"), route("r2", ns="team-b", gw_ns=NS), other)
     assert not [f for f in found if f.kind in ("GatewayClass", "Gateway", "HTTPRoute")]
+
+
+def test_workload_rejected_by_a_broken_webhook_follows_from_it():
+    msg = (
+        'Error creating: Internal error occurred: failed calling webhook "policy.example.com": failed to call '
+        'webhook: Post "https://policy-svc.kube-system.svc:443/validate": service "policy-svc" not found'
+    )
+    found = findings(
+        deployment("api", replicas=2, ready=0),
+        replicaset("api-5f6d7c8b9", "api", replicas=2, ready=0),
+        event("ReplicaSet", "api-5f6d7c8b9", "FailedCreate", msg, count=31),
+        webhook_config("ValidatingWebhookConfiguration", "policy", "policy-svc"),
+    )
+    dep = only(found, "Deployment", "api")
+    assert dep.reason == "FailedCreate" and dep.caused_by == "ValidatingWebhookConfiguration//policy"

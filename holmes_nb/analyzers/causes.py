@@ -11,6 +11,7 @@ one that has a finding becomes ``caused_by``. A finding with none stays a root c
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
@@ -156,10 +157,26 @@ _SPEC_REASONS = {"ServiceAccountNotFound", "ImagePullSecretNotFound", "ServiceNo
 def _workload(f: Finding, idx: ClusterIndex, by_key) -> Iterable[str]:
     if f.reason in _SPEC_REASONS:
         return
+    yield from _webhooks_named(f, by_key)
     if f.reason == "QuotaExceeded":
         yield from (k for k in by_key if k.startswith(f"ResourceQuota/{f.namespace}/"))
     pods = idx.pods_of(f.kind, f.namespace, f.name)
     yield from _pod_keys(pods, by_key)
+
+
+_CALLING_WEBHOOK = re.compile(r'failed calling webhook \\?"([^"\\]+)')
+
+
+def _webhooks_named(f: Finding, by_key) -> Iterable[str]:
+    """A workload whose pods are rejected by a webhook ("failed calling webhook") follows from the
+    finding on that webhook's configuration."""
+    names = {m.group(1) for e in f.evidence for m in _CALLING_WEBHOOK.finditer(e)}
+    for name in names:
+        for key, other in by_key.items():
+            if other.kind.endswith("WebhookConfiguration") and any(
+                e.startswith(f"webhook {name}:") for e in other.evidence
+            ):
+                yield key
 
 
 def _pod_keys(pods: list[Obj], by_key) -> list[str]:
