@@ -212,3 +212,16 @@ def test_no_change_is_blamed_when_the_old_revision_fails_too_or_there_is_one_rev
     objs = [o for o in _rollout() if o["metadata"]["name"] not in ("web-7d9f8c6b5", "web-7d9f8c6b5-bbbbb")]
     f = next(f for f in scan(cluster(*objs)) if f.kind == "Deployment")
     assert "revision" not in f.message
+
+
+def test_find_problems_keeps_the_root_causes_when_rows_are_cut():
+    from holmes_nb.tools.kubernetes import kubernetes_tools
+
+    findings = scan(demo_cluster())
+    roots = [r for r, _ in by_root(findings)]
+    tool = {t.name: t for t in kubernetes_tools(demo_cluster(), max_rows=len(roots))}["find_problems"]
+    text = tool.func().text
+    assert f"the {len(roots)} root causes first" in text
+    for root in roots:
+        assert f"- {root.severity} {root.ref}: {root.reason}" in text
+    assert f"[{len(findings) - len(roots)} more problems not shown" in text

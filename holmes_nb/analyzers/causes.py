@@ -119,10 +119,6 @@ def summary(findings: list[Finding]) -> str:
     return f"{roots} root cause{'s' if roots != 1 else ''}, {len(findings)} finding{'s' if len(findings) != 1 else ''}"
 
 
-def where(f: Finding) -> str:
-    return f"{f.namespace}/{f.name}" if f.namespace else (f.name or "-")
-
-
 def tree_lines(findings: list[Finding]) -> list[str]:
     """One line per finding, root causes first with their consequences indented under them::
 
@@ -132,8 +128,8 @@ def tree_lines(findings: list[Finding]) -> list[str]:
     """
     lines = [summary(findings)]
     for root, below in by_root(findings):
-        lines.append(f"[{root.severity}] {root.kind} {where(root)}: {root.reason}")
-        lines += [f"{'  ' * d}<- [{c.severity}] {c.kind} {where(c)}: {c.reason}" for d, c in below]
+        lines.append(f"[{root.severity}] {root.ref}: {root.reason}")
+        lines += [f"{'  ' * d}<- [{c.severity}] {c.ref}: {c.reason}" for d, c in below]
     return lines
 
 
@@ -260,4 +256,4 @@ def register(kind: str, rule: Callable | None = None) -> None:
     _RULES[kind] = _chain(_DEPENDS, rule) if rule else _DEPENDS
 
 
-__all__ = ["tree_lines", "where", "by_root", "link_causes", "ordered", "register", "roots_first", "summary"]
+__all__ = ["tree_lines", "by_root", "link_causes", "ordered", "register", "roots_first", "summary"]

@@ -49,7 +49,7 @@ def _classify(pod: Obj, cs: Obj, cspec: Obj, init: bool, idx: ClusterIndex) -> P
     if reason in CRASH_REASONS:
         return _crash(pod, cs, cspec, init, idx, reason)
     if reason in IMAGE_REASONS:
-        return _image(pod, cs, init, idx, reason)
+        return _image(pod, cs, init, idx, reason, cspec)
     if reason == "CreateContainerConfigError":
         return _config(pod, cs, cspec, init, reason)
     if reason in CREATE_REASONS:
@@ -215,9 +215,9 @@ _IMAGE_CAUSES = (
 _GENERIC_ERROR = re.compile(r"Error: \w+")  # "Error: ErrImagePull" repeats the reason, nothing more
 
 
-def _image(pod: Obj, cs: Obj, init: bool, idx: ClusterIndex, reason: str) -> Problem:
+def _image(pod: Obj, cs: Obj, init: bool, idx: ClusterIndex, reason: str, cspec: Obj) -> Problem:
     ns, name = meta(pod)
-    image = cs.get("image") or ""
+    image = cs.get("image") or cspec.get("image") or ""  # the status may lack it: the spec names it
     waiting = ((cs.get("state") or {}).get("waiting") or {}).get("message") or ""
     events = [
         e

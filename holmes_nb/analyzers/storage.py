@@ -46,7 +46,7 @@ def _absent_claims(idx: ClusterIndex) -> list[Finding]:
         reason = "StorageClassNotFound" if "StorageClass" in cause else warnings[0].get("reason") or "ClaimFailing"
         users = idx.claim_users(ns, name)
         message = (
-            f"PVC {name} is not bound: {cause}; the PVC object itself is not in the captured data, so its spec "
+            f"PVC {name} is not bound ({cause}); the PVC object itself is not in the captured data, so its spec "
             "and phase are unknown (this comes from its events). Fix the class or the claim and recreate it."
         )
         evidence = [event_text(e) for e in warnings[:2]] + [f"used by pods: {names_list(users, 3)}"]
