@@ -203,6 +203,19 @@ def test_prestop_hook_failure_is_reported_with_its_container():
     assert "preStop hook of app: /bin/sh -c nginx -s quit" in f.evidence
 
 
+def test_post_start_hook_error_names_the_container_and_the_hook():
+    hook = {"postStart": {"exec": {"command": ["/bin/sh", "-c", "warm-cache --all"]}}}
+    msg = "PostStartHookError: command '/bin/sh -c warm-cache --all' exited with 127: "
+    p = pod(
+        "web-7d9f8c6b5-hook1",
+        containers=[container(lifecycle=hook)],
+        statuses=[waiting("app", "PostStartHookError", msg, restarts=4)],
+    )
+    f = only(findings(p), "Pod", "web-7d9f8c6b5-hook1")
+    assert f.reason == "PostStartHookError" and "container app" in f.message
+    assert "its postStart lifecycle hook fails (/bin/sh -c warm-cache --all)" in f.message
+
+
 def test_hook_failure_joins_an_existing_pod_finding():
     ev = event("Pod", "web-1", "FailedPostStartHook", "PostStartHook failed", field_path="spec.containers{app}")
     f = only(findings(crashing("web-1"), ev), "Pod")

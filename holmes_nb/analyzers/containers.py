@@ -53,7 +53,7 @@ def _classify(pod: Obj, cs: Obj, cspec: Obj, init: bool, idx: ClusterIndex) -> P
     if reason == "CreateContainerConfigError":
         return _config(pod, cs, cspec, init, reason)
     if reason in CREATE_REASONS:
-        return _runtime(cs, init, reason, waiting.get("message") or "")
+        return _runtime(cs, cspec, init, reason, waiting.get("message") or "")
     term = state.get("terminated") or {}
     restarts = ((pod.get("spec") or {}).get("restartPolicy") or "Always") != "Never"
     if term and as_int(term.get("exitCode"), 0) != 0 and (init or restarts):
@@ -328,8 +328,26 @@ def _runtime_cause(text: str, default: str) -> str:
     return next((c for keys, c in _RUNTIME_CAUSES if any(k in low for k in keys)), default)
 
 
-def _runtime(cs: Obj, init: bool, reason: str, text: str) -> Problem:
+def _runtime(cs: Obj, cspec: Obj, init: bool, reason: str, text: str) -> Problem:
     cause = _runtime_cause(text, "the container runtime's message below says why")
-    msg = f"The {_who(cs, init)} cannot be created or started ({reason}); {cause}."
     evidence = [f"{_who(cs, init)}: {reason}"] + (["waiting: " + clip(text)] if text else [])
+    hook = hook_text(cspec, "postStart") if reason == "PostStartHookError" else ""
+    if reason == "PostStartHookError":
+        cause = (
+            f"its postStart lifecycle hook fails ({hook or 'no hook in the spec'}), so the kubelet kills the "
+            "container: fix the hook command or handler"
+        )
+        evidence += [f"postStart hook: {hook}"] if hook else []
+    msg = f"The {_who(cs, init)} cannot be created or started ({reason}); {cause}."
     return Problem(cs.get("name", ""), init, "critical", _tag(reason, init), msg, evidence)
+
+
+def hook_text(cspec: Obj, hook: str) -> str:
+    """``/bin/sh -c warm-cache`` or ``httpGet /hooks/start port 8080``: the hook as the spec writes it."""
+    handler = ((cspec.get("lifecycle") or {}).get(hook)) or {}
+    if handler.get("exec"):
+        return clip(" ".join(str(a) for a in handler["exec"].get("command") or ()), 120)
+    if handler.get("httpGet"):
+        h = handler["httpGet"]
+        return f"httpGet {h.get('path', '/')} port {h.get('port')}"
+    return ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from holmes_nb.analyzers.containers import hook_text
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
 from holmes_nb.analyzers.safe import run_each
@@ -169,15 +170,8 @@ def _hooks(pod: Obj, idx: ClusterIndex, pod_findings) -> Finding | None:
 
 
 def _hook_command(pod: Obj, container: str, hook: str) -> str:
-    for c in (pod.get("spec") or {}).get("containers") or ():
-        if c.get("name") == container:
-            handler = ((c.get("lifecycle") or {}).get(hook)) or {}
-            if handler.get("exec"):
-                return " ".join(str(a) for a in handler["exec"].get("command") or ())
-            if handler.get("httpGet"):
-                h = handler["httpGet"]
-                return f"httpGet {h.get('path', '/')} port {h.get('port')}"
-    return ""
+    cspec = next((c for c in (pod.get("spec") or {}).get("containers") or () if c.get("name") == container), {})
+    return hook_text(cspec, hook)
 
 
 def _service_events(svc: Obj, idx: ClusterIndex) -> Finding | None:
