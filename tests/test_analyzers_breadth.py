@@ -187,6 +187,12 @@ def test_statefulset_missing_service_and_storage_class():
 def test_statefulset_with_its_service_and_class_is_silent():
     found = findings(statefulset("db", "web", "gp3"), sc("gp3", default=True))
     assert not of_kind(found, "StatefulSet")
+    claim = obj(
+        "PersistentVolumeClaim", "data-db-0", spec={"storageClassName": "fast-ssd"}, status={"phase": "Pending"}
+    )
+    found = findings(statefulset("db", "web", "fast-ssd"), sc("gp3", default=True), claim)
+    assert not of_kind(found, "StatefulSet")  # the claim's finding says it, once
+    assert only(found, "PersistentVolumeClaim").reason == "StorageClassNotFound"
 
 
 # -- lifecycle hooks, Service events, orphan Endpoints -------------------------------------------

@@ -119,6 +119,8 @@ def _statefulset(sts: Obj, idx: ClusterIndex) -> list[Finding]:
         classes = {meta(sc)[1] for sc in idx.items("storageclasses")}
         for vct in spec.get("volumeClaimTemplates") or ():
             sc = (vct.get("spec") or {}).get("storageClassName")
+            if idx.get("persistentvolumeclaims", ns, f"{meta(vct)[1]}-{name}-0") is not None:
+                continue  # its first claim exists: the claim's own finding reports the class (one problem, one finding)
             if sc and sc not in classes:
                 out.append(
                     Finding(
