@@ -9,8 +9,9 @@ Secrets, StatefulSets or Jobs, and no previous-run logs: what a real postmortem 
 Situations (namespace ``shop``):
 - ``api-6c9f7d8b4-qx2lm``: CrashLoopBackOff, exit 1; logs.txt holds its last failed run's output;
 - ``orders-5d7b9c6f8-k4w2n``: init container ``migrate`` runs ``/bin/sh -c "migrate --up"`` and exits 127;
-- ``db-0`` (StatefulSet db): Pending on claim ``data-db-0``, whose ProvisioningFailed event says
-  StorageClass "fast-ssd" is not found; the PVC object is not in the dump;
+- ``db-0`` (StatefulSet db, behind Service ``db``): Pending on claim ``data-db-0``, whose ProvisioningFailed
+  event says StorageClass "fast-ssd" is not found; the PVC object is not in the dump. The api pod
+  crashes because it cannot connect to ``db.shop.svc:5432``: one root cause, the claim;
 - ``web``: a healthy Deployment (two ready pods, Service with endpoints) that must give nothing.
 """
 
@@ -29,6 +30,7 @@ from analyzer_objects import (
     healthy_objects,
     pod,
     replicaset,
+    service,
     terminated,
     waiting,
 )
@@ -139,6 +141,7 @@ def failing_objects() -> list[dict]:
             "are available: 3 Preemption is not helpful for scheduling.",
             count=9,
         ),
+        service("db", {"app": "db"}, port=5432, target=5432),
         event(
             "PersistentVolumeClaim",
             "data-db-0",

@@ -20,8 +20,9 @@ from analyzer_objects import (
     replicaset,
     service,
     ts,
+    waiting,
 )
-from dump_fixture import CLAIMED, write_dump
+from dump_fixture import CLAIMED, CRASH, write_dump
 from test_magics import ip  # noqa: F401 - the IPython shell fixture
 
 from holmes_nb.analyzers import findings_frame, scan
@@ -126,6 +127,34 @@ def test_ingress_returns_503_because_of_its_service():
 def test_dump_pod_follows_from_its_claim(tmp_path):
     found = {f.key: f for f in scan(load_snapshot(write_dump(tmp_path / "dump")))}
     assert found[f"Pod/{NS}/{CLAIMED}"].caused_by == f"PersistentVolumeClaim/{NS}/data-db-0"
+
+
+def test_crash_that_cannot_reach_a_broken_service_follows_from_it(tmp_path):
+    findings = scan(load_snapshot(write_dump(tmp_path / "dump")))
+    found = {f.key: f for f in findings}
+    assert found[f"Pod/{NS}/{CRASH}"].caused_by == f"Service/{NS}/db"  # its log: db.shop.svc:5432 refused
+    assert found[f"Service/{NS}/db"].caused_by == f"Pod/{NS}/{CLAIMED}"
+    assert summary(findings) == "2 root causes, 7 findings"  # the claim, and the orders init container
+
+
+def test_no_link_without_a_connection_error_or_to_the_pods_own_service():
+    log = "starting\nconnecting to db.shop.svc:5432\npanic: nil map in handler"
+    db = [
+        pod("db-0", owner=None, labels={"app": "db"}, statuses=[waiting("app", "ImagePullBackOff")]),
+        service("db", {"app": "db"}, port=5432, target=5432),
+        node("worker-1"),
+    ]
+    crash = crashing("web-7d9f8c6b5-x2k4p")
+    found = {f.key: f for f in scan(cluster(*db, crash, logs={(NS, crash["metadata"]["name"], "app", True): log}))}
+    assert found[f"Pod/{NS}/web-7d9f8c6b5-x2k4p"].caused_by is None  # a panic, not a refused connection
+    own = "dial tcp: lookup web.shop on 10.96.0.10:53: no such host"
+    svc = service("web", {"app": "web"})
+    found = {
+        f.key: f
+        for f in scan(cluster(crash, svc, node("worker-1"), logs={(NS, crash["metadata"]["name"], "app", True): own}))
+    }
+    assert found[f"Pod/{NS}/web-7d9f8c6b5-x2k4p"].caused_by is None  # web selects the pod itself
+    assert found[f"Service/{NS}/web"].caused_by == f"Pod/{NS}/web-7d9f8c6b5-x2k4p"
 
 
 def test_frame_and_json_carry_caused_by(tmp_path, capsys):

@@ -48,7 +48,7 @@ def test_unbound_claim_is_named_and_explained_by_its_event(findings):
 
 def test_healthy_workload_in_the_dump_gives_nothing(findings):
     assert not [k for k in findings if "web" in k[1]]
-    assert {k[0] for k in findings} <= {"Pod", "Deployment", "PersistentVolumeClaim"}
+    assert {k[0] for k in findings} <= {"Pod", "Deployment", "PersistentVolumeClaim", "Service"}
 
 
 def test_previous_log_is_preferred_and_named(tmp_path):

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from holmes_nb.analyzers.finding import Finding, object_key
-from holmes_nb.analyzers.index import ClusterIndex, Obj
+from holmes_nb.analyzers.index import ClusterIndex, Obj, labels_of
 from holmes_nb.analyzers.scheduling import pod_claims
 from holmes_nb.analyzers.util import meta
 
@@ -150,6 +150,40 @@ def _pod(f: Finding, idx: ClusterIndex, by_key) -> Iterable[str]:
 _SPEC_REASONS = {"ServiceAccountNotFound", "ImagePullSecretNotFound", "ServiceNotFound", "StorageClassNotFound"}
 
 
+_CONNECT_ERROR = re.compile(
+    r"connection refused|no such host|i/o timeout|timed? ?out|connection reset|could not connect|failed to connect|"
+    r"unreachable|ECONNREFUSED|ENOTFOUND|name resolution|no route to host",
+    re.I,
+)
+
+
+def _services_in_logs(f: Finding, idx: ClusterIndex, by_key) -> Iterable[str]:
+    """A crashing pod whose log fails to connect to a Service that has a finding of its own follows
+    from that Service: the log must name it as a host (``db:5432``, ``db.shop``, ``db.shop.svc``)."""
+    logs = [e[5:] for e in f.evidence if e.startswith("log: ")]
+    if not logs or not any(_CONNECT_ERROR.search(line) for line in logs):
+        return
+    text = "\n".join(logs)
+    for key in by_key:
+        kind, ns, name = key.split("/", 2)
+        if kind != "Service" or (ns, name) == (f.namespace, f.name):
+            continue
+        local = re.escape(name) + (r"(?::\d+|\." + re.escape(ns) + r")" if ns == f.namespace else r"\." + re.escape(ns))
+        if re.search(r"(?<![\w.-])" + local + r"(?![\w-])", text) and not _selects(idx, ns, name, f):
+            yield key
+
+
+def _selects(idx: ClusterIndex, ns: str, service: str, pod_finding: Finding) -> bool:
+    """Whether the Service sends traffic to the pod itself (then the pod is its cause, not its victim)."""
+    if ns != pod_finding.namespace:
+        return False
+    svc = idx.get("services", ns, service) or {}
+    selector = (svc.get("spec") or {}).get("selector") or {}
+    pod = idx.get("pods", ns, pod_finding.name) or {}
+    labels = labels_of(pod)
+    return bool(selector) and all(str(labels.get(k)) == str(v) for k, v in selector.items())
+
+
 def _workload(f: Finding, idx: ClusterIndex, by_key) -> Iterable[str]:
     if f.reason in _SPEC_REASONS:
         return
@@ -242,7 +276,7 @@ def _chain(*rules: Callable) -> Callable:
 
 
 _RULES: dict[str, Callable] = {
-    "Pod": _chain(_DEPENDS, _pod),
+    "Pod": _chain(_DEPENDS, _pod, _services_in_logs),
     **{k: _chain(_DEPENDS, _workload) for k in _WORKLOADS if k != "Job"},
     "Job": _chain(_DEPENDS, _job),
     "Service": _chain(_DEPENDS, selected_pods_rule(_service_pods)),
