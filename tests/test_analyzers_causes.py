@@ -198,6 +198,10 @@ def test_magic_scan_prints_the_tree_and_orders_the_frame(ip, capsys):  # noqa: F
     keys = list(frame["kind"] + "/" + frame["namespace"] + "/" + frame["name"])
     assert keys.index("PersistentVolumeClaim/data/data-clickhouse-0") < keys.index("Pod/data/clickhouse-0")
     assert frame["caused_by"].isna().sum() == int(out.splitlines()[0].split()[0])  # one None per root cause
+    ip.run_cell("g = %holmes scan --cluster demo")
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 41 and lines[-1].startswith("... 2 more lines: the returned DataFrame has every finding")
+    assert len(ip.user_ns["g"]) == 41
 
 
 # -- the recent change --------------------------------------------------------------------------

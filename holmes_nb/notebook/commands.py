@@ -213,6 +213,10 @@ def _custom_tools(magic) -> list:
     return out
 
 
+#: lines of the root-cause tree ``%holmes scan`` prints above its DataFrame
+SCAN_TREE_LINES = 40
+
+
 def cmd_scan(magic, cmd: Command) -> Any:
     from holmes_nb.analyzers import findings_frame, scan
     from holmes_nb.cluster_spec import open_cluster
@@ -222,8 +226,12 @@ def cmd_scan(magic, cmd: Command) -> Any:
 
     target = open_cluster(cmd.options.get("cluster") or magic.setting("cluster"), notice=_notice("on"))
     findings = scan(target, namespace=cmd.options.get("namespace") or magic.setting("namespace"))
-    if findings:
-        print("\n".join(tree_lines(findings)))  # root causes first, their consequences under them
+    if findings:  # root causes first, their consequences under them (the frame holds every finding)
+        lines = tree_lines(findings)
+        shown = lines[:SCAN_TREE_LINES]
+        if len(lines) > len(shown):
+            shown.append(f"... {len(lines) - len(shown)} more lines: the returned DataFrame has every finding")
+        print("\n".join(shown))
     return findings_frame(ordered(findings))
 
 
