@@ -18,6 +18,13 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from build_notebooks import load_sources  # noqa: E402
 
+# Read at import, before the autouse fixture points HOME at a temporary directory for each test.
+REAL_HOME = os.path.expanduser("~")
+# Absolute paths that name a machine or a person: a home directory, a checkout, a temporary folder.
+MACHINE_PATH = re.compile(
+    r"(?<![\w.])(/home/[^/\s\"']+/|/root/|/Users/[^/\s\"']+/|/work/|/tmp/pytest-of-|/private/var/folders/)"
+)
+
 
 def _cells(path: Path) -> list[tuple[str, str, tuple]]:
     nb = json.loads(path.read_text())
@@ -50,7 +57,15 @@ def test_saved_outputs_hold_no_secret_or_machine_path(path):
     text = path.read_text()
     assert not re.search(r'"(api_key|OPENAI_API_KEY)"\s*:\s*"(?!not-needed|\[REDACTED)', text)
     assert not re.search(r"sk-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY", text)
-    assert str(ROOT) not in text and os.path.expanduser("~") + "/" not in text
+    assert str(ROOT) not in text and REAL_HOME + "/" not in text
+    assert not MACHINE_PATH.search(text), MACHINE_PATH.search(text)
+
+
+def test_machine_path_check_catches_a_home_path():
+    """The check above can fail: it finds this machine's home, a checkout and another user's home."""
+    assert os.path.expanduser("~") != REAL_HOME  # the autouse fixture moved HOME; the check keeps the real one
+    for leaked in (f'"{REAL_HOME}/snap.json"', '"/home/alice/incident.json"', "'/work/main/notebooks/x'"):
+        assert MACHINE_PATH.search(leaked) or REAL_HOME + "/" in leaked
 
 
 def test_postmortem_template_runs_under_papermill(tmp_path):

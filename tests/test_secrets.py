@@ -276,7 +276,7 @@ def test_api_exports_recording_and_snapshot_leak_nothing(planted, config, model_
         "log records": "\n".join(r.getMessage() for r in caplog.records),
     }
     assert not _leaks(outputs)
-    assert "sk-...9d1a" in inv.answer or KEY not in inv.answer  # the echoed key is masked in what people see
+    assert "sk-...9d1a" in inv.answer and KEY not in inv.answer  # the echoed key is masked in what people see
 
 
 def test_cli_and_model_error_leak_nothing(planted, config, model_server, openai_env, tmp_path, capsys, caplog):
