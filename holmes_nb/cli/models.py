@@ -17,6 +17,7 @@ def register(sub) -> None:
 
 def rows(cfg) -> list[dict]:
     from holmes_nb.errors import HolmesError
+    from holmes_nb.redact import redact_url
 
     out = []
     for key in cfg.model_list:
@@ -24,6 +25,7 @@ def rows(cfg) -> list[dict]:
             row = cfg.entry(key).describe()
         except HolmesError as e:
             row = {"key": key, "model": cfg.model_list[key].get("model"), "api_base": f"<error: {e}>"}
+        row["api_base"] = redact_url(row.get("api_base"))  # https://user:pw@host -> https://user:[REDACTED]@host
         row["default"] = "*" if key == cfg.default_model or len(cfg.model_list) == 1 else ""
         out.append(row)
     return out
@@ -31,7 +33,7 @@ def rows(cfg) -> list[dict]:
 
 def run(args) -> int:
     from holmes_nb.config import load_config
-    from holmes_nb.redact import mask_key
+    from holmes_nb.redact import mask_key, redact_url
 
     cfg = load_config(args.config)
     data = rows(cfg)
@@ -42,7 +44,7 @@ def run(args) -> int:
         base = cfg.env("OPENAI_API_BASE")
         print("No modelList configured (sources read: " + (", ".join(cfg.sources) or "none") + ").")
         print(
-            f"--model openai/<name> uses OPENAI_API_BASE={base or '<unset>'} "
+            f"--model openai/<name> uses OPENAI_API_BASE={redact_url(base) if base else '<unset>'} "
             f"OPENAI_API_KEY={mask_key(os.environ.get('OPENAI_API_KEY')) if os.environ.get('OPENAI_API_KEY') else '<unset>'}"
         )
         return 0

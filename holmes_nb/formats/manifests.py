@@ -95,7 +95,7 @@ _Loader.yaml_implicit_resolvers = {
 _MAX_YAML_NODES = 20_000_000  # a "billion laughs" alias bomb stops here; real dumps are far smaller
 
 
-def _expanded_size(root: yaml.Node) -> int:
+def expanded_size(root: yaml.Node) -> int:
     """Nodes in the document once aliases are expanded (memoized per shared node: linear time)."""
     sizes: dict[int, int] = {}
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -122,7 +122,7 @@ def _yaml_documents(text: str, source: str, first_line: int) -> list[Document]:
     try:
         while loader.check_node():
             node = loader.get_node()
-            if _expanded_size(node) > _MAX_YAML_NODES:
+            if expanded_size(node) > _MAX_YAML_NODES:
                 raise ConfigError(
                     f"{source}:{first_line + node.start_mark.line}: YAML aliases expand to too many "
                     f"nodes (over {_MAX_YAML_NODES:,})",

@@ -49,8 +49,7 @@ class Snapshot(Cluster):
         under their lowercased plural so nothing a dump held is silently dropped."""
         k = kind or kind_for(obj.get("kind", ""))
         key = k.name if k else (obj.get("kind", "unknown").lower() + "s")
-        if k is not None and k.name == "secrets":
-            obj = strip_secret(obj)
+        obj = without_secret_values(obj, k.name if k else "")
         self.objects.setdefault(key, []).append(obj)
         self._index.pop(key, None)
 
@@ -122,6 +121,15 @@ class Snapshot(Cluster):
 
     def counts(self) -> dict[str, int]:
         return {k: len(v) for k, v in sorted(self.objects.items()) if v}
+
+
+def without_secret_values(obj: Obj, kind_name: str) -> Obj:
+    """``obj`` with :func:`strip_secret` applied when it is a Secret: filed under ``secrets``, or
+    saying ``kind: Secret`` wherever a snapshot file lists it (a Secret under ``configmaps`` is
+    still a Secret)."""
+    if kind_name == "secrets" or (isinstance(obj, dict) and str(obj.get("kind", "")).lower() == "secret"):
+        return strip_secret(obj)
+    return obj
 
 
 def strip_secret(obj: Obj) -> Obj:
