@@ -107,7 +107,7 @@ def load_dump_directory(root: Path, *, name: str | None = None) -> Snapshot:
             if len(rel.parts) == 2:
                 namespaces.add(rel.parts[0])
         elif path.name == "logs.txt" or path.name.endswith(".log"):
-            text = read_text(path)
+            text = read_text(path, log=True)
             sections = list(iter_log_sections(text, str(rel)))
             for _, _, key, log in sections:
                 _keep_log(logs, unavailable, key, log)

@@ -268,6 +268,7 @@ class LLMClient:
         name = type(e).__name__
         text = scrub(str(getattr(e, "message", None) or e)).strip().splitlines()[0][:300] if str(e) else name
         text = _LIBRARY_PREFIX.sub("", text) or name
+        text = text.split("Traceback (most recent call last)")[0].strip(" :") or name  # a library's traceback
         where = self._where()
         garbled = _undecodable_reply(e)
         if garbled is not None:  # HTTP 200 with a body that is not JSON: a proxy, a web page, a crash
@@ -275,6 +276,12 @@ class LLMClient:
                 f"the model server at {where} sent {garbled}",
                 hint="is api_base the server's OpenAI-compatible /v1 URL? check the server's log",
             ), 0
+        if "Invalid response object" in text:  # LiteLLM could not build a response from the reply
+            return ModelError(
+                f"the model server at {where} sent a reply that is not a valid chat completion "
+                "(a null choice, or a part nested too deeply)",
+                hint="check the server's log; the model or its server may have crashed",
+            ), None
         status = getattr(e, "status_code", None)
         if isinstance(e, lit.ContextWindowExceededError) or any(w in text.lower() for w in _CONTEXT_WORDS):
             return ContextOverflow(

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from holmes_nb.errors import NotFoundError
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import Kind, kind_for
+from holmes_nb.sources.sanitize import sanitize
 from holmes_nb.sources.selectors import field_matcher, label_matcher
 
 LogKey = tuple[str, str, str, bool]  # namespace, pod, container, previous
@@ -49,7 +50,7 @@ class Snapshot(Cluster):
         under their lowercased plural so nothing a dump held is silently dropped."""
         k = kind or kind_for(obj.get("kind", ""))
         key = k.name if k else (obj.get("kind", "unknown").lower() + "s")
-        obj = without_secret_values(obj, k.name if k else "")
+        obj = without_secret_values(sanitize(obj), k.name if k else "")
         self.objects.setdefault(key, []).append(obj)
         self._index.pop(key, None)
 
