@@ -32,6 +32,15 @@ JWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ2YXVsdC1zeW5jIn0.Pl4ntedJ
 PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDpl4ntedPEMkey"
 GCP_BODY = "MIIEpl4ntedGcpServiceAccountKeyBodyQIBADANBgkqhkiG9w0BAQEFAASC"
 PEM = f"-----BEGIN PRIVATE KEY-----\n{PEM_BODY}\n-----END PRIVATE KEY-----\n"
+STRIPE = "sk_live_Pl4ntedStripeKey0123456789"
+SLACK_HOOK = "hooks.slack.com/services/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"
+HF_TOKEN = "hf_Pl4ntedHuggingFaceToken0123456789ab"
+VAULT_TOKEN = "hvs.Pl4ntedVaultToken0123456789abcdef"
+GOOGLE_OAUTH = "ya29.Pl4ntedGoogleOauthAccessToken0123456789"
+SENDGRID = "SG.Pl4ntedSendGridKey012345.Pl4ntedSendGridSecret0123456789abcdefghijklm"
+BARE_AWS = "Pl4nTedAwsSecretKeyBare0123456789abcdEFG"
+PGP_BODY = "lQOYBGPl4ntedPgpBodyQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIB"
+PREFIXED_KEY = "Pl4ntedPrefixedKeyLineQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgE"
 SECRETS = {  # what must never appear -> where it was planted
     "hunter2-demo": "demo: env DB_PASSWORD of report-ui",
     "ZGVtby10b2tlbi1ub3QtcmVhbA": "demo: bearer token in a payments-worker log line",
@@ -51,6 +60,28 @@ SECRETS = {  # what must never appear -> where it was planted
     "Pl4ntedConfigMapPw": "db.password=... in a ConfigMap value",
     "UGw0bnRlZFNlY3JldERhdGE=": "a Secret's data value (base64)",
     "Pl4ntedQuestionPw": "password=... pasted into the question",
+    # issue 18: command lines, unusual formats, other outputs
+    "Pl4ntedMysqlPw": "mysql -pX inside sh -c in the container args",
+    "Pl4ntedRedisCliPw": "redis-cli -a X in an exec liveness probe",
+    "Pl4ntedDockerPw": "docker login -p X in an init container's command",
+    "Pl4ntedCurlPw": "curl -u user:X in a termination message",
+    "Pl4ntedSrcCreds": "skopeo --src-creds user:X in the container args",
+    "Pl4ntedRedisUrlPw": "redis://:X@host (empty user) in env and a waiting message",
+    "UGw0bnRlZEhlYWRlcjpQdw==": "probe httpHeaders Authorization: Basic X",
+    "Pl4ntedMountPw": "mount options password=X in an event",
+    "Pl4ntedJsonPass": '"db_pass": "X" in a JSON log line',
+    "Pl4ntedYamlPw": "pw: X in a YAML log line",
+    STRIPE: "Stripe secret key in a log line",
+    SLACK_HOOK: "Slack webhook URL in a log line",
+    HF_TOKEN: "Hugging Face token in a log line",
+    VAULT_TOKEN: "Vault token in a log line",
+    GOOGLE_OAUTH: "Google OAuth access token in a log line",
+    SENDGRID: "SendGrid API key in a log line",
+    BARE_AWS: "a bare AWS secret access key in a log line",
+    PGP_BODY: "a PGP private key block in a log",
+    PREFIXED_KEY: "private key lines logged one by one with a prefix, BEGIN line cut off",
+    "UGw0bnRlZE1pc2ZpbGVkU2VjcmV0": "a Secret filed under configmaps in the snapshot file",
+    "Pl4ntedBasePw": "password in a modelList api_base",
 }
 LOG = "\n".join(
     [
@@ -64,6 +95,19 @@ LOG = "\n".join(
         "2025-03-14T10:29:04Z ERROR connect postgres://sync:Pl4ntedUrlPw@postgres.data:5432/ledger: auth failed, password=Pl4ntedLogPw",
         "2025-03-14T10:29:04Z ERROR loaded signing key:",
         *PEM.splitlines(),
+        '2025-03-14T10:29:04Z {"level":"error","msg":"db login","db_pass":"Pl4ntedJsonPass"}',
+        "2025-03-14T10:29:04Z cfg: {user: sync, pw: Pl4ntedYamlPw}",
+        f"2025-03-14T10:29:04Z DEBUG billing key {STRIPE} hook https://{SLACK_HOOK}",
+        f"2025-03-14T10:29:04Z DEBUG hf={HF_TOKEN} vault {VAULT_TOKEN} gcp {GOOGLE_OAUTH}",
+        f"2025-03-14T10:29:04Z DEBUG mail {SENDGRID} aws secret {BARE_AWS}",
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----",
+        "",
+        PGP_BODY,
+        "=Pl4n",
+        "-----END PGP PRIVATE KEY BLOCK-----",
+        f"2025-03-14T10:29:04Z keyloader: {PREFIXED_KEY}",
+        f"2025-03-14T10:29:04Z keyloader: {PREFIXED_KEY[::-1]}",
+        "2025-03-14T10:29:04Z keyloader: -----END RSA PRIVATE KEY-----",
         "2025-03-14T10:29:05Z FATAL giving up",
     ]
 )
@@ -95,6 +139,15 @@ def _planted_doc() -> dict:
             "pl4nted-flag-token-81",
             "--db-url=postgres://sync:Pl4ntedUrlPw@postgres.data:5432/ledger",
         ],
+        args=["sh", "-c", "mysql -uroot -pPl4ntedMysqlPw ledger && skopeo copy --src-creds sync:Pl4ntedSrcCreds a b"],
+        livenessProbe={"exec": {"command": ["sh", "-c", "redis-cli -h localhost -a Pl4ntedRedisCliPw ping"]}},
+        readinessProbe={
+            "httpGet": {
+                "path": "/ready",
+                "port": 8080,
+                "httpHeaders": [{"name": "Authorization", "value": "Basic UGw0bnRlZEhlYWRlcjpQdw=="}],
+            }
+        },
         env=[
             {"name": "AWS_ACCESS_KEY_ID", "value": "AKIAPL4NTEDKEY7Q2XZ9"},
             {"name": "AWS_SECRET_ACCESS_KEY", "value": "pl4nted/AwsSecretAccessKey+0123456789abcd"},
@@ -108,8 +161,16 @@ def _planted_doc() -> dict:
                     }
                 ),
             },
+            {"name": "REDIS_URL", "value": "redis://:Pl4ntedRedisUrlPw@redis.payments:6379/0"},
         ],
     )
+    pod["spec"]["initContainers"] = [
+        {
+            "name": "login",
+            "image": "docker:27",
+            "command": ["sh", "-c", "docker login -u ci -p Pl4ntedDockerPw ghcr.io"],
+        }
+    ]
     pod["status"]["containerStatuses"] = [
         {
             "name": "vault-sync",
@@ -119,13 +180,16 @@ def _planted_doc() -> dict:
             "imageID": "",
             "started": False,
             "state": {
-                "waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}
+                "waiting": {
+                    "reason": "CrashLoopBackOff",
+                    "message": "back-off 5m0s restarting failed container (redis://:Pl4ntedRedisUrlPw@redis)",
+                }
             },
             "lastState": {
                 "terminated": {
                     "exitCode": 1,
                     "reason": "Error",
-                    "message": f"login failed for bearer {JWT}",
+                    "message": f"login failed for bearer {JWT}; curl -u admin:Pl4ntedCurlPw https://vault/health",
                     "startedAt": "2025-03-14T10:29:01Z",
                     "finishedAt": "2025-03-14T10:29:05Z",
                 }
@@ -142,7 +206,8 @@ def _planted_doc() -> dict:
             "count": 7,
             "metadata": {"name": f"{POD}.17c0", "namespace": NS, "creationTimestamp": "2025-03-14T10:20:00Z"},
             "involvedObject": {"kind": "Pod", "name": POD, "namespace": NS},
-            "message": "vault login to https://vault.example:8200 failed with token=pl4nted-event-token-55",
+            "message": "vault login to https://vault.example:8200 failed with token=pl4nted-event-token-55; "
+            "MountVolume.SetUp failed: mount -t cifs -o username=svc,password=Pl4ntedMountPw //files/share",
             "firstTimestamp": "2025-03-14T10:20:00Z",
             "lastTimestamp": "2025-03-14T10:29:05Z",
         }
@@ -154,6 +219,14 @@ def _planted_doc() -> dict:
             "type": "Opaque",
             "metadata": {"name": "vault-sync", "namespace": NS},
             "data": {"password": base64.b64encode(b"Pl4ntedSecretData").decode()},
+        }
+    )
+    objects["configmaps"].append(  # a Secret filed under another kind's list
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "misfiled", "namespace": NS},
+            "data": {"token": base64.b64encode(b"Pl4ntedMisfiledSecret").decode()},
         }
     )
     objects["configmaps"].append(
@@ -181,7 +254,7 @@ def planted(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("planted") / "planted.json"
     path.write_text(json.dumps(_planted_doc()))
     raw = path.read_text()
-    assert all(s in raw for s in SECRETS if s not in (KEY, "Pl4ntedQuestionPw"))  # really planted
+    assert all(s in raw for s in SECRETS if s not in (KEY, "Pl4ntedQuestionPw", "Pl4ntedBasePw"))  # really planted
     return path
 
 
@@ -191,6 +264,8 @@ def config(tmp_path, monkeypatch) -> Path:
     cfg.write_text(
         f"modelList:\n  planted:\n    model: openai/scripted\n    api_base: '{{{{ env.OPENAI_API_BASE }}}}'\n"
         f"    api_key: {KEY}\n"
+        "  withpw:\n    model: openai/scripted\n    api_base: http://sync:Pl4ntedBasePw@127.0.0.1:9/v1\n"
+        "    api_key: not-needed\n    timeout: 2\n    num_retries: 0\n"
     )
     monkeypatch.setenv("HOLMES_NB_CONFIG", str(cfg))
     return cfg
@@ -368,6 +443,56 @@ def test_notebook_magic_output_leaks_nothing(planted, config, model_server, open
         shell.run_cell("%unload_ext holmes_nb")
         InteractiveShell.clear_instance()
     assert shown and "pod_logs" in cap.stdout
+    assert not _leaks(outputs)
+
+
+def _served(url: str) -> dict[str, str]:
+    """Raw responses of the snapshot API server (not through a client that asks for metadata only)."""
+    import urllib.request
+
+    paths = [
+        f"/api/v1/namespaces/{NS}/pods",
+        f"/api/v1/namespaces/{NS}/pods/{POD}",
+        f"/api/v1/namespaces/{NS}/configmaps",
+        f"/api/v1/namespaces/{NS}/secrets",
+        f"/api/v1/namespaces/{NS}/events",
+        f"/api/v1/namespaces/{NS}/pods/{POD}/log?container=vault-sync",
+        f"/api/v1/namespaces/{NS}/pods/{POD}/log?container=vault-sync&previous=true",
+    ]
+    out = {}
+    for path in paths:
+        with urllib.request.urlopen(url + path, timeout=30) as resp:
+            out[f"served {path}"] = resp.read().decode()
+    return out
+
+
+def test_scan_capture_serve_and_model_commands_leak_nothing(planted, config, tmp_path, capsys):
+    """The outputs that do not involve a model: scan (CLI and frames), capture, serve, models and
+    check-model (an api_base with a password)."""
+    import holmes_nb
+    from holmes_nb.apiserver.server import SnapshotAPIServer
+    from holmes_nb.cli import main
+    from holmes_nb.formats.capture import capture
+    from holmes_nb.formats.importers import load_snapshot
+    from holmes_nb.sources.live import LiveCluster
+
+    outputs: dict[str, str] = {}
+    for fmt in ("table", "json", "markdown"):
+        main(["scan", "--cluster", str(planted), "--format", fmt])
+        outputs[f"scan --format {fmt}"] = capsys.readouterr().out
+    assert "vault-sync" in outputs["scan --format table"]
+    outputs["cluster().problems()"] = holmes_nb.cluster(str(planted)).problems().to_csv()
+    with SnapshotAPIServer(load_snapshot(planted)) as srv:
+        outputs.update(_served(srv.url))
+        with LiveCluster(server=srv.url, page_size=50) as live:
+            path = capture(live, tmp_path / "captured.json", namespaces=[NS]).path
+    outputs["snapshot capture file"] = Path(path).read_text()
+    assert POD in outputs["snapshot capture file"] and "--password=***" in outputs["snapshot capture file"]
+    for args in (["models"], ["models", "--json"], ["check-model", "withpw"], ["check-model", "withpw", "--json"]):
+        main(args)
+        got = capsys.readouterr()
+        outputs[" ".join(args)] = got.out + got.err
+    assert "127.0.0.1:9" in outputs["models"] and "127.0.0.1:9" in outputs["check-model withpw"]
     assert not _leaks(outputs)
 
 

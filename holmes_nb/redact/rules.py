@@ -105,7 +105,8 @@ _RULES: list[tuple[re.Pattern[str], Callable[[re.Match], Span | None]]] = [
     ),  # env entries and header lists: name first, then value
 ]
 _BEGIN = re.compile(r"-----BEGIN (?P<label>[A-Z0-9 ]{0,40}?(?:PRIVATE KEY|PGP [A-Z ]{1,20}?)[A-Z ]{0,10}?)-----")
-_BODY = re.compile(r"(?:[A-Za-z-]{1,40}: [^\n]{0,200}\n)*+[A-Za-z0-9+/=\s\\]*+")  # armor headers, then base64
+#: what follows a BEGIN line whose END is missing: whole lines of base64 (or armor headers), a line at a time
+_BODY = re.compile(r"(?:(?:\r?\n|\\n)(?:[A-Za-z-]{1,40}: [^\r\n\\]{0,200}|[A-Za-z0-9+/=]{0,100}+)(?=\r?\n|\\n|\Z))*+")
 
 
 def _armor_spans(text: str) -> list[Span]:
