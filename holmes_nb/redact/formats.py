@@ -1,17 +1,20 @@
 """Token formats and entropy: secrets recognised by their shape, wherever they stand.
 
-The formats come from detect-secrets (Yelp's maintained scanner: Stripe, Slack webhooks, SendGrid,
-Twilio, Mailchimp, Telegram, Discord, PyPI, GitLab, Square, AWS, Azure storage keys, ...) plus a
-few it lacks (Hugging Face, Vault, Google OAuth, npm, DigitalOcean, Shopify, Databricks,
-Anthropic/OpenAI project keys), and its Shannon entropy measure finds random-looking base64 tokens
-(a bare AWS secret access key, a private key's body lines logged one by one with a prefix).
+The formats come from detect-secrets (Yelp's maintained scanner: AWS, Azure storage keys, GitHub,
+GitLab, Slack, Stripe, SendGrid, Twilio, Mailchimp, PyPI, Square) plus a few it lacks or matches
+too narrowly (Stripe test keys and webhook secrets, Slack webhooks of any shape, Hugging Face,
+Vault, Google OAuth, npm, DigitalOcean, Shopify, Databricks, OpenAI/Anthropic keys, Telegram bot
+tokens), and its Shannon entropy measure finds random-looking base64 tokens (a bare AWS secret
+access key, a private key's body lines logged one by one with a prefix).
 
-Only detect-secrets plugins whose patterns run in linear time are used: each pattern starts with a
-literal or a bounded class and has no unbounded run followed by something that can fail; the
-keyword plugins (Cloudant, IBM, SoftLayer, KeywordDetector) and OpenAI's (quadratic on ``sk-sk-sk-...``; a linear rule
-:data:`_EXTRA` replaces it) are left out, as the contextual rules in
-:mod:`holmes_nb.redact.rules` cover keys, and their ``(?: *)(?: +)(?: *)`` is cubic on a run of
-spaces. ``benchmarks/bench_redact.py`` measures every pattern on adversarial input.
+Only detect-secrets plugins whose patterns run in linear time are used: each starts with a literal
+or a bounded class and has no unbounded run followed by something that can fail. Left out: the
+keyword plugins (KeywordDetector, Cloudant, IBM, SoftLayer; their ``(?: *)(?: +)(?: *)`` is cubic
+on a run of spaces, and :mod:`holmes_nb.redact.keys` covers keys), OpenAI's (quadratic on
+``sk-sk-sk-...``; a linear pattern in :data:`_EXTRA` replaces it), Discord's and Telegram's (no
+literal in front: slow on every text; Telegram has a literal-first pattern in :data:`_EXTRA`).
+Patterns without a literal in front run only when a substring in :data:`_GATES` is present.
+``benchmarks/bench_redact.py`` measures the whole on adversarial input.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 from holmes_nb.redact.keys import REDACTED, Span
 
-#: detect-secrets plugins taken whole (by class name), and single patterns left out of them
+#: detect-secrets plugins whose patterns are used (by class name)
 _PLUGINS = (
     "AWSKeyDetector",
     "AzureStorageKeyDetector",

@@ -82,10 +82,18 @@ def is_secret_name(name: str) -> bool:
     return False
 
 
+#: a value that is code naming the secret, not the secret: ``password=cfg.db_password``
+_REFERENCE = re.compile(r"[A-Za-z_]\w{0,40}(?:\.[A-Za-z_]\w{0,40}){1,5}")
+
+
 def harmless(value: str) -> bool:
     """A value that is no secret: a placeholder, a template, a reference or masked already."""
     v = value.strip().strip("\"'").lower()
-    return v in HARMLESS or v.startswith(("[redacted", "$", "<", "{{", "sk-...", "%")) or set(v) <= {"*", "x"}
+    if v in HARMLESS or v.startswith(("[redacted", "$", "<", "{{", "sk-...", "%")) or set(v) <= {"*", "x"}:
+        return True
+    ref = value.strip().strip("\"'")
+    last = ref.rsplit(".", 1)[-1]
+    return bool(_REFERENCE.fullmatch(ref)) and len(last) >= 5 and is_secret_name(last)
 
 
 # -- values of secret-named keys in text ---------------------------------------------------------
