@@ -66,6 +66,7 @@ SECRETS = {  # what must never appear -> where it was planted
     PREFIXED_KEY: "private key lines logged one by one with a prefix, BEGIN line cut off",
     "UGw0bnRlZE1pc2ZpbGVkU2VjcmV0": "a Secret filed under configmaps in the snapshot file",
     "Pl4ntedBasePw": "password in a modelList api_base",
+    "Pl4ntedPipedPw": "redis://:X@host in a log piped into holmes-nb ask",
 }
 LOG = "\n".join(
     [

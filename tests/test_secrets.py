@@ -40,7 +40,9 @@ def planted(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("planted") / "planted.json"
     path.write_text(json.dumps(planted_doc()))
     raw = path.read_text()
-    assert all(s in raw for s in SECRETS if s not in (KEY, "Pl4ntedQuestionPw", "Pl4ntedBasePw"))  # really planted
+    assert all(
+        s in raw for s in SECRETS if s not in (KEY, "Pl4ntedQuestionPw", "Pl4ntedBasePw", "Pl4ntedPipedPw")
+    )  # really planted
     return path
 
 
@@ -279,6 +281,26 @@ def test_scan_capture_serve_and_model_commands_leak_nothing(planted, config, tmp
         got = capsys.readouterr()
         outputs[" ".join(args)] = got.out + got.err
     assert "127.0.0.1:9" in outputs["models"] and "127.0.0.1:9" in outputs["check-model withpw"]
+    assert not _leaks(outputs)
+
+
+def test_piped_input_leaks_nothing(planted, config, model_server, openai_env, tmp_path):
+    """A log piped into `holmes-nb ask` (a real subprocess, stdin a pipe) is part of the question."""
+    import os
+    import subprocess
+    import sys
+
+    srv = openai_env(model_server([say("the worker cannot reach redis")], api_key=KEY))
+    piped = "2025-03-14T10:29:04Z ERROR dial redis://:Pl4ntedPipedPw@redis.payments:6379: NOAUTH\n"
+    out = tmp_path / "piped.json"
+    cmd = [sys.executable, "-m", "holmes_nb", "ask", "why?", "--model", "planted", "--cluster", str(planted)]
+    r = subprocess.run(
+        [*cmd, "--json-output-file", str(out)], input=piped, capture_output=True, text=True, timeout=120,
+        env={**os.environ},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "NOAUTH" in json.dumps(srv.requests[-1]["body"])  # the piped log reached the model, redacted
+    outputs = {**_requests(srv), "stdout": r.stdout, "stderr": r.stderr, "JSON file": out.read_text()}
     assert not _leaks(outputs)
 
 
