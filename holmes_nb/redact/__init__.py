@@ -24,6 +24,7 @@ object, :func:`redact_url` a URL, :func:`scrub_frame` a DataFrame's text cells.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -67,6 +68,7 @@ class SecretRegistry:
     def add(self, value: str | None) -> None:
         if value and len(value) >= 6 and value.lower() not in _PLACEHOLDER_KEYS:
             self._secrets.add(value)
+            _scrub_short.cache_clear()  # a cached result may hold the new key
 
     def scrub(self, text: str) -> str:
         """Replace every known secret in ``text`` with its mask."""
@@ -77,17 +79,22 @@ class SecretRegistry:
 
     def clear(self) -> None:
         self._secrets.clear()
+        _scrub_short.cache_clear()
 
 
 #: process-wide registry; config loading registers every api_key it resolves
 known_secrets = SecretRegistry()
 
-#: a short text without any of these cannot hold a secret (every rule needs one)
-_ANY = re.compile(
-    r"[A-Za-z0-9+/=_.~-]{14}|://|-----BEGIN|pass|pwd|pw|secret|token|key|cred|cookie|session|auth|bearer|basic"
-    r"|name|sig=|(?<!\S)-[pau]",
-    re.IGNORECASE,
-)
+
+@functools.cache
+def _quick_test() -> re.Pattern[str]:
+    """A short text without any of these cannot hold a secret: every rule, format and keyword
+    needs one (each module says which), so most strings of an object cost one regex search."""
+    from holmes_nb.redact.formats import gate_patterns
+    from holmes_nb.redact.rules import needle_patterns
+
+    stems = "(?i:pass|pwd|pw|secret|token|key|cred|cookie|session|auth)"
+    return re.compile("|".join([stems, *needle_patterns(), *gate_patterns()]))
 
 
 def _spans(text: str) -> list[Span]:
@@ -116,11 +123,22 @@ def scrub(text: str) -> str:
     """Remove known keys and every secret-looking value (see the module doc) from a string."""
     if not text:
         return text
+    if len(text) <= 256:  # the strings of an object repeat (images, reasons, names): cached
+        return _scrub_short(text)
+    return _scrub(text)
+
+
+def _scrub(text: str) -> str:
     text = known_secrets.scrub(text)
-    if len(text) < 2048 and not _ANY.search(text):
+    if len(text) < 2048 and not _quick_test().search(text):
         return text
     spans = _spans(text)
     return _apply(text, spans) if spans else text
+
+
+@functools.lru_cache(maxsize=8192)
+def _scrub_short(text: str) -> str:
+    return _scrub(text)
 
 
 def redact_argv(args: list[Any] | None) -> list[str]:
@@ -147,6 +165,54 @@ def _argv_label(tok: str, a: int, b: int, label: str) -> str:
     return "***" if label == REDACTED and (whole or after_flag) else label
 
 
+#: fields whose string values the API server sets or that are names and enums, never secrets: not
+#: scrubbed, so a large object costs a few scrubs, not hundreds
+_PLAIN_FIELDS = frozenset(
+    [
+        "uid",
+        "resourceVersion",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "generation",
+        "startedAt",
+        "finishedAt",
+        "startTime",
+        "lastTransitionTime",
+        "lastProbeTime",
+        "lastHeartbeatTime",
+        "lastUpdateTime",
+        "lastTimestamp",
+        "firstTimestamp",
+        "eventTime",
+        "imageID",
+        "containerID",
+        "podIP",
+        "hostIP",
+        "ip",
+        "clusterIP",
+        "nodeName",
+        "phase",
+        "qosClass",
+        "type",
+        "status",
+        "kind",
+        "apiVersion",
+        "namespace",
+        "restartPolicy",
+        "dnsPolicy",
+        "schedulerName",
+        "serviceAccountName",
+        "serviceAccount",
+        "terminationMessagePath",
+        "terminationMessagePolicy",
+        "imagePullPolicy",
+        "mountPath",
+        "protocol",
+        "fieldPath",
+        "operator",
+        "effect",
+    ]
+)
 #: probe header names whose values are no secret; every other header value is redacted
 _PLAIN_HEADERS = {"host", "accept", "user-agent", "content-type", "accept-encoding", "connection", "x-forwarded-proto"}
 
@@ -170,6 +236,8 @@ def redact_obj(obj: Any) -> Any:
             out[k] = redact_argv(v)
         elif k == "httpHeaders" and isinstance(v, list):
             out[k] = [_redact_header(h) for h in v]
+        elif isinstance(v, str) and k in _PLAIN_FIELDS:
+            out[k] = v
         elif isinstance(v, str) and is_secret_name(k) and not harmless(v):
             out[k] = REDACTED
         else:

@@ -39,18 +39,34 @@ _PLUGINS = (
     "StripeDetector",
     "TwilioKeyDetector",
 )
+_VAULT_OLD = (
+    r"s\.(?<![A-Za-z0-9]s\.)(?=[A-Za-z0-9]{24}(?![A-Za-z0-9]))(?=[a-z0-9]*[A-Z])(?=[A-Z0-9]*[a-z])[A-Za-z0-9]{24}"
+)
 #: substrings one of which a plugin's match must hold: a pattern without a literal in front scans
 #: slowly, so it runs only on a text that has one
 _GATES: dict[str, tuple[str, ...] | re.Pattern[str]] = {
     "MailchimpDetector": re.compile(r"-us\d"),
     "AWSKeyDetector": ("A3T", "ABIA", "ACCA", "AKIA", "ASIA", "aws"),
     "GitLabTokenDetector": ("gl", "GR1348941"),
+    "GitHubTokenDetector": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
     "SlackDetector": ("xox", "hooks.slack.com"),
     "StripeDetector": ("k_live_",),
     "SendGridDetector": ("SG.",),
     "SquareOAuthDetector": ("sq0csp-",),
     "PypiTokenDetector": ("pypi-",),
     r"(?:sk|rk|pk)_(?:live|test)_[0-9a-zA-Z]{20,}+": ("k_live_", "k_test_"),
+    r"A[KS]IA[A-Z0-9]{16}(?![A-Z0-9])": ("AKIA", "ASIA"),
+    r"A[BC]CA[A-Z0-9]{16}(?![A-Z0-9])": ("ABCA", "ACCA"),
+    r"do[opr]_v1_[a-f0-9]{64}": ("_v1_",),
+    r"gh[pousr]_[A-Za-z0-9]{30,}+|github_pat_[A-Za-z0-9_]{30,}+": (
+        "ghp_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "ghr_",
+        "github_pat_",
+    ),
+    _VAULT_OLD: re.compile(r"s\.[A-Za-z0-9]{24}"),
 }
 #: patterns detect-secrets lacks (each starts with a literal; bounded or final runs only)
 _EXTRA = (
@@ -62,7 +78,7 @@ _EXTRA = (
     r"SG\.[A-Za-z0-9_-]{16,}+\.[A-Za-z0-9_-]{16,}+",  # SendGrid, any length
     r"hf_[A-Za-z0-9]{30,}+",  # Hugging Face
     r"hv[sbr]\.[A-Za-z0-9_-]{20,}+",  # Vault service, batch and recovery tokens
-    r"s\.(?<![A-Za-z0-9]s\.)(?=[A-Za-z0-9]{24}(?![A-Za-z0-9]))(?=[a-z0-9]*[A-Z])(?=[A-Z0-9]*[a-z])[A-Za-z0-9]{24}",  # old Vault
+    _VAULT_OLD,
     r"ya29\.[0-9A-Za-z_-]{20,}+",  # Google OAuth access tokens
     r"1//0[0-9A-Za-z_-]{30,}+",  # Google OAuth refresh tokens
     r"AIza[0-9A-Za-z_-]{35}",  # Google API keys
@@ -88,11 +104,32 @@ _ENTROPY_LIMIT = 4.5  # detect-secrets' default for base64 strings
 def _patterns() -> list[tuple[re.Pattern[str], Any]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    found = [(re.compile(p), _GATES.get(p, ())) for p in _EXTRA]
+    found = [(re.compile(p), _GATES.get(p) or _literal_prefix(p)) for p in _EXTRA]
     for cls in get_mapping_from_secret_type_to_class().values():
         if cls.__name__ in _PLUGINS:
-            found += [(p, _GATES.get(cls.__name__, ())) for p in getattr(cls, "denylist", ())]
+            found += [(p, _GATES.get(cls.__name__) or _literal_prefix(p.pattern)) for p in getattr(cls, "denylist", ())]
     return found
+
+
+def gate_patterns() -> list[str]:
+    """Regex texts one of which any format match must contain (for the quick test in ``scrub``)."""
+    out = {r"[A-Za-z0-9+/]{32}"}  # a base64 token for the entropy rule
+    for _, gate in _patterns():
+        if isinstance(gate, re.Pattern):
+            out.add(gate.pattern)
+        elif gate:
+            out.update(re.escape(g) for g in gate)
+        else:
+            return [r"[\s\S]"]  # a pattern without a gate: every text may match
+    return sorted(out)
+
+
+def _literal_prefix(pattern: str) -> tuple[str, ...]:
+    """The literal a pattern starts with (``"hf_"`` of ``hf_[A-Za-z0-9]{30,}+``), as a gate; ()
+    when it starts with a class or a group (then it always runs)."""
+    m = re.match(r"(?:[A-Za-z0-9_:/=-]|\\\.)+", pattern)
+    literal = m.group(0).replace("\\.", ".") if m else ""
+    return (literal,) if len(literal) >= 2 else ()
 
 
 @functools.cache

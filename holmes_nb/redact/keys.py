@@ -115,7 +115,7 @@ def _stem_offsets(text: str) -> list[int]:
     low = text.lower()
     if len(low) != len(text):  # lower() changed the length (rare letters): search case-insensitively
         return sorted(m.start() for s in _STEMS for m in re.finditer(s.pattern, text, re.IGNORECASE))
-    return sorted(m.start() for s in _STEMS for m in s.finditer(low))
+    return sorted(m.start() for s in _STEMS if s.pattern in low for m in s.finditer(low))
 
 
 def keyed_spans(text: str) -> list[Span]:
