@@ -199,3 +199,12 @@ def test_adversarial_strings_come_back_whole_and_stable(text):
 def test_ordinary_text_stays_readable(plain, filler):
     text = f"{plain} {filler} CrashLoopBackOff"
     assert scrub(text) == text
+
+
+def test_a_key_registered_after_a_cached_scrub_is_still_masked():
+    from holmes_nb.redact import known_secrets
+
+    text = "calling with late-key-Zq9x4bT2mW"
+    assert scrub(text) == text  # nothing secret-looking: cached as is
+    known_secrets.add("late-key-Zq9x4bT2mW")
+    assert "late-key-Zq9x4bT2mW" not in scrub(text)
