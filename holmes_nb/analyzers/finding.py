@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from holmes_nb.redact import scrub
+
 #: severities, most urgent first
 SEVERITIES = ("critical", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -42,6 +44,10 @@ class Finding:
         if self.severity not in _RANK:
             raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}")
         self.namespace = self.namespace or ""
+        # the one place every finding passes through: whatever an analyzer quoted (a command line,
+        # an event, a log line), the message and evidence are redacted here
+        self.message = scrub(str(self.message))
+        self.evidence = [scrub(str(e)) for e in self.evidence]
 
     @property
     def ref(self) -> str:

@@ -109,7 +109,7 @@ def load_dump_directory(root: Path, *, name: str | None = None) -> Snapshot:
                 namespaces.add(rel.parts[0])
         elif path.name == "logs.txt" or path.name.endswith(".log"):
             try:
-                text = read_text(path)
+                text = read_text(path, log=True)
             except ConfigError as e:  # one unreadable log must not lose the whole dump
                 unreadable.append(f"{rel}: {e}")
                 continue

@@ -22,6 +22,7 @@ from holmes_nb.config import ModelEntry
 from holmes_nb.errors import HolmesError, ModelError
 from holmes_nb.llm.compat import ToolCall, parse_native_calls, parse_text_tool_calls
 from holmes_nb.llm.context import ContextInfo, ServerInfo, discover_context, probe_server
+from holmes_nb.llm.deadline import DeadlineExceeded, call_with_deadline, total_deadline
 from holmes_nb.redact import scrub
 
 _litellm = None
@@ -180,7 +181,8 @@ class LLMClient:
         while True:
             start = time.perf_counter()
             try:
-                response = lit.completion(**kwargs)
+                # a total deadline: the socket timeout alone never cuts off a server that trickles
+                response = call_with_deadline(lambda: lit.completion(**kwargs), total_deadline(self.entry.timeout))
                 break
             except Exception as e:  # every LiteLLM/OpenAI/httpx error is mapped below
                 error, retry_after = self._map_error(e)
@@ -266,6 +268,7 @@ class LLMClient:
         name = type(e).__name__
         text = scrub(str(getattr(e, "message", None) or e)).strip().splitlines()[0][:300] if str(e) else name
         text = _LIBRARY_PREFIX.sub("", text) or name
+        text = text.split("Traceback (most recent call last)")[0].strip(" :") or name  # a library's traceback
         where = self._where()
         garbled = _undecodable_reply(e)
         if garbled is not None:  # HTTP 200 with a body that is not JSON: a proxy, a web page, a crash
@@ -273,6 +276,12 @@ class LLMClient:
                 f"the model server at {where} sent {garbled}",
                 hint="is api_base the server's OpenAI-compatible /v1 URL? check the server's log",
             ), 0
+        if "Invalid response object" in text:  # LiteLLM could not build a response from the reply
+            return ModelError(
+                f"the model server at {where} sent a reply that is not a valid chat completion "
+                "(a null choice, or a part nested too deeply)",
+                hint="check the server's log; the model or its server may have crashed",
+            ), None
         status = getattr(e, "status_code", None)
         if isinstance(e, lit.ContextWindowExceededError) or any(w in text.lower() for w in _CONTEXT_WORDS):
             return ContextOverflow(
@@ -292,6 +301,11 @@ class LLMClient:
             return ModelError(
                 f"{where} is rate limiting requests (429): {text}", hint="wait and retry, or lower the request rate"
             ), _retry_after(e)
+        if isinstance(e, DeadlineExceeded):  # still sending when time was up: asking again would trickle again
+            return ModelError(
+                f"{where} did not finish its reply within {total_deadline(self.entry.timeout):g} s (it was still sending)",
+                hint="the server is too slow or stuck; raise 'timeout' in the modelList entry or check the server",
+            ), None
         if isinstance(e, lit.Timeout) or "timed out" in text.lower() or "timeout" in name.lower():
             return ModelError(
                 f"no answer from {where} within {self.entry.timeout:g} s",
