@@ -288,7 +288,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
 def _read_yaml(path: Path) -> Any:
     import yaml
 
-    from holmes_nb.config_yaml import load_config_yaml
+    from holmes_nb.safe_yaml import load_config_yaml
 
     try:
         text = path.read_text(encoding="utf-8")

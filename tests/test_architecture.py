@@ -110,6 +110,11 @@ def test_every_room_has_a_layer(graph):
     placed = {name.strip() for layer in contract["layers"] for part in layer.split("|") for name in part.split(":")}
     rooms = {m.split(".")[1] for m in graph.modules if m.startswith("holmes_nb.")} - {"__main__"}
     assert rooms - placed == set()
+    core = next(
+        c for c in PYPROJECT["tool"]["importlinter"]["contracts"] if "IPython" in c.get("forbidden_modules", [])
+    )
+    guarded = {m.split(".")[1] for m in core["source_modules"]}
+    assert rooms - guarded == {"notebook", "_version"}  # every other room is held to "no IPython"
     shipped = {m for m in graph.modules if m.startswith("holmes_nb")}
     assert not any(m.startswith("devkit") for m in shipped)
 

@@ -12,8 +12,7 @@ import re
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_count, event_text
 from holmes_nb.analyzers.safe import as_int
-from holmes_nb.k8s import ns_name, seconds_since
-from holmes_nb.tools.k8s_text import probe_target
+from holmes_nb.k8s import ns_name, probe_target, seconds_since
 
 _KINDS = (("readiness", "readinessProbe"), ("liveness", "livenessProbe"), ("startup", "startupProbe"))
 _STATUS = re.compile(r"statuscode: (\d+)", re.I)

@@ -25,6 +25,7 @@ import yaml
 
 from holmes_nb.errors import ConfigError
 from holmes_nb.k8s import parse_time
+from holmes_nb.safe_yaml import expanded_size
 from holmes_nb.sources.base import Obj
 from holmes_nb.sources.kinds import kind_for
 from holmes_nb.sources.snapshot import Snapshot
@@ -123,27 +124,6 @@ _Loader.yaml_implicit_resolvers = {
 
 
 _MAX_YAML_NODES = 20_000_000  # a "billion laughs" alias bomb stops here; real dumps are far smaller
-
-
-def expanded_size(root: yaml.Node) -> int:
-    """Nodes in the document once aliases are expanded (memoized per shared node: linear time)."""
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if id(node) in sizes:
-            continue
-        children = (
-            [c for pair in node.value for c in pair]
-            if isinstance(node, yaml.MappingNode)
-            else (node.value if isinstance(node, yaml.SequenceNode) else [])
-        )
-        if done:
-            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
-        else:
-            stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
 
 
 def _yaml_documents(text: str, source: str, first_line: int) -> list[Document]:

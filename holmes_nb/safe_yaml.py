@@ -1,4 +1,4 @@
-"""YAML for config files, read defensively: aliases that expand to too many nodes (a "billion
+"""YAML read defensively (config files, suites, manifests): aliases that expand to too many nodes (a "billion
 laughs" bomb) and duplicate mapping keys (two ``modelList`` entries with the same name, where the
 last one would silently win) are clear :class:`~holmes_nb.errors.ConfigError`\\ s.
 
@@ -18,8 +18,6 @@ MAX_CONFIG_NODES = 100_000
 def load_config_yaml(text: str, source: str) -> Any:
     """The YAML document in ``text``: aliases bounded, duplicate keys refused."""
     import yaml
-
-    from holmes_nb.formats.manifests import expanded_size
 
     loader = yaml.SafeLoader(text)
     try:
@@ -62,3 +60,26 @@ def _check_duplicates(root: Any, source: str) -> None:
                 stack.extend((key, value))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
+
+
+def expanded_size(root: Any) -> int:
+    """Nodes in the document once aliases are expanded (memoized per shared node: linear time)."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = (
+            [c for pair in node.value for c in pair]
+            if isinstance(node, yaml.MappingNode)
+            else (node.value if isinstance(node, yaml.SequenceNode) else [])
+        )
+        if done:
+            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
