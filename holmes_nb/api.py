@@ -32,9 +32,10 @@ def client_for(entry: ModelEntry):
 
 
 def default_tools(cluster) -> list:
+    from holmes_nb.tools.evidence import evidence_tools
     from holmes_nb.tools.kubernetes import kubernetes_tools
 
-    return kubernetes_tools(cluster)
+    return kubernetes_tools(cluster) + evidence_tools(cluster)
 
 
 def ask(
