@@ -31,11 +31,12 @@ def client_for(entry: ModelEntry):
     return client
 
 
-def default_tools(cluster) -> list:
+def default_tools(cluster, config: Config | None = None) -> list:
+    """The Kubernetes tools plus the evidence tools (changes; metrics and alerts when available)."""
     from holmes_nb.tools.evidence import evidence_tools
     from holmes_nb.tools.kubernetes import kubernetes_tools
 
-    return kubernetes_tools(cluster) + evidence_tools(cluster)
+    return kubernetes_tools(cluster) + evidence_tools(cluster, config)
 
 
 def ask(
@@ -73,7 +74,7 @@ def ask(
     cfg = config if isinstance(config, Config) else load_config(config)
     entry = model if isinstance(model, ModelEntry) else cfg.select(model)
     target = open_cluster(cluster if cluster is not None else cfg.settings.get("cluster"), notice=notice)
-    toolset = merge_tools(default_tools(target), list(tools or []) + registered_tools() + load_toolsets(toolsets))
+    toolset = merge_tools(default_tools(target, cfg), list(tools or []) + registered_tools() + load_toolsets(toolsets))
     if not max_steps and entry.model.startswith("replay/"):
         from holmes_nb.llm.replay import recorded_max_steps
 

@@ -65,6 +65,8 @@ def snapshot_from_document(doc: dict, source: str) -> Snapshot:
     )
     _read_objects(snap, doc.get("objects"), source)
     _read_logs(snap, doc.get("logs"), source)
+    if isinstance(doc.get("metrics"), dict):  # frozen series and alerts (holmes_nb.sources.frozen_metrics)
+        snap.metrics = doc["metrics"]
     return snap
 
 
@@ -182,7 +184,13 @@ def _capture(
         "logCount": len(logs),
         "notes": notes,
     }
-    return {"header": header, "objects": objects, "logs": logs}
+    doc = {"header": header, "objects": objects, "logs": logs}
+    metrics = getattr(cluster, "metrics", None)
+    if isinstance(metrics, dict) and (metrics.get("series") or metrics.get("alerts")):
+        doc["metrics"] = metrics
+        header["metricSeries"] = len(metrics.get("series") or [])
+        header["alerts"] = len(metrics.get("alerts") or [])
+    return doc
 
 
 def _list_kind(cluster: Cluster, kind: Kind, namespaces: list[str] | None, notes: list[str]) -> list[Obj] | None:
