@@ -69,7 +69,8 @@ def _common_labels(series: list[Series]) -> dict[str, str]:
 
 
 def _label_text(s: Series, common: dict[str, str]) -> str:
-    parts = [f"{k}={v}" for k, v in sorted(s.labels.items()) if k not in common and k not in NOISE_LABELS]
+    noise = NOISE_LABELS | ({"instance"} if "pod" in s.labels or "node" in s.labels else set())  # scrape address
+    parts = [f"{k}={v}" for k, v in sorted(s.labels.items()) if k not in common and k not in noise]
     if not parts and s.name and "__name__" not in common:
         parts = [s.name]
     return " ".join(p for p in parts if not p.startswith("__name__=")) or "(one series)"
@@ -153,7 +154,7 @@ def _series_line(st: SeriesStats, unit: str, long: bool, threshold_name: str) ->
         f"peak {v(st.peak)} @{_clock(st.peak_t, long)}, {st.trend}"
     )
     if st.reached_t is not None:
-        line += f"; reached {threshold_name} @{_clock(st.reached_t, long)} ({st.above}/{st.points} points at or above)"
+        line += f"; reached {threshold_name} @{_clock(st.reached_t, long)} ({st.above}/{st.points} points)"
     return line
 
 
