@@ -10,7 +10,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from prom_servers import require
+from prom_servers import counters, require
 
 from holmes_nb.config import Config, load_config
 from holmes_nb.errors import ConfigError
@@ -32,26 +32,6 @@ MiB = 2**20
 @pytest.fixture(scope="module")
 def demo():
     return demo_cluster()
-
-
-def counters(demo) -> list[Series]:
-    """http_requests_total for checkout (93% 5xx since its deploy) and catalog (healthy)."""
-    end = demo.now().timestamp()
-    grid = [end - 6 * 3600 + i * 60 for i in range(6 * 60 + 1)]
-    deploy = end - 3 * 3600
-    out = []
-    for svc, bad in (("checkout", 0.93), ("catalog", 0.0)):
-        ok_n = err_n = 0.0
-        ok_pts, err_pts = [], []
-        for t in grid:
-            err_rate = 10 * bad if t >= deploy else 0.0
-            ok_n += 60 * (10 - err_rate)
-            err_n += 60 * err_rate
-            ok_pts.append((t, ok_n))
-            err_pts.append((t, err_n))
-        base = {"__name__": "http_requests_total", "namespace": "shop", "service": svc}
-        out += [Series({**base, "code": "200"}, ok_pts), Series({**base, "code": "503"}, err_pts)]
-    return out
 
 
 @pytest.fixture(scope="module")

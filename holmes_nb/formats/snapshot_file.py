@@ -118,6 +118,7 @@ def save_snapshot(
     tail_lines: int | None = None,
     indent: int | None = None,
     redact: bool = True,
+    metrics: dict | None = None,
 ) -> Path:
     """Write ``cluster`` (every kind it lists, and current + previous logs of every container).
 
@@ -135,13 +136,18 @@ def save_snapshot(
     if target.is_dir():
         target = target / DEFAULT_FILENAME
     wanted = sorted(set(namespaces)) if namespaces is not None else None
-    doc = _capture(cluster, wanted, progress or (lambda done, total, label: None), tail_lines, redact)
+    doc = _capture(cluster, wanted, progress or (lambda done, total, label: None), tail_lines, redact, metrics)
     _write_atomic(target, _encode(doc, target, indent))
     return target
 
 
 def _capture(
-    cluster: Cluster, namespaces: list[str] | None, progress: Progress, tail_lines: int | None, redact: bool = True
+    cluster: Cluster,
+    namespaces: list[str] | None,
+    progress: Progress,
+    tail_lines: int | None,
+    redact: bool = True,
+    metrics: dict | None = None,
 ) -> dict:
     captured_at = cluster.now()
     notes: list[str] = []
@@ -185,9 +191,12 @@ def _capture(
         "notes": notes,
     }
     doc = {"header": header, "objects": objects, "logs": logs}
-    metrics = getattr(cluster, "metrics", None)
+    if isinstance(metrics, dict):
+        notes.extend(metrics.get("notes") or [])  # the header holds this same list
+    if not (isinstance(metrics, dict) and (metrics.get("series") or metrics.get("alerts"))):
+        metrics = getattr(cluster, "metrics", None)  # a snapshot's own frozen series are kept
     if isinstance(metrics, dict) and (metrics.get("series") or metrics.get("alerts")):
-        doc["metrics"] = metrics
+        doc["metrics"] = {k: v for k, v in metrics.items() if k != "notes"}
         header["metricSeries"] = len(metrics.get("series") or [])
         header["alerts"] = len(metrics.get("alerts") or [])
     return doc
