@@ -150,3 +150,18 @@ def test_the_model_receives_diff_peak_and_alert_on_the_bad_rollout(demo, model_s
     assert "frontend image ghcr.io/acme-shop/frontend:2.4.0 -> ghcr.io/acme-shop/frontend:2.41" in results[0]
     assert "peak 512Mi @" in results[1] and "reached memory limit @" in results[1]
     assert "KubeDeploymentRolloutStuck deployment=frontend" in results[2]
+    # the timeline (and the postmortem) put the change, the alert and the metric on one time axis
+    from holmes_nb.report.timeline import timeline_frame
+
+    tl = timeline_frame(inv)
+    evidence = tl[tl["kind"].isin(["change", "alert", "metric"])]
+    assert [
+        (str(t), k, o, r) for t, k, o, r in evidence[["time", "kind", "object", "reason"]].itertuples(index=False)
+    ] == [
+        ("2025-03-14 09:55:00+00:00", "change", "deployment/frontend", "rollout revision 2"),
+        ("2025-03-14 10:05:00+00:00", "alert", "deployment/frontend", "KubeDeploymentRolloutStuck (warning)"),
+        ("2025-03-14 10:15:00+00:00", "metric", "pod/recommendations-cls4ggdjg8-mjwrk", "memory reached 512Mi"),
+        ("2025-03-14 10:15:00+00:00", "metric", "pod/recommendations-cls4ggdjg8-mjwrk", "memory peak"),
+    ]
+    markdown = inv.to_markdown()
+    assert "rollout revision 2" in markdown and "KubeDeploymentRolloutStuck" in markdown

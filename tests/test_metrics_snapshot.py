@@ -110,3 +110,23 @@ def test_snapshot_serve_with_prometheus(tmp_path):
     assert proc.returncode == 0
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{url}/-/ready", timeout=2)
+
+
+def test_cluster_timeline_shows_changes_alerts_and_limit_crossings(demo):
+    from holmes_nb.report.timeline import plot_timeline, timeline_frame
+
+    tl = timeline_frame(demo, namespace="shop")
+    ev = tl[tl["kind"].isin(["change", "alert", "metric"])]
+    assert ("change", "deployment/frontend", "rollout revision 2") in set(
+        zip(ev["kind"], ev["object"], ev["reason"], strict=True)
+    )
+    assert set(ev.loc[ev["kind"] == "alert", "reason"]) == {
+        "HighErrorRate (critical)",
+        "KubePodCrashLooping (warning)",
+        "KubeContainerOOMKilled (warning)",
+        "KubeDeploymentRolloutStuck (warning)",
+    }
+    assert list(ev.loc[ev["kind"] == "metric", "reason"]) == ["memory reached 512Mi"]
+    assert ("configmap/frontend-config", "updated") in set(zip(ev["object"], ev["reason"], strict=True))
+    fig = plot_timeline(tl)
+    assert {"change", "alert", "metric"} <= {t.get_text() for t in fig.axes[0].get_legend().get_texts()}
