@@ -160,8 +160,8 @@ def test_the_model_receives_diff_peak_and_alert_on_the_bad_rollout(demo, model_s
     ] == [
         ("2025-03-14 09:55:00+00:00", "change", "deployment/frontend", "rollout revision 2"),
         ("2025-03-14 10:05:00+00:00", "alert", "deployment/frontend", "KubeDeploymentRolloutStuck (warning)"),
-        ("2025-03-14 10:15:00+00:00", "metric", "pod/recommendations-cls4ggdjg8-mjwrk", "memory reached 512Mi"),
         ("2025-03-14 10:15:00+00:00", "metric", "pod/recommendations-cls4ggdjg8-mjwrk", "memory peak"),
+        ("2025-03-14 10:15:00+00:00", "metric", "pod/recommendations-cls4ggdjg8-mjwrk", "memory reached 512Mi"),
     ]
     markdown = inv.to_markdown()
     assert "rollout revision 2" in markdown and "KubeDeploymentRolloutStuck" in markdown
