@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from holmes_nb._version import __version__
 
-__all__ = ["__version__", "ask", "changes", "cluster", "compare", "load_ipython_extension", "metrics", "tool"]
+__all__ = [
+    "__version__",
+    "ask",
+    "changes",
+    "cluster",
+    "compare",
+    "investigate_alerts",
+    "load_ipython_extension",
+    "metrics",
+    "tool",
+]
 
 
 def ask(question: str, **kwargs):
@@ -83,3 +93,11 @@ def changes(cluster="demo", namespace: str | None = None, name: str | None = Non
     from holmes_nb.evidence import changes as _changes
 
     return _changes(cluster, namespace, name)
+
+
+def investigate_alerts(alertmanager_url: str | None = None, **kwargs):
+    """One investigation per firing alert: ``(DataFrame, [Investigation, ...])``; see
+    :func:`holmes_nb.alert_runs.investigate_alerts` (model=, cluster=, matchers=, concurrency=)."""
+    from holmes_nb.alert_runs import investigate_alerts as _run
+
+    return _run(alertmanager_url, **kwargs)
