@@ -63,3 +63,19 @@ def test_times_and_steps():
     assert parse_when(None, NOW) == NOW
     assert bounded_step(NOW - timedelta(hours=6), NOW, 15) == 72  # 300 points at most
     assert bounded_step(NOW - timedelta(minutes=10), NOW, None) == 2
+
+
+def test_a_metric_tool_call_renders_as_a_plot_in_html():
+    from holmes_nb.formats.demo import demo_cluster
+    from holmes_nb.investigation import ToolCallRecord
+    from holmes_nb.report.html import tool_call_html
+    from holmes_nb.sources.frozen_metrics import FrozenMetrics
+    from holmes_nb.tools.metrics import metrics_tools
+
+    demo = demo_cluster()
+    panel = {t.name: t for t in metrics_tools(demo, FrozenMetrics.from_doc(demo.metrics))}["metric_panel"]
+    r = panel.run({"panel": "memory", "name": "recommendations"})
+    rec = ToolCallRecord(1, "c1", "metric_panel", {"panel": "memory"}, "ok", 1.0, 50, r.text, frame=r.frame)
+    html = tool_call_html(rec)
+    assert '<img class="hnb-plot"' in html and "data:image/png;base64," in html
+    assert "reached memory limit @" in html and "<table" not in html

@@ -53,3 +53,26 @@ def plot_metrics(
     ax.set_title(title[:100] + more, fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     return fig
+
+
+def is_metric_frame(frame: Any) -> bool:
+    return hasattr(frame, "columns") and {"timestamp", "value", "metric"} <= set(frame.columns)
+
+
+def plot_html(frame: Any, *, width: int = 720) -> str:
+    """The plot as an inline PNG ``<img>`` (for the live view and the Investigation's HTML); ``""``
+    when matplotlib is not installed or the frame is empty."""
+    if frame is None or not len(frame):
+        return ""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return ""
+    import base64
+    import io
+
+    fig = plot_metrics(frame, threshold=frame.attrs.get("threshold"))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=72)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img class="hnb-plot" alt="metric plot" style="max-width:{width}px" src="data:image/png;base64,{data}">'
