@@ -235,3 +235,30 @@ def test_openmetrics_text_escapes_and_groups():
         "n 2.0 1.000",
         "# EOF",
     ]
+
+
+def test_https_prometheus_is_trusted_through_certificate(demo, tmp_path, monkeypatch):
+    """A real Prometheus serving HTTPS with a private CA: refused without CERTIFICATE, read with it."""
+    require("prometheus", "promtool")
+    import base64
+
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    chain, key = tmp_path / "chain.pem", tmp_path / "key.pem"
+    cert.cert_chain_pems[0].write_to_path(str(chain))
+    for pem in cert.cert_chain_pems[1:]:
+        pem.write_to_path(str(chain), append=True)
+    cert.private_key_pem.write_to_path(str(key))
+    series = [Series({"__name__": "up", "job": "x"}, [(demo.now().timestamp() - 60 * i, 1.0) for i in range(10)])]
+    with LocalPrometheus(series, tls=(str(chain), str(key))) as server:
+        assert server.url.startswith("https://localhost:")
+        untrusted = PrometheusClient(PrometheusSettings(server.url))
+        with pytest.raises(PrometheusError, match="CERTIFICATE_VERIFY_FAILED"):
+            untrusted.query_range("up", demo.now() - timedelta(minutes=10), demo.now())
+        untrusted.close()
+        monkeypatch.setenv("CERTIFICATE", base64.b64encode(ca.cert_pem.bytes()).decode())
+        trusted = PrometheusClient(PrometheusSettings(server.url))
+        result = trusted.query_range("up", demo.now() - timedelta(minutes=10), demo.now())
+        trusted.close()
+    assert result.total_series == 1 and result.series[0].labels["job"] == "x"

@@ -78,10 +78,19 @@ def free_port() -> int:
 class LocalPrometheus:
     """A real Prometheus on 127.0.0.1 serving backfilled series (no scraping); stop() ends it."""
 
-    def __init__(self, series: Iterable[Series], *, port: int | None = None, rules: str | None = None):
+    def __init__(
+        self,
+        series: Iterable[Series],
+        *,
+        port: int | None = None,
+        rules: str | None = None,
+        tls: tuple[str, str] | None = None,
+    ):
+        """``tls``: (certificate chain file, key file) to serve HTTPS (Prometheus' web config)."""
         self.series = list(series)
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.url = f"{'https://localhost' if tls else 'http://127.0.0.1'}:{self.port}"
         self.rules = rules
         self._dir: tempfile.TemporaryDirectory | None = None
         self.proc: subprocess.Popen | None = None
@@ -98,9 +107,16 @@ class LocalPrometheus:
             (root / "rules.yml").write_text(self.rules, encoding="utf-8")
             config += "rule_files: [rules.yml]\n"
         (root / "prometheus.yml").write_text(config, encoding="utf-8")
+        web = []
+        if self.tls:
+            (root / "web.yml").write_text(
+                f"tls_server_config: {{cert_file: {self.tls[0]}, key_file: {self.tls[1]}}}\n", encoding="utf-8"
+            )
+            web = [f"--web.config.file={root / 'web.yml'}"]
         self.proc = subprocess.Popen(
             [
                 found[0],
+                *web,
                 f"--config.file={root / 'prometheus.yml'}",
                 f"--storage.tsdb.path={root / 'tsdb'}",
                 "--storage.tsdb.retention.time=100y",
@@ -121,7 +137,8 @@ class LocalPrometheus:
                 log = (root / "prometheus.log").read_text(errors="replace")[-600:]
                 raise HolmesError(f"prometheus exited with {self.proc.returncode}: {log}")
             try:
-                if httpx.get(self.url + "/-/ready", timeout=1.0).status_code == 200:
+                # readiness of our own loopback child only: the certificate is checked by the clients
+                if httpx.get(self.url + "/-/ready", timeout=1.0, verify=False).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
