@@ -16,6 +16,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_tool_tokens import count_tokens  # noqa: E402
 
 from holmes_nb.frames.metrics import summary_text  # noqa: E402
 from holmes_nb.sources.prometheus import RangeResult, Series  # noqa: E402
@@ -50,19 +53,6 @@ def big_result(n_series: int = 1000, hours: int = 6, step: int = 60, seed: int =
         }
         series.append(Series(labels, pts))
     return RangeResult("container_memory_working_set_bytes", start, end, float(step), series, n_series)
-
-
-def count_tokens(text: str) -> int:
-    import importlib.util
-    import os
-
-    spec = importlib.util.find_spec("litellm")
-    os.environ.setdefault(
-        "TIKTOKEN_CACHE_DIR", os.path.join(spec.submodule_search_locations[0], "litellm_core_utils", "tokenizers")
-    )
-    import tiktoken
-
-    return len(tiktoken.get_encoding("cl100k_base").encode(text))
 
 
 def measure(runs: int = 5) -> dict:
