@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from bench_metrics import TOKEN_TARGET, big_result, count_tokens  # noqa: E402
 
 from holmes_nb.frames.metrics import metrics_frame, summary_text  # noqa: E402
-from holmes_nb.sources.prometheus import RangeResult, Series, bounded_step, parse_when  # noqa: E402
+from holmes_nb.sources.prometheus import RangeResult, Series, bounded_step, duration_seconds, parse_when  # noqa: E402
 
 NOW = datetime(2025, 3, 14, 10, 30, tzinfo=timezone.utc)
 
@@ -61,6 +61,8 @@ def test_times_and_steps():
     assert parse_when("90m", NOW) == NOW - timedelta(minutes=90)
     assert parse_when("2025-03-14T09:00:00Z", NOW) == NOW - timedelta(minutes=90)
     assert parse_when(None, NOW) == NOW
+    assert parse_when("1741944600", NOW) == NOW - timedelta(hours=1)  # unix seconds
+    assert [duration_seconds(x) for x in ("60", "90s", "5m", "2h", "1d", "x")] == [60, 90, 300, 7200, 86400, None]
     assert bounded_step(NOW - timedelta(hours=6), NOW, 15) == 72  # 300 points at most
     assert bounded_step(NOW - timedelta(minutes=10), NOW, None) == 2
 

@@ -103,7 +103,7 @@ def parse_when(value: Any, now: datetime) -> datetime:
     if isinstance(value, (int, float)):
         return datetime.fromtimestamp(float(value), tz=timezone.utc)
     text = str(value).strip().lstrip("-")
-    seconds = duration_seconds(text)
+    seconds = duration_seconds(text) if text[-1:].lower() in _UNITS else None
     if seconds is not None:
         return now - timedelta(seconds=seconds)
     try:
@@ -124,12 +124,10 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 def duration_seconds(text: Any) -> float | None:
     """``"90s"``, ``"5m"``, ``"6h"``, ``"1d"`` or a plain number of seconds; None otherwise."""
     t = str(text).strip().lower()
-    if t and t[-1] in _UNITS:
-        try:
-            return float(t[:-1]) * _UNITS[t[-1]]
-        except ValueError:
-            return None
-    return None
+    try:
+        return float(t[:-1]) * _UNITS[t[-1]] if t and t[-1] in _UNITS else float(t)
+    except ValueError:
+        return None
 
 
 def bounded_step(start: datetime, end: datetime, step: float | None, max_points: int = MAX_POINTS) -> float:
