@@ -165,3 +165,30 @@ def test_the_model_receives_diff_peak_and_alert_on_the_bad_rollout(demo, model_s
     ]
     markdown = inv.to_markdown()
     assert "rollout revision 2" in markdown and "KubeDeploymentRolloutStuck" in markdown
+
+
+def test_magic_investigate_alerts(alertmanager, model_server, openai_env, monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setenv("HOLMES_NB_LIVE_DISPLAY", "off")
+    openai_env(model_server(default=answering_model))
+    InteractiveShell.clear_instance()
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell("%load_ext holmes_nb").raise_error()
+        line = (
+            f"%holmes investigate alerts --alertmanager-url {alertmanager.url} --label severity=critical "
+            "--model openai/scripted --cluster demo"
+        )
+        result = shell.run_cell(line)
+        result.raise_error()
+        frame = result.result
+        assert list(frame["alert"]) == ["HighErrorRate", "NodeFilesystemSpaceFillingUp"]
+        assert list(frame["status"]) == ["answered", "answered"]
+        history = shell.run_cell("%holmes history").result
+        assert len(history) == 2
+        with pytest.raises(Exception, match="usage: %holmes investigate alerts"):
+            shell.run_cell("%holmes investigate pods").raise_error()
+    finally:
+        shell.run_cell("%unload_ext holmes_nb")
+        InteractiveShell.clear_instance()

@@ -222,6 +222,33 @@ def cmd_scan(magic, cmd: Command) -> Any:
     return findings_frame(scan(target, namespace=cmd.options.get("namespace") or magic.setting("namespace")))
 
 
+def cmd_investigate(magic, cmd: Command) -> Any:
+    """``%holmes investigate alerts [--alertmanager-url URL] [--label k=v ...]``: one investigation
+    per firing alert; the DataFrame is returned, the Investigations join ``%holmes history``."""
+    from holmes_nb.alert_runs import investigate_alerts
+
+    if cmd.text.strip().lower() not in ("alerts", "alertmanager"):
+        raise UsageError("usage: %holmes investigate alerts [--alertmanager-url URL] [--label k=v] [--model M]")
+    opts = cmd.options
+    _check_options(
+        cmd,
+        ("model", "cluster", "config", "max_steps", "alertmanager_url", "labels", "concurrency", "json_output_file"),
+    )
+    cfg = _load_config(magic, opts.get("config"))
+    frame, invs = investigate_alerts(
+        opts.get("alertmanager_url"),
+        model=_entry(magic, cfg, opts.get("model")),
+        cluster=opts.get("cluster") or magic.setting("cluster", cfg),
+        config=cfg,
+        matchers=opts.get("labels"),
+        concurrency=opts.get("concurrency") or 3,
+        max_steps=opts.get("max_steps") or magic.setting("max_steps", cfg),
+        json_output_file=opts.get("json_output_file"),
+    )
+    magic.investigations.extend(invs)
+    return frame
+
+
 def cmd_export(magic, cmd: Command) -> None:
     _check_options(cmd, ())
     if magic.current is None:

@@ -31,6 +31,7 @@ HELP = """%holmes: investigate Kubernetes with an LLM (read-only tools)
   %holmes models              configured backends (keys masked)     %holmes model KEY   switch
   %holmes check-model [KEY]   can this backend call tools?          %holmes pick     picker widgets
   %holmes tools               the tools the model can call          %holmes scan [-n NS] [--cluster C]
+  %holmes investigate alerts [--alertmanager-url URL] [--label k=v]   one investigation per firing alert
 
 Clusters: demo | PATH to a snapshot | context:NAME (default: kubeconfig, else demo).
 Quote questions or use %%holmes; an unquoted trailing "?" is handled for %holmes lines.

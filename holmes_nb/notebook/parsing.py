@@ -34,6 +34,9 @@ FLAGS: dict[str, tuple[str, type]] = {
     "--live": ("live", bool),
     "--no-live": ("no_live", bool),
     "--json-output-file": ("json_output_file", str),
+    "--alertmanager-url": ("alertmanager_url", str),
+    "--label": ("labels", list),
+    "--concurrency": ("concurrency", int),
 }
 
 #: subcommands and their aliases
@@ -53,6 +56,7 @@ COMMANDS = {
     "help": "help",
     "pick": "pick",
     "picker": "pick",
+    "investigate": "investigate",
 }
 
 _FLAG_AT_START = re.compile(r"^(--?[A-Za-z][\w-]*)(?:=(\"[^\"]*\"|'[^']*'|\S+))?(?:\s+|$)")
