@@ -89,11 +89,12 @@ def investigate_alerts(
                 namespace=labels.get("namespace"),
             )
         except HolmesError as e:
-            inv = getattr(e, "investigation", None)
-            if inv is None:
+            kept = getattr(e, "investigation", None)  # what the agent had gathered when it failed
+            if kept is None:
                 from holmes_nb.investigation import Investigation
 
-                inv = Investigation(question=alert_question(alert), model=entry.label, status="failed", error=str(e))
+                kept = Investigation(question=alert_question(alert), model=entry.label, status="failed", error=str(e))
+            inv = kept
             inv.status, inv.error = "failed", inv.error or str(e)
         if on_done is not None:
             on_done(alert, inv)

@@ -90,7 +90,7 @@ _LITELLM_KEYS = {
     "ssl_verify",
     "mock_response",
 }
-_warned: set[str] = set()
+_warned: set[tuple[str, str]] = set()  # (modelList key, unknown key) already warned about
 TOOL_RESULT_MODES = ("auto", "tool", "user")
 
 
@@ -354,8 +354,10 @@ def _apply_env_vars(cfg: Config, env_vars: Any, source: str) -> None:
         if "value" in item and item["value"] is not None:
             cfg.env_overlay[name] = str(item["value"])
         else:
-            source_ref = item.get("valueFrom") if isinstance(item.get("valueFrom"), dict) else {}
-            ref = source_ref.get("secretKeyRef") if isinstance(source_ref.get("secretKeyRef"), dict) else {}
+            source_ref = item.get("valueFrom")
+            ref = source_ref.get("secretKeyRef") if isinstance(source_ref, dict) else None
+            if not isinstance(ref, dict):
+                ref = {}
             cfg.secret_env[name] = f"{ref.get('name', '?')}/{ref.get('key', '?')}"
 
 

@@ -180,13 +180,13 @@ def _client_parser() -> Callable[[str], Any]:
     if loaded is not None:
         return loaded.parse_quantity
     package = importlib.util.find_spec("kubernetes")  # finds a top-level package without running it
-    where = (package.submodule_search_locations or [None])[0] if package else None
-    path = Path(where, "utils", "quantity.py") if where else None
-    if path is None or not path.is_file():
+    where = package.submodule_search_locations if package else None
+    path = Path(where[0], "utils", "quantity.py") if where else None
+    spec = importlib.util.spec_from_file_location("holmes_nb._kubernetes_quantity", path) if path else None
+    if path is None or not path.is_file() or spec is None or spec.loader is None:
         from kubernetes.utils.quantity import parse_quantity
 
         return parse_quantity
-    spec = importlib.util.spec_from_file_location("holmes_nb._kubernetes_quantity", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.parse_quantity

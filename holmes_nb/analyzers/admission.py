@@ -8,6 +8,8 @@ policy or mutation is silently skipped.
 
 from __future__ import annotations
 
+import functools
+
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj
 from holmes_nb.analyzers.safe import run_each
@@ -25,7 +27,7 @@ def analyze_webhooks(idx: ClusterIndex) -> list[Finding]:
     if not idx.has("services"):
         return out
     for plural, kind in _CONFIGS:
-        run_each(idx.items(plural), lambda cfg, kind=kind: _config(cfg, kind, idx), plural, out)
+        run_each(idx.items(plural), functools.partial(_config, kind=kind, idx=idx), plural, out)
     return out
 
 
@@ -86,7 +88,7 @@ def _service_problem(idx: ClusterIndex, ns: str, name: str) -> str:
 
 
 def _rules(cfg: Obj, hook_name: str) -> str:
-    hook = next((h for h in cfg.get("webhooks") or () if h.get("name") == hook_name), {})
+    hook: Obj = next((h for h in cfg.get("webhooks") or () if h.get("name") == hook_name), {})
     parts = []
     for r in (hook.get("rules") or ())[:2]:
         parts.append(f"{','.join(r.get('operations') or ['*'])} {','.join(r.get('resources') or ['*'])}")

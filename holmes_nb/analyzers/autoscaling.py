@@ -68,7 +68,7 @@ def _hpa_finding(hpa: Obj, idx: ClusterIndex) -> Finding | None:
     )
     evidence += [event_text(e) for e in events[:2]]
     missing = _missing_requests(hpa, target)
-    reason = (failing or {}).get("reason") or (events[0].get("reason") if events else "ScalingInactive")
+    reason = (failing or {}).get("reason") or (events[0].get("reason") if events else None) or "ScalingInactive"
     text = " ".join([(failing or {}).get("message") or ""] + [e.get("message") or "" for e in events[:2]])
     reason, message = _explain(name, f"{target_kind} {target_name}", reason, text.lower(), missing, hpa)
     return Finding("HorizontalPodAutoscaler", ns, name, "warning", reason, message, evidence + missing)

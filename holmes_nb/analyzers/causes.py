@@ -54,7 +54,8 @@ def primaries(findings: Iterable[Finding]) -> dict[str, Finding]:
 
 
 def _leads_to(by_key: dict[str, Finding], start: str, target: str) -> bool:
-    seen, key = set(), start
+    seen: set[str] = set()
+    key: str | None = start
     while key is not None and key not in seen:
         if key == target:
             return True

@@ -166,10 +166,10 @@ class ClusterIndex:
             owner = controller_of(pod)
             if owner is None:
                 continue
-            self._pods_by_owner[(ns, *owner)].append(pod)
+            self._pods_by_owner[(ns, owner[0], owner[1])].append(pod)
             top = self._top_owner(pod, owner, rs_owner)
             if top != owner:
-                self._pods_by_owner[(ns, *top)].append(pod)
+                self._pods_by_owner[(ns, top[0], top[1])].append(pod)
 
     @staticmethod
     def _top_owner(pod: Obj, owner: tuple[str, str], rs_owner: dict) -> tuple[str, str]:

@@ -120,7 +120,7 @@ def _target_port_notes(svc: Obj, pods: list[Obj]) -> list[str]:
 
 # -- ingresses -------------------------------------------------------------------------------
 def analyze_ingresses(idx: ClusterIndex) -> list[Finding]:
-    out = []
+    out: list[Finding] = []
     classes = {name_of(c) for c in idx.items("ingressclasses")}
     defaults = [
         name_of(c)

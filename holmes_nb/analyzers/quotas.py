@@ -63,7 +63,9 @@ def analyze_quotas(idx: ClusterIndex) -> list[Finding]:
             out.append(f)
     for key, evs in rejections.items():  # the quota may be outside the scan (or unreadable)
         if key not in seen and (idx.namespace in (None, key[0])):
-            out.append(_quota_finding(key, None, evs))
+            f = _quota_finding(key, None, evs)
+            if f is not None:
+                out.append(f)
     return out
 
 

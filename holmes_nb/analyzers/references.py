@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from holmes_nb.analyzers.containers import hook_text
@@ -39,7 +40,8 @@ def analyze_references(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Fi
         objs = [
             o for o in idx.items(plural) if not (o.get("metadata") or {}).get("ownerReferences")
         ]  # owned: owner speaks
-        run_each(objs, lambda o, kind=kind, path=path: _template(o, kind, path, idx, sa_namespaces), plural, out)
+        check = functools.partial(_template, kind=kind, path=path, idx=idx, sa_namespaces=sa_namespaces)
+        run_each(objs, check, plural, out)
     run_each(idx.items("statefulsets"), lambda sts: _statefulset(sts, idx), "statefulsets", out)
     hooked = [idx.get("pods", ns, name) for ns, name in idx.objects_with_events("Pod", *_HOOK_EVENTS)]
     run_each([p for p in hooked if p is not None], lambda p: _hooks(p, idx, pod_findings), "pods", out)
@@ -146,7 +148,7 @@ def _hooks(pod: Obj, idx: ClusterIndex, pod_findings) -> Finding | None:
     if not events:
         return None
     ev = events[0]
-    hook = _HOOK_EVENTS[ev.get("reason")]
+    hook = _HOOK_EVENTS[ev["reason"]]  # events_with_reason returned only events with one of these reasons
     path = ((ev.get("involvedObject") or ev.get("regarding") or {}).get("fieldPath")) or ""
     m = _FIELD_CONTAINER.search(path)
     container = m.group(1) if m else "?"
@@ -173,7 +175,7 @@ def _hooks(pod: Obj, idx: ClusterIndex, pod_findings) -> Finding | None:
 
 
 def _hook_command(pod: Obj, container: str, hook: str) -> str:
-    cspec = next((c for c in (pod.get("spec") or {}).get("containers") or () if c.get("name") == container), {})
+    cspec: Obj = next((c for c in (pod.get("spec") or {}).get("containers") or () if c.get("name") == container), {})
     return hook_text(cspec, hook)
 
 

@@ -7,13 +7,17 @@ run_each(idx_items, check, "pods", out)   # a bad object becomes one info findin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, overload
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.util import clip
 from holmes_nb.k8s import ns_name
 
 
+@overload
+def as_int(value: Any, default: int = 0) -> int: ...
+@overload
+def as_int(value: Any, default: None) -> int | None: ...
 def as_int(value: Any, default: int | None = 0) -> int | None:
     """``3``, ``"3"``, ``3.0`` -> 3; anything else -> ``default``."""
     if isinstance(value, bool):

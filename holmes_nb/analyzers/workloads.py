@@ -7,6 +7,7 @@ the workload knows: rollout conditions and FailedCreate events (quota, admission
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 
 from holmes_nb.analyzers.finding import Finding
@@ -41,7 +42,7 @@ def analyze_workloads(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Fin
     for plural, kind in _CONTROLLERS:
         run_each(
             idx.items(plural),
-            lambda obj, kind=kind: _workload(idx, pod_findings, kind, obj, rs_of, failing),
+            functools.partial(_workload, idx, pod_findings, kind, rs_of=rs_of, failing=failing),
             "workloads",
             out,
         )

@@ -202,6 +202,11 @@ def _col(name: str, fn: Cell, priority: int = 0, kind: str = "string") -> tuple:
     return (name, kind, priority, fn)
 
 
+def _status_field(field: str) -> Cell:
+    """The cell of ``status.<field>`` (0 when unset)."""
+    return lambda o, n: dig(o, "status", field, default=0)
+
+
 _NAME, _AGE = _col("Name", _name), _col("Age", _age)
 _COLUMNS: dict[str, list[tuple]] = {
     "pods": [
@@ -250,7 +255,7 @@ _COLUMNS: dict[str, list[tuple]] = {
     ],
     "daemonsets": [_NAME]
     + [
-        _col(t, lambda o, n, f=f: dig(o, "status", f, default=0), 0, "integer")
+        _col(t, _status_field(f), 0, "integer")
         for t, f in (
             ("Desired", "desiredNumberScheduled"),
             ("Current", "currentNumberScheduled"),

@@ -7,9 +7,13 @@ holmes-nb scan --cluster ./dump --format json --fail-on critical     # exit 3 wh
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from holmes_nb.frontdoor.cli_args import add_command
 from holmes_nb.frontdoor.table import SEVERITIES
+
+if TYPE_CHECKING:
+    from holmes_nb.analyzers.finding import Finding
 
 #: exit code of ``--fail-on`` when a finding at or above that severity exists (0/1/2 are taken)
 EXIT_FINDINGS = 3
@@ -54,7 +58,7 @@ def _summary(findings, source: str) -> str:
     return f"{roots}, {len(findings)} finding(s) on {source or 'the cluster'}" + (f": {parts}" if parts else "")
 
 
-def _grouped(findings) -> list[tuple[int, object]]:
+def _grouped(findings: list[Finding]) -> list[tuple[int, Finding]]:
     """(depth, finding): root causes first (depth 0), their consequences under them."""
     from holmes_nb.analyzers.causes import by_root
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from holmes_nb.cli.common import stderr, table
 
@@ -120,7 +120,7 @@ class ProgressBar:
     def __init__(self, enabled: bool = True, width: int = 30):
         self.enabled = enabled
         self.width = width
-        self._tqdm = None
+        self._tqdm: Any = None  # the tqdm bar once drawn; False when tqdm is not installed
         self._last = ""
 
     def __call__(self, done: int, total: int, label: str) -> None:

@@ -43,7 +43,9 @@ def parse_verdict(text: str) -> tuple[str | None, str]:
     import json_repair
 
     data = json_repair.loads(_first_object(text or ""))
-    verdict = str(data.get("verdict", "")).strip().lower() if isinstance(data, dict) else ""
+    if not isinstance(data, dict):
+        data = {}
+    verdict = str(data.get("verdict", "")).strip().lower()
     if verdict not in ("pass", "fail"):
         return None, "the judge gave no verdict: " + (text or "").strip()[:200]
     return verdict, str(data.get("reason") or "").strip()[:500]

@@ -86,9 +86,9 @@ def value_text(v: float, unit: str) -> str:
         return f"{v:.0f}B"
     if unit == "ratio":
         return f"{v * 100:.3g}%"
-    for suffix, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(v) >= size:
-            return f"{v / size:.3g}{suffix}"
+    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(v) >= scale:
+            return f"{v / scale:.3g}{suffix}"
     return f"{v:.3g}"
 
 

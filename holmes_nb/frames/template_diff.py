@@ -122,7 +122,9 @@ def probe_text(probe: Obj | None) -> str:
 
 def _volume_type(v: Obj) -> str:
     kind = next((k for k in v if k != "name"), "?")
-    ref = v.get(kind) if isinstance(v.get(kind), dict) else {}
+    ref = v.get(kind)
+    if not isinstance(ref, dict):
+        ref = {}
     target = ref.get("name") or ref.get("claimName") or ref.get("secretName") or ""
     return f"{kind}/{target}" if target else kind
 

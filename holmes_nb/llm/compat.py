@@ -206,11 +206,13 @@ def _calls_from_json(blob: str, valid: list[str], source: str, require_known: bo
     for item in items:
         if not isinstance(item, dict):
             continue
-        fn = item.get("function") if isinstance(item.get("function"), dict) else item
+        fn = item.get("function")
+        if not isinstance(fn, dict):
+            fn = item
         name = fn.get("name") or item.get("tool") or item.get("tool_name")
         if not name:
             continue
-        raw = next((fn[k] for k in ("arguments", "parameters", "args", "input", "tool_input") if k in fn), {})
+        raw: Any = next((fn[k] for k in ("arguments", "parameters", "args", "input", "tool_input") if k in fn), {})
         cleaned = clean_name(name, valid)
         if require_known and cleaned not in valid:
             continue

@@ -128,16 +128,16 @@ class Connection:
     # -- inside the loop ------------------------------------------------------------------------
     async def _open(self) -> None:
         self.session, self.error = None, None
-        self._stop = asyncio.Event()
-        self._ready = asyncio.get_running_loop().create_future()
-        self._task = asyncio.get_running_loop().create_task(self._serve())
+        stop = self._stop = asyncio.Event()
+        ready = self._ready = asyncio.get_running_loop().create_future()
+        self._task = asyncio.get_running_loop().create_task(self._serve(ready, stop))
         try:
-            await asyncio.wait_for(asyncio.shield(self._ready), START_TIMEOUT)
+            await asyncio.wait_for(asyncio.shield(ready), START_TIMEOUT)
         except asyncio.TimeoutError:
             self.error = f"no answer to the MCP handshake within {START_TIMEOUT:.0f} s"
             self._task.cancel()
 
-    async def _serve(self) -> None:
+    async def _serve(self, ready: asyncio.Future, stop: asyncio.Event) -> None:
         """Open transport + session, then wait for the stop signal (context managers stay in this task)."""
         from mcp import ClientSession
 
@@ -145,12 +145,12 @@ class Connection:
             async with self._transport() as streams, ClientSession(streams[0], streams[1]) as session:
                 await session.initialize()
                 self.session = session
-                self._ready.set_result(True)
-                await self._stop.wait()
+                ready.set_result(True)
+                await stop.wait()
         except BaseException as e:  # noqa: BLE001 - every failure becomes the connection's error
             self.error = self.error or _describe(e)
-            if not self._ready.done():
-                self._ready.set_result(False)
+            if not ready.done():
+                ready.set_result(False)
             if isinstance(e, asyncio.CancelledError):
                 raise
         finally:
@@ -240,8 +240,8 @@ def _http_streams(open_transport, http_client, url: str):
 
 def _describe(e: BaseException) -> str:
     """The innermost useful message of an exception (task groups wrap them)."""
-    while getattr(e, "exceptions", None):  # an ExceptionGroup from a task group
-        e = e.exceptions[0]
+    while group := getattr(e, "exceptions", None):  # an ExceptionGroup from a task group
+        e = group[0]
     text = str(e).strip() or type(e).__name__
     return text if type(e).__name__ in text else f"{type(e).__name__}: {text}"
 

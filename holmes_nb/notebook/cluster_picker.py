@@ -13,10 +13,9 @@ import re
 from pathlib import Path
 
 import ipywidgets as W
-from traitlets import HasTraits
 
 from holmes_nb.errors import HolmesError
-from holmes_nb.notebook.widgets import DEFAULT, _Linked, _set_options
+from holmes_nb.notebook.widgets import DEFAULT, PickerTarget, _Linked, _set_options
 from holmes_nb.redact import scrub
 
 _DATA_SUFFIXES = (".json", ".json.gz", ".yaml", ".yml", ".yaml.gz", ".yml.gz", ".dump", ".dump.gz")
@@ -118,7 +117,7 @@ class ClusterPicker(_Linked):
     picker.refresh()                   # rescan after saving a snapshot
     """
 
-    def __init__(self, target: HasTraits | None = None, *, search: tuple[str, ...] = ("snapshots", ".")) -> None:
+    def __init__(self, target: PickerTarget | None = None, *, search: tuple[str, ...] = ("snapshots", ".")) -> None:
         self.dropdown = W.Dropdown(description="cluster", layout=W.Layout(width="max-content"))
         self.refresh_button = W.Button(description="Rescan", icon="refresh", tooltip="re-read kubeconfig and snapshots")
         self.notes_label = W.HTML()

@@ -17,8 +17,9 @@ import dataclasses
 import html
 import os
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import ipywidgets as W
 from traitlets import Float, HasTraits, Unicode
@@ -28,6 +29,19 @@ from holmes_nb.redact import scrub
 
 DEFAULT = ""  # the dropdown value meaning "None on the target" (the configured default)
 CHECK_TIMEOUT = 60.0  # seconds per model request during a check (the entry's own timeout if lower)
+
+
+class PickerTarget(Protocol):
+    """What the pickers edit: a traitlets ``HasTraits`` with these traits (a HolmesMagic or a Selection)."""
+
+    model: str | None
+    temperature: float | None
+    cluster: str | None
+    config_path: str | None
+
+    def observe(self, handler: Callable[..., Any], names: Any = ..., type: str = ...) -> None: ...
+
+    def has_trait(self, name: str) -> bool: ...
 
 
 class Selection(HasTraits):
@@ -42,9 +56,9 @@ class Selection(HasTraits):
 class _Linked(W.VBox):
     """A VBox whose text/plain is a listing of its choices (the fallback without a widget frontend)."""
 
-    def __init__(self, target: HasTraits | None, children: list) -> None:
+    def __init__(self, target: PickerTarget | None, children: list) -> None:
         super().__init__(children)
-        self.target = target if target is not None else Selection()
+        self.target: PickerTarget = target if target is not None else Selection()
         self._syncing = False
 
     @contextmanager
@@ -61,7 +75,7 @@ class _Linked(W.VBox):
         return data
 
     def __repr__(self) -> str:
-        return self.text()  # type: ignore[attr-defined]  # each picker defines text()
+        return self.text()  # each picker defines text()
 
 
 def _set_options(dropdown: W.Dropdown, options: list[tuple[str, str]], value: str) -> None:
@@ -130,7 +144,7 @@ class ModelPicker(_Linked):
 
     def __init__(
         self,
-        target: HasTraits | None = None,
+        target: PickerTarget | None = None,
         config: Any = None,
         *,
         background: bool = True,
@@ -319,7 +333,7 @@ def _report_bundle(report) -> dict[str, str]:
     return {"text/plain": text, "text/html": doc}
 
 
-def pick_model_text(target: HasTraits | None = None, config: Any = None) -> str:
+def pick_model_text(target: PickerTarget | None = None, config: Any = None) -> str:
     """The model choices as text, current one marked: ``print(pick_model_text(magic))``."""
     return ModelPicker(target, config).text()
 

@@ -105,7 +105,8 @@ def _patterns() -> list[tuple[re.Pattern[str], Any]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
     found = [(re.compile(p), _GATES.get(p) or _literal_prefix(p)) for p in _EXTRA]
-    for cls in get_mapping_from_secret_type_to_class().values():
+    plugins: dict[str, type] = get_mapping_from_secret_type_to_class()
+    for cls in plugins.values():
         if cls.__name__ in _PLUGINS:
             found += [(p, _GATES.get(cls.__name__) or _literal_prefix(p.pattern)) for p in getattr(cls, "denylist", ())]
     return found

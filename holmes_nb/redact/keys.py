@@ -129,7 +129,9 @@ def keyed_spans(text: str) -> list[Span]:
         start, low = at, max(done, at - _MAX_NAME)
         while start > low and text[start - 1] in _ID_CHARS:  # back to where the name starts
             start -= 1
-        done = _ID_RUN.match(text, at).end()
+        run = _ID_RUN.match(text, at)
+        assert run is not None  # a starred pattern always matches (the empty string at least)
+        done = run.end()
         for pattern in (_KEY_SEP, _FLAG_SPACE):
             k = pattern.match(text, start)
             if k and is_secret_name(k.group("key").lstrip("-")) and not harmless(k.group("val")):

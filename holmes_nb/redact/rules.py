@@ -153,7 +153,9 @@ def _armor_spans(text: str) -> list[Span]:
         end = -1 if label in missing else text.find(end_line, m.end())
         if end < 0:
             missing.add(label)
-            end = _BODY.match(text, m.end()).end()
+            body = _BODY.match(text, m.end())
+            assert body is not None  # a starred pattern always matches (the empty string at least)
+            end = body.end()
         else:
             end += len(end_line)
         spans.append((m.start(), end, PRIVATE_KEY))

@@ -71,7 +71,8 @@ class FrozenMetrics:
     @classmethod
     def from_doc(cls, doc: dict[str, Any] | None) -> FrozenMetrics | None:
         if not doc or not doc.get("series"):
-            return None if not (doc or {}).get("alerts") else cls([], doc.get("alerts"))
+            alerts = (doc or {}).get("alerts")
+            return cls([], alerts) if alerts else None
         start, step = float(doc["start"]), float(doc["step"])
         series = [
             Series(

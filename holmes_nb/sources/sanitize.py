@@ -59,7 +59,9 @@ def sanitize(obj: Obj) -> Obj:
         part = obj.get(section)
         if section in obj and not isinstance(part, dict):
             obj[section] = part = {}
-        for name in lists if isinstance(part, dict) else ():
+        if not isinstance(part, dict):
+            continue
+        for name in lists:
             if name in part:
                 part[name] = _dicts(part[name])
     for cs in (obj.get("status") or {}).get("containerStatuses", []) + (obj.get("status") or {}).get(

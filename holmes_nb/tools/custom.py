@@ -81,7 +81,7 @@ def make_tool(func: Callable, *, name: str | None = None, description: str | Non
     """Build (but do not register) the Tool for ``func``: ``make_tool(fn).schema()``."""
     if not callable(func):
         raise ConfigError(f"@tool needs a function, got {type(func).__name__}")
-    tool_name = name or getattr(func, "__name__", "")
+    tool_name = name or str(getattr(func, "__name__", ""))
     if not _NAME.match(tool_name):
         raise ConfigError(f"invalid tool name {tool_name!r}", hint="letters, digits, _ and -, at most 64 characters")
     check_builtin_clash(tool_name)

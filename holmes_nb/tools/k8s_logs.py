@@ -156,7 +156,7 @@ def log_lines_by_pod(calls) -> list[tuple[str, str]]:
 
 def _quoting(text: str, logs: list[tuple[str, str]]) -> str | None:
     """The pod whose log ``text`` (one answer line) quotes: a whole log line, or a quoted span of one."""
-    spans = [m.group(m.lastindex) for m in _QUOTED.finditer(text)] + [_BULLET.sub("", text)]
+    spans = [m.group(m.lastindex or 0) for m in _QUOTED.finditer(text)] + [_BULLET.sub("", text)]
     for pod, line in logs:
         if line in text or any(len(s.strip()) >= MIN_QUOTE and s.strip() in line for s in spans):
             return pod
@@ -173,7 +173,9 @@ def mark_log_quotes(answer: str, calls) -> str:
     logs = log_lines_by_pod(calls)
     if not logs or not answer:
         return answer
-    out, fenced, block_pods = [], False, []
+    out: list[str] = []
+    block_pods: list[str] = []
+    fenced = False
     for line in answer.split("\n"):
         out.append(line)
         if line.lstrip().startswith("```"):

@@ -226,7 +226,8 @@ class KubernetesToolset:
 
     def _events(self, ns: str | None, object: str | None) -> ToolResult:  # noqa: A002
         events = self.cluster.list("events", ns)
-        about, drop = "", ()
+        about = ""
+        drop: tuple[str, ...] = ()
         if object:
             kind, name = split_object(str(object))
             mine = events_for(events, kind, name, ns)

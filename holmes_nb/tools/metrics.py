@@ -137,12 +137,12 @@ class MetricsToolset:
         raise HolmesError(f"no pod named {name}* found to take the namespace from", hint="pass namespace")
 
     def _memory_limit(self, namespace: str, name: str) -> float | None:
-        limits = {
+        quantities = (
             parse_quantity(((c.get("resources") or {}).get("limits") or {}).get("memory"))
             for p in self._pods(namespace, name)
             for c in (p.get("spec") or {}).get("containers") or []
-        }
-        limits.discard(None)
+        )
+        limits = {q for q in quantities if q is not None}
         return min(limits) if limits else None
 
 

@@ -306,7 +306,8 @@ def run_bounded(argv: list[str], timeout: float, max_bytes: int = MAX_BYTES) -> 
             hint="raise 'timeout:' for this tool in the toolset file",
         ) from None
     finally:
-        out.join(), err.join()
+        out.join()
+        err.join()
     return code, out.data, err.data, out.dropped
 
 
