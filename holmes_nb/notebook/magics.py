@@ -39,7 +39,10 @@ class HolmesMagic(Magics):
     model = Unicode(None, allow_none=True, help="modelList key or LiteLLM id (None: the configured default)").tag(
         config=True
     )
-    temperature = Float(None, allow_none=True, help="override the backend's temperature").tag(config=True)
+    # traitlets types Float(None, allow_none=True) as Float[int | None, ...]; the trait holds floats
+    temperature: Float[float | None, float | None] = Float(  # type: ignore[assignment]
+        None, allow_none=True, help="override the backend's temperature"
+    ).tag(config=True)
     cluster = Unicode(None, allow_none=True, help="demo | snapshot path | context:NAME").tag(config=True)
     namespace = Unicode(None, allow_none=True, help="namespace to focus on").tag(config=True)
     max_steps = Int(None, allow_none=True, help="model calls per question at most (default 20)").tag(config=True)

@@ -48,7 +48,8 @@ class Selection(HasTraits):
     """The settings the pickers edit, when no magic is given: ``Selection(model="local-llama")``."""
 
     model = Unicode(None, allow_none=True)
-    temperature = Float(None, allow_none=True)
+    # traitlets types Float(None, allow_none=True) as Float[int | None, ...]; the trait holds floats
+    temperature: Float[float | None, float | None] = Float(None, allow_none=True)  # type: ignore[assignment]
     cluster = Unicode(None, allow_none=True)
     config_path = Unicode(None, allow_none=True)
 
