@@ -1,7 +1,7 @@
 """A scripted OpenAI-compatible chat server on 127.0.0.1, for tests, benchmarks and demos.
 
 It plays scripted turns, records every request, and can emulate the deviations of real servers
-(REFERENCE.md section 3): text tool calls, object arguments, empty ids, dropped ``role: "tool"``
+(README.md, "Servers and their quirks"): text tool calls, object arguments, empty ids, dropped ``role: "tool"``
 messages, strict ``content: null`` / ``tool_calls: []`` rejection, context-window errors, faults.
 
     with ScriptedModelServer([call("list_pods", namespace="shop"), say("3 pods are failing")]) as srv:
@@ -26,8 +26,6 @@ import time
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-Turn = "dict[str, Any] | Callable[[dict[str, Any], ScriptedModelServer], dict[str, Any]]"
 
 
 def say(content: str, **extra: Any) -> dict[str, Any]:
@@ -120,27 +118,17 @@ class ScriptedModelServer:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    def push(self, *turns: Any) -> None:
-        with self._lock:
-            self.script.extend(turns)
-
     # -- what the "model" sees ---------------------------------------------------------------
     @property
     def chat_requests(self) -> list[dict[str, Any]]:
         return [r["body"] for r in self.requests if r["path"].endswith("/chat/completions")]
 
-    def visible_messages(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        """Messages as the model sees them: with ``drop_tool_role``, tool results arrive empty
-        (llama-cpp-python's chatml-function-calling template renders them without content)."""
-        out = []
-        for m in body.get("messages", []):
-            if self.drop_tool_role and m.get("role") == "tool":
-                m = {**m, "content": ""}
-            out.append(m)
-        return out
-
     def visible_text(self, body: dict[str, Any]) -> str:
-        return "\n".join(str(m.get("content") or "") for m in self.visible_messages(body))
+        """The messages' text as the model sees it: with ``drop_tool_role``, tool results arrive empty
+        (llama-cpp-python's chatml-function-calling template renders them without content)."""
+        messages = body.get("messages", [])
+        shown = [m for m in messages if not (self.drop_tool_role and m.get("role") == "tool")]
+        return "\n".join(str(m.get("content") or "") for m in shown)
 
     @staticmethod
     def tokens(body: dict[str, Any]) -> int:
