@@ -360,10 +360,9 @@ def _replay_entry(cfg: Config, key: str, model: str, source: str) -> ModelEntry:
 def _recording_entry(model: str, path: Path, key: str, source: str | None, cfg: Config) -> ModelEntry:
     """The entry of a recorded run; the model client reads the recording (holmes_nb/llm/replay.py)."""
     if not model[len(REPLAY_PREFIX) :].strip():
-        raise ConfigError(
-            "replay/ needs a file: --model replay/FILE",
-            hint=RECORD_HINT,
-        )
+        raise ConfigError("replay/ needs a file: --model replay/FILE", hint=RECORD_HINT)
+    if not path.expanduser().is_file():  # fail at once; the client reads and checks the rest
+        raise ConfigError(f"recording not found: {path.expanduser()}", hint=RECORD_HINT)
     return ModelEntry.recording(path, key=key, source=source, timeout=float(cfg.settings.get("timeout", 120.0)))
 
 
