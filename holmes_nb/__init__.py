@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from holmes_nb._version import __version__
 
-__all__ = ["__version__", "ask", "cluster", "compare", "load_ipython_extension", "tool"]
+__all__ = ["__version__", "ask", "cluster", "compare", "evaluate", "load_ipython_extension", "tool"]
 
 
 def ask(question: str, **kwargs):
@@ -27,9 +27,18 @@ def compare(question: str, models, **kwargs):
     """Run one question on several backends; a DataFrame with one row per model (a failing one gives an
     error row). ``holmes_nb.compare("what pods are failing?", models=["local-llama", "openai/gpt-4o"])``
     """
-    from holmes_nb.comparison import compare as _compare
+    from holmes_nb.evaluation.compare import compare as _compare
 
     return _compare(question, models, **kwargs)
+
+
+def evaluate(suite, models, **kwargs):
+    """Run every scenario of a suite (a YAML file, or ``"demo"``) on every model and return an
+    :class:`~holmes_nb.evaluation.runner.Evaluation`: ``.frame`` (one row per run), ``.summary()``,
+    ``.plot()``. ``holmes_nb.evaluate("demo", models=["local-llama"])``; see docs/evaluation.md."""
+    from holmes_nb.evaluation.runner import evaluate as _evaluate
+
+    return _evaluate(suite, models, **kwargs)
 
 
 def cluster(spec: str | None = "demo"):

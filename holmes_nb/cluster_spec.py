@@ -26,8 +26,9 @@ def open_cluster(spec: str | Cluster | None = None, *, notice=None) -> Cluster:
     """
     if isinstance(spec, Cluster):
         return spec
-    if isinstance(getattr(spec, "cluster", None), Cluster):  # holmes_nb.cluster(...)'s DataFrame view
-        return spec.cluster
+    view_of = getattr(spec, "cluster", None)  # holmes_nb.cluster(...)'s DataFrame view
+    if isinstance(view_of, Cluster):
+        return view_of
     if spec is None:
         from holmes_nb.sources.live import kubeconfig_available
 

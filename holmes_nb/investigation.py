@@ -86,6 +86,8 @@ class Investigation:
     error: str | None = None
     steps: list[Step] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: True when the model gave no usable answer and the answer shown is the evidence its calls gathered
+    fallback: bool = False
     context_window: int | None = None
     context_source: str | None = None
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -160,6 +162,7 @@ class Investigation:
             "cluster": self.cluster,
             "status": self.status,
             "answer": self.answer,
+            "fallback": self.fallback,
             "error": self.error,
             "warnings": self.warnings,
             "started_at": self.started_at,

@@ -220,6 +220,7 @@ class Agent:
             answer = evidence_answer(inv)
             if not answer:
                 raise ModelError("the model returned an empty reply", hint="check the server log; try another model")
+            inv.fallback = True
             msg = "the model gave no usable answer; the answer shown is the evidence its tool calls gathered"
             inv.warnings.append(msg)
             yield Notice(step, msg)

@@ -135,8 +135,8 @@ def _pod_ready(o: Obj, now: datetime) -> str:
 def _pod_restarts(o: Obj, now: datetime) -> str:
     statuses = _g(o, "status", "containerStatuses", default=[])
     count = sum(int(c.get("restartCount") or 0) for c in statuses)
-    last = [parse_time(_g(c, "lastState", "terminated", "finishedAt")) for c in statuses]
-    last = [t for t in last if t]
+    finished = (parse_time(_g(c, "lastState", "terminated", "finishedAt")) for c in statuses)
+    last = [t for t in finished if t is not None]
     return f"{count} ({human_duration((now - max(last)).total_seconds())} ago)" if count and last else str(count)
 
 

@@ -65,7 +65,8 @@ def parse_documents(text: str, source: str, first_line: int = 1) -> list[Documen
 
 def _json_documents(text: str, source: str, first_line: int) -> list[Document]:
     decoder = json.JSONDecoder()
-    docs, pos, end = [], 0, len(text)
+    docs: list[Document] = []
+    pos, end = 0, len(text)
     while True:
         while pos < end and text[pos].isspace():
             pos += 1

@@ -86,7 +86,7 @@ def _table(lines: list[str]) -> str:
 
 def _list(lines: list[str]) -> str:
     """Lines of one list (items and their indented continuations) as <ul>/<ol>."""
-    first = _ITEM.match(lines[0])
+    first = _item(lines[0])
     indent = len(first.group(1))
     ordered = first.group(2)[0].isdigit()
     items: list[list[str]] = []
@@ -108,9 +108,16 @@ def _list(lines: list[str]) -> str:
     return f"<{tag}{attr}>\n" + "\n".join(parts) + f"\n</{tag}>"
 
 
+def _item(line: str) -> re.Match[str]:
+    """The list-item match of a line already known to start a list."""
+    m = _ITEM.match(line)
+    assert m is not None, line
+    return m
+
+
 def _take_list(lines: list[str], i: int) -> int:
     """Index just past the list starting at ``lines[i]``."""
-    first = _ITEM.match(lines[i])
+    first = _item(lines[i])
     indent, ordered = len(first.group(1)), first.group(2)[0].isdigit()
     j = i + 1
     while j < len(lines):

@@ -234,7 +234,7 @@ def _reference_time(inv: Any) -> datetime:
 
 def investigation_timeline(inv: Any, now: datetime | None = None):
     """Timeline from the frames an Investigation's tools returned (events, describe, pod lists)."""
-    now = parse_time(now) if now is not None else _reference_time(inv)
+    now = (parse_time(now) if now is not None else None) or _reference_time(inv)
     rows: list[dict] = []
     for call in inv.calls:
         frame, args = call.frame, call.arguments if isinstance(call.arguments, dict) else {}

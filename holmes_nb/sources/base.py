@@ -11,6 +11,7 @@ talk to this interface, so they behave identically on a live cluster and on a fr
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
 from datetime import datetime, timezone
 from typing import Any
@@ -34,7 +35,7 @@ class Cluster(ABC):
         *,
         label_selector: str | None = None,
         field_selector: str | None = None,
-    ) -> list[Obj]:
+    ) -> builtins.list[Obj]:
         """All objects of ``kind`` (in ``namespace``, or in every namespace when None)."""
 
     @abstractmethod
@@ -57,10 +58,10 @@ class Cluster(ABC):
         """The reference time for ages: wall clock for live clusters, capture time for snapshots."""
         return datetime.now(timezone.utc)
 
-    def namespaces(self) -> list[str]:
+    def namespaces(self) -> builtins.list[str]:
         return sorted(o["metadata"]["name"] for o in self.list("namespaces"))
 
-    def kinds_available(self) -> list[str]:
+    def kinds_available(self) -> builtins.list[str]:
         """Plural names of the kinds this source can list (all, for a live cluster)."""
         from holmes_nb.sources.kinds import KINDS
 

@@ -113,7 +113,7 @@ def contexts(files: str) -> tuple[list[str], str | None]:
             ) from None
         if not isinstance(doc, dict):
             raise ConfigError(f"kubeconfig {path} is not a YAML mapping", hint="check it with `kubectl config view`")
-        names += [c.get("name") for c in doc.get("contexts") or [] if isinstance(c, dict) and c.get("name")]
+        names += [str(c["name"]) for c in doc.get("contexts") or [] if isinstance(c, dict) and c.get("name")]
         current = current or doc.get("current-context") or None
     return names, current
 

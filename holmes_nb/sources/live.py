@@ -13,6 +13,7 @@ subclasses with a hint, never a raw ``ApiException`` or urllib3 traceback.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import re
@@ -103,7 +104,7 @@ class LiveCluster(Cluster):
         self._http = RestTransport(configuration, timeout=self.timeout)
 
     # -- Cluster interface ----------------------------------------------------------------
-    def list(self, kind, namespace=None, *, label_selector=None, field_selector=None) -> list[Obj]:
+    def list(self, kind, namespace=None, *, label_selector=None, field_selector=None) -> builtins.list[Obj]:
         k = self._kind(kind)
         label_matcher(label_selector)  # invalid selectors fail here, like every other source
         field_matcher(field_selector)
@@ -165,15 +166,15 @@ class LiveCluster(Cluster):
         self.close()
 
     # -- requests -------------------------------------------------------------------------
-    def _paged(self, path: str, query: dict, call: _Call, accept: str) -> list[Obj]:
+    def _paged(self, path: str, query: dict, call: _Call, accept: str) -> builtins.list[Obj]:
         """Every item of a collection, page by page; a 410 (expired continue) restarts it once."""
         try:
             return self._pages(path, query, call, accept)
         except GoneError:
             return self._pages(path, query, call, accept)
 
-    def _pages(self, path: str, query: dict, call: _Call, accept: str) -> list[Obj]:
-        items: list[Obj] = []
+    def _pages(self, path: str, query: dict, call: _Call, accept: str) -> builtins.list[Obj]:
+        items: builtins.list[Obj] = []
         token, seen = None, set()
         while True:
             doc = self._json(path, {**query, "limit": str(self.page_size), "continue": token}, call, accept)
@@ -230,7 +231,7 @@ class LiveCluster(Cluster):
         candidates = [c for c in self._names(k, namespace) if c != name]
         if namespace and not candidates and not self._namespace_exists(namespace):
             return self._namespace_not_found(namespace)
-        elsewhere: list[str] = []
+        elsewhere: builtins.list[str] = []
         if k.namespaced and self._valid(name):
             found = self._names(k, None, field_selector=f"metadata.name={name}", with_namespace=True)
             elsewhere = sorted({ns for ns in found if ns != (namespace or "")})
@@ -240,7 +241,9 @@ class LiveCluster(Cluster):
         ns_kind = resolve_kind("namespaces")
         return not_found(ns_kind, str(namespace), "", self._names(ns_kind, None), [])
 
-    def _names(self, k: Kind, namespace: str | None, *, field_selector=None, with_namespace=False) -> list[str]:
+    def _names(
+        self, k: Kind, namespace: str | None, *, field_selector=None, with_namespace=False
+    ) -> builtins.list[str]:
         """Names (or namespaces) of the objects of a kind, via metadata-only lists; [] if forbidden."""
         call = _Call("list", k, namespace)
         query = {"fieldSelector": field_selector}

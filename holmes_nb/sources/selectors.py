@@ -14,12 +14,15 @@ from typing import Any
 
 from holmes_nb.errors import ConfigError
 
+_Test = Callable[[dict[str, str]], bool]
 _SET_RE = re.compile(r"^\s*([A-Za-z0-9_./-]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
 
 
 def _split(selector: str) -> list[str]:
     """Split on commas that are not inside parentheses."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in selector:
         if ch == "(":
             depth += 1
@@ -38,25 +41,22 @@ def label_matcher(selector: str | None) -> Callable[[dict[str, str]], bool]:
     """Compile a label selector (``=``, ``==``, ``!=``, ``in``, ``notin``, ``key``, ``!key``)."""
     if not selector:
         return lambda labels: True
-    tests: list[Callable[[dict[str, str]], bool]] = []
+    tests: list[_Test] = []
     for req in _split(selector):
         m = _SET_RE.match(req)
         if m:
             key, op, vals = m.group(1), m.group(2), {v.strip() for v in m.group(3).split(",") if v.strip()}
-            if op == "in":
-                tests.append(lambda labels, k=key, v=vals: labels.get(k) in v)
-            else:
-                tests.append(lambda labels, k=key, v=vals: labels.get(k) not in v)
+            tests.append(_in_set(key, vals, negate=op == "notin"))
         elif "!=" in req:
             k, v = (s.strip() for s in req.split("!=", 1))
-            tests.append(lambda labels, k=k, v=v: labels.get(k) != v)
+            tests.append(_equals(k, v, negate=True))
         elif "=" in req:
             k, v = (s.strip() for s in req.replace("==", "=").split("=", 1))
-            tests.append(lambda labels, k=k, v=v: labels.get(k) == v)
+            tests.append(_equals(k, v))
         elif req.startswith("!"):
-            tests.append(lambda labels, k=req[1:].strip(): k not in labels)
+            tests.append(_exists(req[1:].strip(), negate=True))
         elif re.fullmatch(r"[A-Za-z0-9_./-]+", req):
-            tests.append(lambda labels, k=req: k in labels)
+            tests.append(_exists(req))
         else:
             raise ConfigError(f"invalid label selector {selector!r}")
     return lambda labels: all(t(labels or {}) for t in tests)
@@ -95,3 +95,15 @@ def field_matcher(selector: str | None) -> Callable[[dict[str, Any]], bool]:
         else:
             raise ConfigError(f"invalid field selector {selector!r}")
     return lambda obj: all(t(obj) for t in tests)
+
+
+def _in_set(key: str, values: set[str], *, negate: bool = False) -> _Test:
+    return lambda labels: (labels.get(key) in values) != negate
+
+
+def _equals(key: str, value: str, *, negate: bool = False) -> _Test:
+    return lambda labels: (labels.get(key) == value) != negate
+
+
+def _exists(key: str, *, negate: bool = False) -> _Test:
+    return lambda labels: (key in labels) != negate

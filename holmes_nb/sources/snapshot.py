@@ -11,6 +11,7 @@ in docs/snapshots.md.
 
 from __future__ import annotations
 
+import builtins
 import difflib
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -32,13 +33,13 @@ class Snapshot(Cluster):
         name: str = "snapshot",
         captured_at: datetime | None = None,
         source: str | None = None,
-        notes: list[str] | None = None,
+        notes: builtins.list[str] | None = None,
     ):
         self.name = name
         self.source = source or name
         self.captured_at = captured_at
         #: what the source could not provide (kinds skipped for RBAC, logs unavailable, ...)
-        self.notes: list[str] = list(notes or [])
+        self.notes: builtins.list[str] = list(notes or [])
         self.objects: dict[str, list[Obj]] = {k: list(v) for k, v in (objects or {}).items()}
         self.log_store: dict[LogKey, str] = dict(logs or {})
         self._index: dict[str, dict[tuple[str, str], Obj]] = {}
@@ -62,10 +63,10 @@ class Snapshot(Cluster):
     def now(self) -> datetime:
         return self.captured_at or datetime.now(timezone.utc)
 
-    def kinds_available(self) -> list[str]:
+    def kinds_available(self) -> builtins.list[str]:
         return sorted(k for k, v in self.objects.items() if v)
 
-    def list(self, kind, namespace=None, *, label_selector=None, field_selector=None) -> list[Obj]:
+    def list(self, kind, namespace=None, *, label_selector=None, field_selector=None) -> builtins.list[Obj]:
         k = self._kind(kind)
         items = self.objects.get(k.name, [])
         if namespace and k.namespaced:
@@ -107,7 +108,7 @@ class Snapshot(Cluster):
         return text
 
     # -- helpers --------------------------------------------------------------------------
-    def namespaces_of(self, kind: Kind, name: str) -> list[str]:
+    def namespaces_of(self, kind: Kind, name: str) -> builtins.list[str]:
         """Namespaces holding an object of this kind and name (for "did you mean -n X")."""
         return sorted(
             o["metadata"].get("namespace", "")

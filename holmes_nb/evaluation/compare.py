@@ -4,19 +4,21 @@
     df[["model", "steps", "tool_calls", "tokens", "seconds", "error"]]
 
 The cluster is opened once and shared; a backend that fails (unreachable, bad key, no tool
-support, ...) gives a row with its error and never stops the others.
+support, ...) gives a row with its error and never stops the others. For a suite of questions with
+expected answers, see :func:`holmes_nb.evaluation.runner.evaluate`.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import Any
+
+from holmes_nb.evaluation.runs import run_question
 
 COLUMNS = ["model", "answer", "steps", "tool_calls", "tokens", "seconds", "error"]
 
 
-def compare(question: str, models: Iterable[str], *, cluster: Any = None, config: Any = None, **ask_kwargs):
+def compare(question: str, models: Iterable[str], *, cluster: Any = None, config: Any = None, **ask_kwargs: Any):
     """Run ``question`` on each of ``models`` (modelList keys, LiteLLM ids, ``replay/FILE``) and return a
     pandas DataFrame with one row per model: model, answer, steps, tool_calls, tokens, seconds, error.
 
@@ -28,7 +30,7 @@ def compare(question: str, models: Iterable[str], *, cluster: Any = None, config
     from holmes_nb.config import Config, load_config
     from holmes_nb.errors import ConfigError
 
-    models = [m for m in (models or [])]
+    models = list(models or [])
     if not models:
         raise ConfigError("compare() needs at least one model", hint='models=["local-llama", "openai/gpt-4o-mini"]')
     if ask_kwargs.get("record"):
@@ -37,39 +39,5 @@ def compare(question: str, models: Iterable[str], *, cluster: Any = None, config
     target = open_cluster(
         cluster if cluster is not None else cfg.settings.get("cluster"), notice=ask_kwargs.get("notice")
     )
-    rows = [_run_one(question, str(model), target, cfg, ask_kwargs) for model in models]
+    rows = [run_question(question, str(model), target, cfg, ask_kwargs).to_dict() for model in models]
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _run_one(question: str, model: str, target, cfg, ask_kwargs: dict[str, Any]) -> dict[str, Any]:
-    from holmes_nb.api import ask
-    from holmes_nb.errors import HolmesError
-    from holmes_nb.redact import scrub
-
-    start = time.perf_counter()
-    inv, error = None, None
-    try:
-        inv = ask(question, model, cluster=target, config=cfg, **ask_kwargs)
-        if not inv.ok:
-            error = inv.error or inv.status
-    except HolmesError as e:
-        inv, error = e.investigation, str(e)
-    except Exception as e:  # a library failure in one backend must not stop the others
-        error = f"{type(e).__name__}: {e}"
-    row: dict[str, Any] = {
-        "model": model,
-        "answer": None,
-        "steps": 0,
-        "tool_calls": 0,
-        "tokens": 0,
-        "seconds": round(time.perf_counter() - start, 2),
-        "error": scrub(error) if error else None,
-    }
-    if inv is not None:
-        row.update(
-            answer=inv.answer,
-            steps=len(inv.steps),
-            tool_calls=len(inv.calls),
-            tokens=inv.prompt_tokens + inv.completion_tokens,
-        )
-    return row
