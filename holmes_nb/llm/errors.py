@@ -76,7 +76,7 @@ def where(entry: ModelEntry) -> str:
     return entry.api_base or f"the {entry.model.split('/')[0]} provider"
 
 
-def map_error(e: Exception, entry: ModelEntry, lit: Any) -> tuple[ModelError, float | None]:
+def map_error(e: Exception, entry: ModelEntry, lit: Any) -> tuple[HolmesError, float | None]:
     """(error to raise, seconds to wait before retrying, or None when not retryable)."""
     chain = exception_chain(e)
     held = next((x for x in chain if isinstance(x, HolmesError)), None)
@@ -142,8 +142,9 @@ def _undecodable_reply(chain: list[BaseException]) -> str | None:
     """ "an empty reply" / "a reply that is not JSON (...)" when the response body could not be
     decoded (LiteLLM buries the JSONDecodeError in its exception chain), else None."""
     for cur in chain:
-        if type(cur).__name__ == "JSONDecodeError" and isinstance(getattr(cur, "doc", None), str):
-            body = " ".join(cur.doc.split())
+        doc = getattr(cur, "doc", None)
+        if type(cur).__name__ == "JSONDecodeError" and isinstance(doc, str):
+            body = " ".join(doc.split())
             if not body:
                 return "an empty reply (HTTP 200 with no body)"
             return f"a reply that is not JSON (it starts with {scrub(body[:60])!r})"
