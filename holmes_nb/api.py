@@ -12,6 +12,7 @@ from holmes_nb.config import Config, load_config
 from holmes_nb.investigation import Investigation
 from holmes_nb.llm.client import ClientCache
 from holmes_nb.llm.entry import ModelEntry
+from holmes_nb.llm.replay import players
 
 #: model clients for the current settings, sharing what was learned about each server (reset())
 clients = ClientCache()
@@ -98,5 +99,6 @@ def ask(
 
 
 def reset() -> None:
-    """Forget what model clients learned about servers."""
+    """Forget what model clients learned about servers, and where replayed recordings stood."""
     clients.reset()
+    players.reset()

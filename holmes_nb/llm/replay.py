@@ -29,8 +29,6 @@ from holmes_nb.llm.record import FORMAT, VERSION
 from holmes_nb.redact import scrub
 
 PROVIDER = REPLAY_PREFIX.rstrip("/")
-_players: dict[str, Player] = {}
-_players_lock = threading.Lock()
 
 
 def _tool_names(tools: Any) -> list[str]:
@@ -132,8 +130,7 @@ def open_recording(entry: ModelEntry) -> ModelEntry:
     """The ``replay/FILE`` entry completed from its recording: context size and tool-result mode as
     recorded. Loads the file now (so a bad file fails before the run) and rewinds its player."""
     recording = load_recording(entry.recording_path)
-    with _players_lock:
-        _players[str(recording.path)] = Player(recording)
+    players.rewind(recording)
     window = recording.meta.get("context_window")
     return dataclasses.replace(
         entry,
@@ -147,11 +144,8 @@ def open_recording(entry: ModelEntry) -> ModelEntry:
 
 
 def player_for(path: str) -> Player:
-    with _players_lock:
-        player = _players.get(path)
-        if player is None:
-            player = _players[path] = Player(load_recording(path))
-        return player
+    """The player of the recording at ``path`` (the LiteLLM provider's ``model``)."""
+    return players.get(path)
 
 
 class Player:
@@ -228,6 +222,33 @@ class Player:
                 f"{len(theirs)} (the tools answered differently, or other settings)",
                 hint=hint + "; or record the run again",
             )
+
+
+class Players:
+    """The players of the recordings opened in this process, by resolved path; ``reset()`` forgets them."""
+
+    def __init__(self) -> None:
+        self._by_path: dict[str, Player] = {}
+        self._lock = threading.Lock()
+
+    def rewind(self, recording: Recording) -> None:
+        """A new run of ``recording`` starts from its first reply."""
+        with self._lock:
+            self._by_path[str(recording.path)] = Player(recording)
+
+    def get(self, path: str) -> Player:
+        with self._lock:
+            player = self._by_path.get(path)
+            if player is None:
+                player = self._by_path[path] = Player(load_recording(path))
+            return player
+
+    def reset(self) -> None:
+        with self._lock:
+            self._by_path.clear()
+
+
+players = Players()
 
 
 def _short(text: str, n: int = 80) -> str:
