@@ -12,7 +12,7 @@ from holmes_nb.config import Config, load_config
 from holmes_nb.investigation import Investigation
 from holmes_nb.llm.client import ClientCache
 from holmes_nb.llm.entry import ModelEntry
-from holmes_nb.llm.replay import players
+from holmes_nb.llm.replay import players, recorded_max_steps
 
 #: model clients for the current settings, sharing what was learned about each server (reset())
 clients = ClientCache()
@@ -71,11 +71,12 @@ def ask(
     cfg = config if isinstance(config, Config) else load_config(config)
     entry = model if isinstance(model, ModelEntry) else cfg.select(model)
     target = open_cluster(cluster if cluster is not None else cfg.settings.get("cluster"), notice=notice)
-    toolset = merge_tools(default_tools(target), list(tools or []) + registered_tools() + load_toolsets(toolsets))
+    from holmes_nb.mcp import configured_tools
+
+    extra = list(tools or []) + registered_tools() + load_toolsets(toolsets) + configured_tools(cfg, notice)
+    toolset = merge_tools(default_tools(target), extra)
     client = client_for(entry)  # a replay/FILE entry reads its recording here
     if not max_steps and entry.replays:
-        from holmes_nb.llm.replay import recorded_max_steps
-
         max_steps = recorded_max_steps(client.entry)
     steps = int(max_steps or cfg.settings.get("max_steps") or 20)
     anonymizer = previous.anonymizer if previous is not None else None

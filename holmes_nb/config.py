@@ -103,6 +103,7 @@ class Config:
     env_overlay: dict[str, str] = field(default_factory=dict)  # additionalEnvVars with literal values
     secret_env: dict[str, str] = field(default_factory=dict)  # name -> "secret/key" from secretKeyRef
     settings: dict[str, Any] = field(default_factory=dict)  # holmes-nb settings (max_steps, cluster, ...)
+    mcp_servers: dict[str, dict[str, Any]] = field(default_factory=dict)  # raw entries (holmes_nb.mcp.config)
     sources: list[str] = field(default_factory=list)
 
     # -- environment ------------------------------------------------------------------------
@@ -255,6 +256,7 @@ def _apply_document(cfg: Config, doc: Any, source: str) -> None:
         if not isinstance(model_list, dict):
             raise ConfigError(f"{source}: modelList must be a mapping of key -> entry")
         _add_model_list(cfg, model_list, source)
+    _add_mcp_servers(cfg, doc.get("mcp_servers"), source)
     chart_config = doc.get("config")
     if isinstance(chart_config, dict) and chart_config.get("model"):
         cfg.default_model = str(chart_config["model"])
@@ -291,6 +293,15 @@ def _add_model_list(cfg: Config, model_list: Mapping[str, Any], source: str) -> 
         if not isinstance(raw, dict) or not raw.get("model"):
             raise ConfigError(f"{source}: modelList entry {key!r} needs a 'model' (e.g. openai/llama3)")
         cfg.model_list[str(key)] = {**raw, "__source__": source}
+
+
+def _add_mcp_servers(cfg: Config, servers: Any, source: str) -> None:
+    if servers is None:
+        return
+    if not isinstance(servers, dict):
+        raise ConfigError(f"{source}: mcp_servers must be a mapping of name -> server")
+    for name, raw in servers.items():
+        cfg.mcp_servers[str(name)] = {**raw, "__source__": source} if isinstance(raw, dict) else raw
 
 
 def _template(cfg: Config, value: Any, where: str) -> Any:

@@ -14,7 +14,7 @@ import sys
 from holmes_nb.errors import HolmesError
 
 #: subcommand modules, in the order ``--help`` lists them
-SUBCOMMANDS = ("ask", "models", "check_model", "scan", "eval", "snapshot", "local_model")
+SUBCOMMANDS = ("ask", "models", "check_model", "scan", "eval", "snapshot", "local_model", "mcp")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,22 +27,17 @@ def build_parser() -> argparse.ArgumentParser:
     from holmes_nb._version import __version__
 
     parser.add_argument("--version", action="version", version=f"holmes-nb {__version__}")
+    parser.set_defaults(func=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f".{name}", __name__)
-        except ModuleNotFoundError as e:  # a subcommand not built yet must not break the others
-            if e.name and e.name.endswith(name):
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"holmes_nb.cli.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
+    if args.func is None:
         parser.print_help()
         return 2
     try:

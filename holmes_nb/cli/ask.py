@@ -8,41 +8,12 @@ import os
 import stat
 import sys
 
-from holmes_nb.cli.common import add_model_options, stderr
+from holmes_nb.cli.common import stderr
+from holmes_nb.frontdoor.cli_args import add_command
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "ask",
-        help="investigate a question about the cluster",
-        description="Ask a question; the model calls read-only Kubernetes tools and answers "
-        "with evidence. Piped input is appended to the question.",
-    )
-    p.add_argument("question", nargs="*", help="the question (quote it)")
-    add_model_options(p)
-    p.add_argument("--cluster", help="demo | PATH to a snapshot | context:NAME (default: kubeconfig, else demo)")
-    p.add_argument("-n", "--namespace", help="namespace to focus on")
-    p.add_argument("--max-steps", type=int, metavar="N", help="model calls at most (default 20)")
-    p.add_argument(
-        "-t",
-        "--custom-toolsets",
-        action="append",
-        metavar="FILE",
-        help="HolmesGPT custom toolset YAML whose command tools the model may call (repeatable)",
-    )
-    p.add_argument("--prompt-file", metavar="FILE", help="read the question (or more of it) from a file")
-    p.add_argument("--json-output-file", metavar="FILE", help="write the Investigation as JSON (also on failure)")
-    p.add_argument(
-        "--record", metavar="FILE", help="save every model request and response (keys masked) for --model replay/FILE"
-    )
-    p.add_argument(
-        "--anonymize",
-        action="store_true",
-        help="the model sees placeholders (ns-1, deploy-2, ip-3) "
-        "instead of names of namespaces, workloads, pods, nodes and IPs; the answer shows the real ones",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    p.set_defaults(func=run)
+    add_command(sub, "ask").set_defaults(func=run)
 
 
 def _question(args) -> str:
@@ -83,29 +54,19 @@ def _read_stdin() -> str:
 
 def run(args: argparse.Namespace) -> int:
     from holmes_nb.api import ask
-    from holmes_nb.errors import ConfigError, HolmesError
+    from holmes_nb.errors import HolmesError
+    from holmes_nb.frontdoor.table import api_kwargs
 
-    if args.max_steps is not None and args.max_steps < 1:
-        raise ConfigError("--max-steps must be at least 1")
     question = _question(args)
     progress = None if args.quiet else ProgressPrinter()
     inv = None
     try:
-        inv = ask(
-            question,
-            args.model,
-            cluster=args.cluster,
-            config=args.config,
-            max_steps=args.max_steps,
-            namespace=args.namespace,
-            toolsets=args.custom_toolsets,
-            on_event=progress,
-            notice=lambda m: stderr(f"holmes-nb: {m}"),
-            record=args.record,
-            anonymize=args.anonymize,
-        )
-    except (HolmesError, KeyboardInterrupt) as e:
-        inv = getattr(e, "investigation", None)
+        inv = ask(question, **api_kwargs(vars(args)), on_event=progress, notice=lambda m: stderr(f"holmes-nb: {m}"))
+    except HolmesError as e:
+        inv = e.investigation
+        raise
+    except KeyboardInterrupt as e:
+        inv = getattr(e, "investigation", None)  # the agent attaches the partial run
         raise
     finally:
         if args.json_output_file and inv is not None:
@@ -128,7 +89,7 @@ def _write_failure(path: str, question: str, error) -> None:
     """Nothing ran yet (e.g. bad config): still write a JSON record of the failure."""
     from holmes_nb.redact import scrub
 
-    record = {"question": question, "status": "failed", "answer": None, "error": scrub(str(error)), "steps": []}
+    record: dict = {"question": question, "status": "failed", "answer": None, "error": scrub(str(error)), "steps": []}
     with open(path, "w", encoding="utf-8") as f:
         json.dump(record, f, indent=2)
         f.write("\n")

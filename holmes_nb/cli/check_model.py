@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import json
 
+from holmes_nb.frontdoor.cli_args import add_command
+
 
 def register(sub) -> None:
-    p = sub.add_parser("check-model", help="check that a model backend can run investigations")
-    p.add_argument("model", nargs="?", help="a modelList key or LiteLLM id (default: the configured default)")
-    p.add_argument("--config", metavar="FILE", help="config or Helm values file")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=run)
+    add_command(sub, "check-model").set_defaults(func=run)
 
 
 def run(args) -> int:
     from holmes_nb.api import resolve_model
     from holmes_nb.llm.probe import check_model
 
-    entry = resolve_model(args.model, args.config)
+    entry = resolve_model(args.key, args.config)
     report = check_model(entry)
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report)
+    mcp = _mcp_rows(args.config)
+    if args.json:
+        print(json.dumps({**report.to_dict(), **({"mcp_tools": mcp} if mcp else {})}, indent=2))
+    else:
+        print(report)
+        for r in mcp:  # what the configured MCP servers offer, and what was left out and why
+            print(f"mcp  {r['server']}/{r['tool']}: {r['status']} ({r['why']})")
     return 0 if report.ok else 1
+
+
+def _mcp_rows(config: str | None) -> list[dict]:
+    from holmes_nb.config import load_config
+    from holmes_nb.mcp.tools import mcp_tool_rows
+
+    return mcp_tool_rows(load_config(config))

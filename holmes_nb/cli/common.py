@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-
-
-def add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="a modelList key or a LiteLLM id such as openai/llama3 (default: config.model)")
-    p.add_argument(
-        "--config",
-        metavar="FILE",
-        help="config or Helm values file (default: $HOLMES_NB_CONFIG or ~/.holmes/config.yaml)",
-    )
 
 
 def stderr(msg: str) -> None:

@@ -8,37 +8,20 @@ Exit codes: 0 every run passed, 1 some run failed or errored, 2 usage/configurat
 
 from __future__ import annotations
 
+from holmes_nb.frontdoor.cli_args import add_command
+
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "eval",
-        help="measure diagnosis: run a suite of incidents on one or more models",
-        description="Run every scenario of SUITE (a YAML file, or `demo` for the bundled suite) on every "
-        "--model and print one row per run. A run passes when the model's own answer matches every "
-        "`expect` regex; an evidence fallback never passes. See docs/evaluation.md.",
-    )
-    p.add_argument("suite", metavar="SUITE", help="a suite YAML file, or `demo`")
-    p.add_argument(
-        "--model", action="append", required=True, metavar="KEY", help="a modelList key or LiteLLM id (repeat)"
-    )
-    p.add_argument("--config", metavar="FILE", help="config or Helm values file (as for ask)")
-    p.add_argument(
-        "--concurrency",
-        type=int,
-        default=1,
-        metavar="N",
-        help="models run at once (default 1; one run at a time per server)",
-    )
-    p.add_argument("--judge", metavar="KEY", help="a model that gives a second verdict on each answer")
-    p.add_argument("--max-steps", type=int, metavar="N", help="steps per run unless a scenario sets max_steps")
-    p.add_argument("--json-output-file", metavar="FILE", help="write the runs as a JSON list")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress line per run on stderr")
-    p.set_defaults(func=run)
+    add_command(sub, "eval").set_defaults(func=run)
 
 
 def run(args) -> int:
     from holmes_nb.cli.common import stderr, table
+    from holmes_nb.errors import ConfigError
     from holmes_nb.evaluation.runner import evaluate
+
+    if not args.suite or not args.model:
+        raise ConfigError("eval needs a SUITE and at least one --model", hint="holmes-nb eval demo --model KEY")
 
     def progress(r) -> None:
         if not args.quiet:
@@ -47,7 +30,7 @@ def run(args) -> int:
 
     ev = evaluate(
         args.suite,
-        args.model,
+        args.model,  # a list: --model repeats
         config=args.config,
         concurrency=args.concurrency,
         judge=args.judge,

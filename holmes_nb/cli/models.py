@@ -6,35 +6,20 @@ import json
 import os
 
 from holmes_nb.cli.common import table
+from holmes_nb.frontdoor.cli_args import add_command
 
 
 def register(sub) -> None:
-    p = sub.add_parser("models", help="list configured models (API keys masked)")
-    p.add_argument("--config", metavar="FILE", help="config or Helm values file")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=run)
-
-
-def rows(cfg) -> list[dict]:
-    from holmes_nb.errors import HolmesError
-
-    out = []
-    for key in cfg.model_list:
-        try:
-            row = cfg.entry(key).describe()
-        except HolmesError as e:
-            row = {"key": key, "model": cfg.model_list[key].get("model"), "api_base": f"<error: {e}>"}
-        row["default"] = "*" if key == cfg.default_model or len(cfg.model_list) == 1 else ""
-        out.append(row)
-    return out
+    add_command(sub, "models").set_defaults(func=run)
 
 
 def run(args) -> int:
     from holmes_nb.config import load_config
+    from holmes_nb.frontdoor.actions import model_rows
     from holmes_nb.redact import mask_key
 
     cfg = load_config(args.config)
-    data = rows(cfg)
+    data = model_rows(cfg)
     if args.json:
         print(json.dumps({"models": data, "default": cfg.default_model, "sources": cfg.sources}, indent=2))
         return 0

@@ -8,54 +8,26 @@ from __future__ import annotations
 
 import json
 
-SEVERITY_CHOICES = ("critical", "warning", "info")
-FORMATS = ("table", "json", "markdown")
+from holmes_nb.frontdoor.cli_args import add_command
+from holmes_nb.frontdoor.table import SEVERITIES
+
 #: exit code of ``--fail-on`` when a finding at or above that severity exists (0/1/2 are taken)
 EXIT_FINDINGS = 3
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "scan",
-        help="find broken things in a cluster with deterministic analyzers (no LLM)",
-        description="Scan a cluster for known failure patterns (CrashLoopBackOff, unschedulable pods, "
-        "Services without endpoints, ...) and explain each finding with its evidence.",
-    )
-    p.add_argument(
-        "--cluster",
-        metavar="SPEC",
-        help="demo, a snapshot path, or context:NAME (default: the current kubeconfig context, else demo)",
-    )
-    p.add_argument("-n", "--namespace", metavar="NS", help="only this namespace (node findings are then skipped)")
-    p.add_argument(
-        "--severity",
-        choices=SEVERITY_CHOICES,
-        default="info",
-        help="show findings at this severity or worse (default: info, i.e. all)",
-    )
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-    p.add_argument(
-        "--fail-on",
-        choices=SEVERITY_CHOICES,
-        metavar="SEVERITY",
-        help=f"exit {EXIT_FINDINGS} when a finding at this severity or worse exists (for CI)",
-    )
-    p.set_defaults(func=run)
+    add_command(sub, "scan").set_defaults(func=run)
 
 
 def run(args) -> int:
-    from holmes_nb.analyzers import scan, severity_at_least
     from holmes_nb.cli.common import stderr
-    from holmes_nb.cluster_spec import open_cluster
+    from holmes_nb.frontdoor.actions import at_least, scan_findings
 
-    cluster = open_cluster(args.cluster, notice=lambda m: stderr(f"holmes-nb: {m}"))
-    try:
-        findings = scan(cluster, namespace=args.namespace)
-    finally:
-        cluster.close()
-    shown = [f for f in findings if severity_at_least(f.severity, args.severity)]
-    print(render(shown, args.format, source=cluster.name))
-    if args.fail_on and any(severity_at_least(f.severity, args.fail_on) for f in findings):
+    findings, source = scan_findings(
+        args.cluster, args.namespace, args.config, notice=lambda m: stderr(f"holmes-nb: {m}")
+    )
+    print(render(at_least(findings, args.severity), args.format, source=source))
+    if args.fail_on and at_least(findings, args.fail_on):
         return EXIT_FINDINGS
     return 0
 
@@ -74,7 +46,7 @@ def _where(f) -> str:
 
 
 def _summary(findings, source: str) -> str:
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITY_CHOICES}
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     return f"{len(findings)} finding(s) on {source or 'the cluster'}" + (f": {parts}" if parts else "")
 

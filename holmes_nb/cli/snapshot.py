@@ -10,8 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from holmes_nb.cli.common import stderr, table
+
+if TYPE_CHECKING:  # the CLI parser loads no cluster code
+    from holmes_nb.sources.snapshot import Snapshot
 
 
 def register(sub) -> None:
@@ -138,10 +142,9 @@ def run_serve(args) -> int:
     import signal
 
     from holmes_nb.apiserver.server import SnapshotAPIServer
-    from holmes_nb.cluster_spec import open_cluster
     from holmes_nb.errors import ConfigError
 
-    cluster = open_cluster(args.snapshot)
+    cluster = open_snapshot(args.snapshot)
     try:
         server = SnapshotAPIServer(cluster, host=args.host, port=args.port)
     except OSError as e:
@@ -176,9 +179,22 @@ def _raise_interrupt(signum, frame):  # pragma: no cover - exercised by a subpro
     raise KeyboardInterrupt
 
 
-def serve_banner(cluster, url: str, kubeconfig: str | None = None) -> str:
+def open_snapshot(spec: str) -> Snapshot:
+    """A snapshot file (any supported layout) or ``demo``; a live cluster spec is a ConfigError."""
+    from holmes_nb.cluster_spec import open_cluster
+    from holmes_nb.errors import ConfigError
+
+    if spec == "live" or spec.startswith(("context:", "http://", "https://")):
+        raise ConfigError(
+            f"{spec!r} is a live cluster, not a snapshot",
+            hint="capture it first: holmes-nb snapshot capture --output PATH",
+        )
+    return open_cluster(spec)  # type: ignore[return-value]  # demo and paths are Snapshots
+
+
+def serve_banner(cluster: Snapshot, url: str, kubeconfig: str | None = None) -> str:
     """The lines printed when serving: what, where, and ready-to-paste kubectl commands."""
-    when = getattr(cluster, "captured_at", None)
+    when = cluster.captured_at
     lines = [
         f"Serving {cluster.name} read-only at {url}"
         + (f" (captured {when.strftime('%Y-%m-%dT%H:%M:%SZ')})" if when else ""),
@@ -229,10 +245,7 @@ def write_kubeconfig(path: str, url: str) -> None:
 
 # -- info ---------------------------------------------------------------------------------
 def run_info(args) -> int:
-    from holmes_nb.cluster_spec import open_cluster
-
-    cluster = open_cluster(args.snapshot)
-    info = snapshot_info(cluster)
+    info = snapshot_info(open_snapshot(args.snapshot))
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
@@ -246,32 +259,23 @@ def run_info(args) -> int:
     return 0
 
 
-def snapshot_info(cluster) -> dict:
+def snapshot_info(cluster: Snapshot) -> dict:
     """Counts per kind, logs, capture time and notes of a snapshot, as a JSON-ready dict."""
-    from holmes_nb.errors import HolmesError
-
-    counts = cluster.counts() if hasattr(cluster, "counts") else {}
-    if not counts:
-        for kind in cluster.kinds_available():
-            try:
-                counts[kind] = len(cluster.list(kind))
-            except HolmesError:
-                continue
-    namespaces = set()
+    counts = cluster.counts()
+    namespaces: set[str | None] = set()
     for kind in counts:
-        objs = cluster.objects.get(kind, []) if hasattr(cluster, "objects") else []
+        objs = cluster.objects[kind]
         namespaces.update((o.get("metadata") or {}).get("namespace") for o in objs)
         if kind == "namespaces":
             namespaces.update((o.get("metadata") or {}).get("name") for o in objs)
-    when = getattr(cluster, "captured_at", None)
-    store = getattr(cluster, "log_store", {}) or {}
+    when = cluster.captured_at
     return {
         "name": cluster.name,
-        "source": getattr(cluster, "source", cluster.name),
+        "source": cluster.source,
         "captured_at": when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None,
         "namespaces": sorted(n for n in namespaces if n),
-        "counts": {k: n for k, n in sorted(counts.items()) if n},
-        "logs": len(store),
-        "previous_logs": sum(1 for key in store if key[3]),
-        "notes": list(getattr(cluster, "notes", []) or []),
+        "counts": dict(counts),
+        "logs": len(cluster.log_store),
+        "previous_logs": sum(1 for key in cluster.log_store if key[3]),
+        "notes": list(cluster.notes),
     }

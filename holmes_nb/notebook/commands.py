@@ -1,28 +1,26 @@
-"""One small handler per ``%holmes`` subcommand: ``cmd_NAME(magic, command) -> value``.
+"""One small handler per ``%holmes`` subcommand: ``HANDLERS[name](magic, command) -> value``.
 
-Each calls the core (api, config, analyzers, report) and returns an object for IPython to show
-(an Investigation, a DataFrame, a widget) or prints a short text. Bad arguments raise
-``UsageError``; model, Kubernetes and auth failures raise the core's real exceptions.
+Each calls the core (api, frontdoor.actions, report) and returns an object for IPython to show
+(an Investigation, a DataFrame, a widget) or prints a short text. The parser has already checked
+the options against the command table; model, Kubernetes and auth failures raise the core's real
+exceptions.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from IPython.core.error import UsageError
 
-from holmes_nb.notebook.live_view import live_view, resolve_mode
+from holmes_nb.frontdoor.help import help_text
+from holmes_nb.frontdoor.table import api_kwargs
 from holmes_nb.notebook.parsing import Command
 
-_ASK_ONLY = ("max_steps", "toolsets", "record", "anonymize", "live", "no_live", "json_output_file")
-
-
-def _check_options(cmd: Command, allowed: tuple[str, ...]) -> None:
-    extra = sorted(set(cmd.options) - set(allowed))
-    if extra:
-        raise UsageError(f"%holmes {cmd.name} does not take --{extra[0].replace('_', '-')}")
+#: options of one run only: a follow-up does not repeat them
+_ONE_RUN = ("record", "json_output_file", "live", "no_live")
 
 
 def _load_config(magic, path: str | None = None):
@@ -40,49 +38,36 @@ def _entry(magic, cfg, model: str | None):
 
 def _investigate(magic, cmd: Command, previous=None) -> Any:
     from holmes_nb.api import ask
+    from holmes_nb.errors import HolmesError
+    from holmes_nb.notebook.live_view import live_view, resolve_mode  # loaded by the first ask
 
-    opts = dict(magic.last_options) if previous is not None else {}
-    opts.update({k: v for k, v in cmd.options.items() if k not in ("live", "no_live")})
+    chosen = {**(magic.last_options if previous is not None else {}), **cmd.options}
+    opts = {**magic.defaults(), **chosen, "toolsets": [*magic.toolsets, *chosen.get("toolsets", [])] or None}
     cfg = _load_config(magic, opts.get("config"))
-    entry = _entry(magic, cfg, opts.get("model"))
-    flag = True if cmd.options.get("live") else False if cmd.options.get("no_live") else None
+    flag = True if opts.get("live") else False if opts.get("no_live") else None
     mode = resolve_mode(magic.setting("live_display", cfg), flag, shell=magic.shell)
     view = live_view(mode, cmd.text)
-    inv = error = None
+    kwargs = {**api_kwargs(opts), "model": _entry(magic, cfg, opts.get("model")), "config": cfg}
+    inv = None
+    error: BaseException | None = None
     try:
-        inv = ask(
-            cmd.text,
-            entry,
-            cluster=opts.get("cluster") or magic.setting("cluster", cfg),
-            config=cfg,
-            max_steps=opts.get("max_steps") or magic.setting("max_steps", cfg),
-            namespace=opts.get("namespace") or magic.setting("namespace", cfg),
-            on_event=view,
-            previous=previous,
-            notice=_notice(mode),
-            **_extra_ask_options(magic, opts),
-        )
-    except (Exception, KeyboardInterrupt) as e:
-        error, inv = e, getattr(e, "investigation", None)
+        inv = ask(cmd.text, **kwargs, on_event=view, previous=previous, notice=_notice(mode))
+    except HolmesError as e:
+        error, inv = e, e.investigation
+        raise
+    except KeyboardInterrupt as e:
+        error, inv = e, getattr(e, "investigation", None)  # the agent attaches the partial run
+        raise
+    except Exception as e:  # a bug: the view still closes as failed
+        error = e
         raise
     finally:
         view.close(inv, error)
         if inv is not None:
-            magic.remember(inv, {k: v for k, v in opts.items() if k not in ("record", "json_output_file")})
+            magic.remember(inv, {k: v for k, v in chosen.items() if k not in _ONE_RUN})
             if opts.get("json_output_file"):
                 inv.to_json(opts["json_output_file"])
     return inv
-
-
-def _extra_ask_options(magic, opts: dict[str, Any]) -> dict[str, Any]:
-    """Custom toolsets (the %config setting plus -t), recording and anonymizing, for ``api.ask``."""
-    extra: dict[str, Any] = {"anonymize": bool(opts.get("anonymize"))}
-    toolsets = list(magic.toolsets) + list(opts.get("toolsets") or [])
-    if toolsets:
-        extra["toolsets"] = toolsets
-    if opts.get("record"):
-        extra["record"] = opts["record"]
-    return extra
 
 
 def _notice(mode: str):
@@ -104,7 +89,6 @@ def cmd_followup(magic, cmd: Command) -> Any:
 
 
 def cmd_reset(magic, cmd: Command) -> None:
-    _check_options(cmd, ())
     magic.reset()
     print("holmes-nb: conversation cleared; the next %holmes ask starts fresh (history is kept)")
 
@@ -112,7 +96,6 @@ def cmd_reset(magic, cmd: Command) -> None:
 def cmd_history(magic, cmd: Command) -> Any:
     import pandas as pd
 
-    _check_options(cmd, ())
     rows = [
         {
             "question": inv.question,
@@ -136,11 +119,10 @@ def cmd_history(magic, cmd: Command) -> Any:
 def cmd_models(magic, cmd: Command) -> Any:
     import pandas as pd
 
-    from holmes_nb.cli.models import rows
+    from holmes_nb.frontdoor.actions import model_rows
 
-    _check_options(cmd, ("config",))
     cfg = _load_config(magic, cmd.options.get("config"))
-    data = rows(cfg)
+    data = model_rows(cfg)
     current = magic.model
     for row in data:
         row["current"] = "*" if current and row["key"] == current else ""
@@ -154,7 +136,6 @@ def cmd_models(magic, cmd: Command) -> Any:
 
 
 def cmd_model(magic, cmd: Command) -> None:
-    _check_options(cmd, ("config",))
     if not cmd.text:
         print(f"holmes-nb: model = {magic.model or '(the configured default)'}")
         return
@@ -168,9 +149,8 @@ def cmd_check_model(magic, cmd: Command) -> Any:
     from holmes_nb.api import client_for
     from holmes_nb.llm.probe import check_model
 
-    _check_options(cmd, ("config", "model"))
     cfg = _load_config(magic, cmd.options.get("config"))
-    entry = _entry(magic, cfg, cmd.text or cmd.options.get("model"))
+    entry = _entry(magic, cfg, cmd.text)
     report = check_model(entry, client_for(entry))
     frame = report.frame()
     if not report.ok:
@@ -181,49 +161,29 @@ def cmd_check_model(magic, cmd: Command) -> Any:
 def cmd_tools(magic, cmd: Command) -> Any:
     import pandas as pd
 
-    from holmes_nb.api import default_tools
-    from holmes_nb.cluster_spec import open_cluster
+    from holmes_nb.frontdoor.actions import tool_rows
 
-    _check_options(cmd, ("cluster",))
-    target = open_cluster(cmd.options.get("cluster") or magic.setting("cluster") or "demo")
-    tools = default_tools(target) + _custom_tools(magic)
-    rows = [
-        {
-            "tool": t.name,
-            "parameters": ", ".join(t.parameters.get("properties", {})),
-            "required": ", ".join(t.parameters.get("required", [])),
-            "description": t.description,
-        }
-        for t in tools
-    ]
-    return pd.DataFrame(rows, columns=["tool", "parameters", "required", "description"])
-
-
-def _custom_tools(magic) -> list:
-    out: list = []
-    try:
-        from holmes_nb.tools.custom import registered_tools
-    except ImportError:
-        return out
-    out += list(registered_tools())
-    if magic.toolsets:
-        from holmes_nb.tools.toolsets_yaml import load_toolsets
-
-        out += load_toolsets(list(magic.toolsets))
-    return out
+    cluster = cmd.options.get("cluster") or magic.cluster
+    cfg = _load_config(magic, cmd.options.get("config"))
+    rows, name = tool_rows(cluster, cfg, list(magic.toolsets), notice=_notice("on"))
+    frame = pd.DataFrame(rows, columns=["tool", "parameters", "required", "description"])
+    frame.attrs["cluster"] = name
+    return frame
 
 
 def cmd_scan(magic, cmd: Command) -> Any:
-    from holmes_nb.analyzers import findings_frame, scan
-    from holmes_nb.cluster_spec import open_cluster
+    from holmes_nb.analyzers import findings_frame
+    from holmes_nb.frontdoor.actions import at_least, scan_findings
 
-    _check_options(cmd, ("cluster", "namespace"))
-    target = open_cluster(cmd.options.get("cluster") or magic.setting("cluster"), notice=_notice("on"))
-    return findings_frame(scan(target, namespace=cmd.options.get("namespace") or magic.setting("namespace")))
+    opts = {**magic.defaults(), **cmd.options}
+    cfg = _load_config(magic, opts.get("config"))
+    findings, name = scan_findings(opts.get("cluster"), opts.get("namespace"), cfg, notice=_notice("on"))
+    frame = findings_frame(at_least(findings, opts.get("severity", "info")))
+    frame.attrs["cluster"] = name
+    return frame
 
 
 def cmd_export(magic, cmd: Command) -> None:
-    _check_options(cmd, ())
     if magic.current is None:
         raise UsageError("nothing to export yet: run %holmes ask first")
     from holmes_nb.report.postmortem import export_postmortem
@@ -241,12 +201,26 @@ def cmd_pick(magic, cmd: Command) -> None:
     from holmes_nb.notebook.cluster_picker import ClusterPicker
     from holmes_nb.notebook.widgets import ModelPicker
 
-    _check_options(cmd, ("config",))
     display(ModelPicker(magic, config=cmd.options.get("config")))
     display(ClusterPicker(magic))
 
 
 def cmd_help(magic, cmd: Command) -> None:
-    from holmes_nb.notebook.magics import HELP
+    print(help_text())
 
-    print(HELP)
+
+#: the handler of each notebook command of the table (holmes_nb.frontdoor.table.COMMANDS)
+HANDLERS: dict[str, Callable[[Any, Command], Any]] = {
+    "ask": cmd_ask,
+    "followup": cmd_followup,
+    "reset": cmd_reset,
+    "history": cmd_history,
+    "models": cmd_models,
+    "model": cmd_model,
+    "check-model": cmd_check_model,
+    "tools": cmd_tools,
+    "scan": cmd_scan,
+    "export": cmd_export,
+    "pick": cmd_pick,
+    "help": cmd_help,
+}

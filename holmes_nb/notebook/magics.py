@@ -8,7 +8,7 @@ beside it; everything a CLI also needs lives in the core).
     and what changed?
 
 Settings: ``%config HolmesMagic.model = "local"`` (also ``cluster``, ``namespace``, ``max_steps``,
-``temperature``, ``live_display``, ``display_max_rows``, ``toolsets``, ``config_path``); unset
+``temperature``, ``live_display``, ``toolsets``, ``config_path``); unset
 ones come from the config file's settings, then the defaults.
 """
 
@@ -16,26 +16,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import CaselessStrEnum, Float, Int, List, Unicode
 
-from holmes_nb.notebook.parsing import Command, parse
+from holmes_nb.notebook.commands import HANDLERS
+from holmes_nb.notebook.parsing import parse
 
-HELP = """%holmes: investigate Kubernetes with an LLM (read-only tools)
-
-  %holmes ask QUESTION [--model M] [--cluster C] [-n NS] [--max-steps N] [-t TOOLSET.yaml] [--record FILE] [--anonymize]
-  %%holmes ask [flags]        (the cell body is the question)
-  %holmes followup QUESTION   continue the last conversation        %holmes reset    forget it
-  %holmes history             past investigations (a DataFrame)     %holmes export [PATH.md]
-  %holmes models              configured backends (keys masked)     %holmes model KEY   switch
-  %holmes check-model [KEY]   can this backend call tools?          %holmes pick     picker widgets
-  %holmes tools               the tools the model can call          %holmes scan [-n NS] [--cluster C]
-
-Clusters: demo | PATH to a snapshot | context:NAME (default: kubeconfig, else demo).
-Quote questions or use %%holmes; an unquoted trailing "?" is handled for %holmes lines.
-Settings: %config HolmesMagic.model = "KEY" (model, cluster, namespace, max_steps, temperature,
-live_display auto|on|text|off, display_max_rows, toolsets, config_path). Env: HOLMES_NB_LIVE_DISPLAY=off."""
+#: magic settings that are also options: option name -> trait name
+_SETTING_OPTIONS = {
+    "model": "model",
+    "cluster": "cluster",
+    "namespace": "namespace",
+    "max_steps": "max_steps",
+    "config": "config_path",
+}
 
 
 @magics_class
@@ -56,7 +50,6 @@ class HolmesMagic(Magics):
         allow_none=True,
         help="live view of tool calls (env HOLMES_NB_LIVE_DISPLAY wins)",
     ).tag(config=True)
-    display_max_rows = Int(20, help="rows shown per table in rich output").tag(config=True)
     toolsets = List(Unicode(), help="HolmesGPT custom toolset YAML files for every ask").tag(config=True)
 
     def __init__(self, shell=None, **kwargs):
@@ -70,20 +63,20 @@ class HolmesMagic(Magics):
     def holmes(self, line: str, cell: str | None = None) -> Any:
         """Investigate Kubernetes with an LLM: ``%holmes help`` lists the commands."""
         cmd = parse(line, cell)
-        from holmes_nb.notebook import commands
-
-        handler = getattr(commands, f"cmd_{cmd.name}", None)
-        if handler is None:  # pragma: no cover - parse() only yields known names
-            raise UsageError(f"unknown command {cmd.name}")
-        return handler(self, cmd)
+        return HANDLERS[cmd.name](self, cmd)
 
     # -- settings --------------------------------------------------------------------------
     def setting(self, name: str, cfg: Any = None) -> Any:
         """A setting: the trait when set, else the config file's ``holmes_nb`` settings."""
-        value = getattr(self, name)
+        value = self.trait_values()[name]
         if value not in (None, "", []):
             return value
         return (cfg.settings.get(name) if cfg is not None else None) or None
+
+    def defaults(self) -> dict[str, Any]:
+        """The settings that are set, under their option names (an option given on the line wins)."""
+        traits = self.trait_values()
+        return {option: traits[trait] for option, trait in _SETTING_OPTIONS.items() if traits[trait] not in (None, "")}
 
     def remember(self, inv: Any, options: dict[str, Any]) -> None:
         self.investigations.append(inv)
@@ -100,13 +93,13 @@ class HolmesMagic(Magics):
 def show_holmes_error(shell, etype, value, tb, tb_offset=None):
     """Custom exception display for HolmesError: the message and hint, not a library traceback.
     The cell still fails (an ``error`` output), so nbval and papermill stop where they should."""
-    lines = [f"{etype.__name__}: {getattr(value, 'message', value)}"]
-    if getattr(value, "hint", None):
+    lines = [f"{etype.__name__}: {value.message}"]
+    if value.hint:
         lines.append(f"hint: {value.hint}")
-    if getattr(value, "investigation", None) is not None:
+    if value.investigation is not None:
         lines.append("the partial investigation is kept: _holmes_last, or %holmes history")
     shell._showtraceback(etype, value, lines)
     return lines
 
 
-__all__ = ["HolmesMagic", "HELP", "Command", "show_holmes_error"]
+__all__ = ["HolmesMagic", "show_holmes_error"]

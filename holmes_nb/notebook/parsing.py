@@ -1,62 +1,30 @@
-"""Parse ``%holmes`` lines: a subcommand, flags before or after the question, the question raw.
+"""Parse ``%holmes`` lines with the core's command table: a subcommand, its options, the question raw.
 
 Questions are taken as typed: no ``$var``/``{x}`` expansion (the magic is ``no_var_expand``),
 quotes optional, apostrophes fine (``shlex`` is never run on the question), one pair of
-surrounding quotes removed. Flags may lead or trail the question::
+surrounding quotes removed. Options go before the question, or after it in ``--long`` form::
 
     parse('ask "what pods are failing?" --model=openai/llama3')
     # Command(name='ask', options={'model': 'openai/llama3'}, text='what pods are failing?')
+
+After an unquoted question, short flags stay question text (``ask what does kubectl logs -c do``)
+and an unknown ``--word`` is a UsageError with a did-you-mean; a quoted question keeps any text.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 from IPython.core.error import UsageError
 
-#: flag -> (option name, value type); ``bool`` flags take no value
-FLAGS: dict[str, tuple[str, type]] = {
-    "--model": ("model", str),
-    "-m": ("model", str),
-    "--cluster": ("cluster", str),
-    "-c": ("cluster", str),
-    "--namespace": ("namespace", str),
-    "-n": ("namespace", str),
-    "--max-steps": ("max_steps", int),
-    "--config": ("config", str),
-    "--custom-toolsets": ("toolsets", list),
-    "-t": ("toolsets", list),
-    "--record": ("record", str),
-    "--anonymize": ("anonymize", bool),
-    "--live": ("live", bool),
-    "--no-live": ("no_live", bool),
-    "--json-output-file": ("json_output_file", str),
-}
+from holmes_nb.frontdoor.table import COMMANDS, CommandSpec, Option, did_you_mean, flags_for, lookup
 
-#: subcommands and their aliases
-COMMANDS = {
-    "ask": "ask",
-    "followup": "followup",
-    "follow-up": "followup",
-    "reset": "reset",
-    "history": "history",
-    "models": "models",
-    "model": "model",
-    "check-model": "check_model",
-    "check": "check_model",
-    "tools": "tools",
-    "scan": "scan",
-    "export": "export",
-    "help": "help",
-    "pick": "pick",
-    "picker": "pick",
-}
-
-_FLAG_AT_START = re.compile(r"^(--?[A-Za-z][\w-]*)(?:=(\"[^\"]*\"|'[^']*'|\S+))?(?:\s+|$)")
-_FLAG_AT_END = re.compile(r"(?:^|\s)(--?[A-Za-z][\w-]*)(?:[=\s]+(\"[^\"]*\"|'[^']*'|[^\s\"']+))?\s*$")
+FRONT = "notebook"
+FLAGS: dict[str, Option] = flags_for(FRONT)
+_FLAG = re.compile(r"^(--?[A-Za-z][\w-]*)(?:=(.*))?$", re.S)
+_QUOTES = ("'", '"')
 
 
 @dataclass
@@ -66,119 +34,174 @@ class Command:
     text: str = ""  # the question (or the subcommand's argument), raw
 
 
+@dataclass
+class _Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def quoted(self) -> bool:
+        return len(self.text) >= 2 and self.text[0] in _QUOTES and self.text[-1] == self.text[0]
+
+    @property
+    def flag(self) -> re.Match | None:
+        return None if self.quoted else _FLAG.match(self.text)
+
+
 def parse(line: str, cell: str | None = None) -> Command:
     """Parse a magic line (and, for ``%%holmes``, the cell body, which is the question)."""
     head = line.strip()
     if head.endswith(";"):  # ``%holmes ask ...;`` silences the output; the ";" is not the question's
         head = head[:-1].rstrip()
+    body = cell.strip() if cell is not None else ""
     if not head:
-        if cell is not None and cell.strip():
-            return _finish(Command("ask", text=cell.strip()), {})
-        return Command("help")
+        return _finish(COMMANDS["ask"], body, {}) if body else Command("help")
     word, _, rest = head.partition(" ")
-    name = COMMANDS.get(word.lower())
-    if name is None:
-        if word.startswith("-") or cell is not None:
-            name, rest = "ask", head  # ``%%holmes --model x`` / ``%holmes --model x what ...``
-        else:
-            close = [c for c in COMMANDS if c.startswith(word.lower()[:3])]
-            hint = f"; did you mean {close[0]!r}" if close else ""
-            raise UsageError(
-                f'unknown %holmes command {word!r}{hint}. Try: %holmes ask "what pods are failing?" '
-                "(%holmes help lists the commands)"
-            )
-    options: dict[str, Any] = {}
-    rest = _leading_flags(rest.strip(), options)
-    rest = _trailing_flags(rest, options)
-    text = _unquote(rest)
-    if cell is not None and cell.strip():
-        text = (text + "\n\n" + cell.strip()).strip() if text else cell.strip()
-    return _finish(Command(name, text=text), options)
-
-
-def _finish(cmd: Command, options: dict[str, Any]) -> Command:
-    cmd.options = options
-    if cmd.name in ("ask", "followup") and not cmd.text:
-        raise UsageError(f'%holmes {cmd.name} needs a question, e.g. %holmes {cmd.name} "what pods are failing?"')
-    return cmd
-
-
-def _take(flag: str, raw: str | None, options: dict[str, Any]) -> bool:
-    """Store one flag; False when ``flag`` is not one of ours (then it is part of the question)."""
-    spec = FLAGS.get(flag)
+    spec = lookup(word.lower(), FRONT)
     if spec is None:
-        return False
-    name, kind = spec
-    if kind is bool:
-        options[name] = True
-        return True
+        if not (word.startswith("-") or cell is not None):
+            raise _unknown_command(word)
+        spec, rest = COMMANDS["ask"], head  # ``%%holmes --model x`` / ``%holmes --model x what ...``
+    options: dict[str, Any] = {}
+    tokens = _tokens(rest)
+    first = _take_flags(spec, tokens, 0, options, leading=True)
+    text = _question(spec, rest, tokens[first:], options)
+    if body:
+        text = (text + "\n\n" + body).strip() if text else body
+    return _finish(spec, text, options)
+
+
+def _unknown_command(word: str) -> UsageError:
+    names = [c.name for c in COMMANDS.values() if FRONT in c.fronts]
+    hint = did_you_mean(word.lower(), names) or next(
+        (f"; did you mean {c!r}" for c in names if c.startswith(word.lower()[:3])), ""
+    )
+    return UsageError(
+        f'unknown %holmes command {word!r}{hint}. Try: %holmes ask "what pods are failing?" '
+        "(%holmes help lists the commands)"
+    )
+
+
+def _finish(spec: CommandSpec, text: str, options: dict[str, Any]) -> Command:
+    arg = spec.argument
+    if arg is None and text:
+        raise UsageError(f"%holmes {spec.name} takes no argument, got {text!r}")
+    if arg is not None and arg.many and not text:
+        raise UsageError(f'%holmes {spec.name} needs a question, e.g. %holmes {spec.name} "what pods are failing?"')
+    return Command(spec.name, options, text)
+
+
+# -- words ------------------------------------------------------------------------------------
+def _tokens(text: str) -> list[_Token]:
+    """Whitespace-separated words; a word opening with a quote (or ``--flag="...``) runs to its
+    closing quote, one followed by a space or the end (so apostrophes inside do not close it)."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        start = i
+        while i < len(text) and not text[i].isspace():
+            if text[i] in _QUOTES and (i == start or text[i - 1] == "="):
+                close = _closing_quote(text, i)
+                if close is not None:
+                    i = close
+            i += 1
+        out.append(_Token(text[start:i], start, i))
+    return out
+
+
+def _closing_quote(text: str, i: int) -> int | None:
+    j = text.find(text[i], i + 1)
+    while j != -1:
+        if j + 1 == len(text) or text[j + 1].isspace():
+            return j
+        j = text.find(text[i], j + 1)
+    return None
+
+
+# -- options ----------------------------------------------------------------------------------
+def _take_flags(spec: CommandSpec, tokens: list[_Token], i: int, options: dict[str, Any], *, leading: bool) -> int:
+    """Store the options starting at ``tokens[i]``; the index of the first word that is not one.
+    ``leading``: stop at a word that is not a flag (the question starts); else it is an error."""
+    while i < len(tokens):
+        m = tokens[i].flag
+        if m is None or (m.group(1) not in FLAGS and not m.group(1).startswith("--")):
+            if leading:
+                return i
+            raise UsageError(
+                f"{tokens[i].text!r} after the options: put options before or after the question, or quote the question"
+            )
+        option = _option(spec, m.group(1))
+        value = m.group(2)
+        if option.takes_value and value is None:
+            i += 1
+            value = tokens[i].text if i < len(tokens) else None
+        _store(option, m.group(1), value, options)
+        i += 1
+    return i
+
+
+def _option(spec: CommandSpec, flag: str) -> Option:
+    option = FLAGS.get(flag)
+    if option is None:
+        longs = sorted({o.long for o in spec.options_for(FRONT)} or {o.long for o in FLAGS.values()})
+        hint = did_you_mean(flag, longs)
+        raise UsageError(
+            f"unknown option {flag}{hint} (quote the question to keep it as text); options: " + ", ".join(longs)
+        )
+    if option.name not in spec.options:
+        raise UsageError(f"%holmes {spec.name} does not take {option.long}")
+    return option
+
+
+def _store(option: Option, flag: str, raw: str | None, options: dict[str, Any]) -> None:
+    if not option.takes_value:
+        if raw is not None:
+            raise UsageError(f"{flag} takes no value")
+        options[option.name] = True
+        return
     if raw is None or raw == "":
         raise UsageError(f"{flag} needs a value")
-    value = _unquote(raw)
-    if kind is int:
-        try:
-            number = int(value)
-        except ValueError:
-            raise UsageError(f"{flag} must be a whole number, not {value!r}") from None
-        if number < 1:
-            raise UsageError(f"{flag} must be at least 1")
-        options[name] = number
-    elif kind is list:
-        options.setdefault(name, []).append(value)
+    try:
+        value = option.convert(_unquote(raw))
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if option.kind is list:
+        options.setdefault(option.name, []).append(value)
     else:
-        options[name] = value
+        options[option.name] = value
+
+
+# -- the question -----------------------------------------------------------------------------
+def _question(spec: CommandSpec, rest: str, tokens: list[_Token], options: dict[str, Any]) -> str:
+    """The question's raw text; options after it are stored in ``options``."""
+    if not tokens:
+        return ""
+    if tokens[0].quoted and _all_flags(spec, tokens[1:]):  # "a quoted question" -n shop
+        _take_flags(spec, tokens, 1, options, leading=False)
+        return _unquote(tokens[0].text)
+    end = next((k for k, t in enumerate(tokens) if t.flag and t.flag.group(1).startswith("--")), len(tokens))
+    if end == 0:
+        return ""
+    _take_flags(spec, tokens, end, options, leading=False)
+    return _unquote(rest[tokens[0].start : tokens[end - 1].end])
+
+
+def _all_flags(spec: CommandSpec, tokens: list[_Token]) -> bool:
+    try:
+        _take_flags(spec, tokens, 0, {}, leading=False)
+    except UsageError:
+        return False
     return True
-
-
-def _leading_flags(rest: str, options: dict[str, Any]) -> str:
-    while rest.startswith("-"):
-        m = _FLAG_AT_START.match(rest)
-        if not m or m.group(1) not in FLAGS:
-            if m and m.group(1).startswith("--"):
-                raise UsageError(
-                    f"unknown option {m.group(1)}; options: "
-                    + ", ".join(sorted(f for f in FLAGS if f.startswith("--")))
-                )
-            return rest
-        flag, value = m.group(1), m.group(2)
-        after = rest[m.end() :]
-        if value is None and FLAGS[flag][1] is not bool:  # ``--model x``: the value is the next word
-            try:
-                value = shlex.split(after)[0] if after else None
-            except ValueError:
-                value = after.split()[0] if after.split() else None
-            after = _drop_word(after)
-        _take(flag, value, options)
-        rest = after.lstrip()
-    return rest
-
-
-def _drop_word(text: str) -> str:
-    text = text.lstrip()
-    if text[:1] in ("'", '"'):
-        end = text.find(text[0], 1)
-        return text[end + 1 :] if end > 0 else ""
-    parts = text.split(None, 1)
-    return parts[1] if len(parts) > 1 else ""
-
-
-def _trailing_flags(rest: str, options: dict[str, Any]) -> str:
-    while True:
-        m = _FLAG_AT_END.search(rest)
-        if not m or m.group(1) not in FLAGS:
-            return rest.strip()
-        flag, value = m.group(1), m.group(2)
-        if FLAGS[flag][1] is bool and value is not None:  # ``... --live`` then a word: not a flag pair
-            return rest.strip()
-        _take(flag, value, options)
-        rest = rest[: m.start()]
 
 
 def _unquote(text: str) -> str:
     """Remove one pair of surrounding quotes; apostrophes inside ``'isn't it?'`` are fine, but
     ``"web" is down, "api" too`` keeps its quotes (they are not one pair)."""
     text = text.strip()
-    if len(text) < 2 or text[0] != text[-1] or text[0] not in ("'", '"'):
+    if len(text) < 2 or text[0] != text[-1] or text[0] not in _QUOTES:
         return text
     inner = text[1:-1]
     if text[0] == "'":

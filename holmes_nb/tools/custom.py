@@ -17,7 +17,8 @@ or a ToolResult. Decorating returns the function itself, unchanged and callable,
         ...
 
 Registered tools are offered to every ``ask``; re-running the cell replaces the old definition.
-``registered_tools()``, ``unregister(name)`` and ``clear_tools()`` manage the registry.
+``registry`` (a :class:`ToolRegistry`) holds them; ``registered_tools()``, ``unregister(name)`` and
+``clear_tools()`` are its shortcuts.
 """
 
 from __future__ import annotations
@@ -32,10 +33,32 @@ from typing import Any
 from holmes_nb.errors import ConfigError
 from holmes_nb.tools.base import Tool
 
-_registry: dict[str, Tool] = {}
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean", dict: "object"}
 _MAX_DESCRIPTION = 300
+
+
+class ToolRegistry:
+    """The ``@tool`` functions of this process, by name, in registration order."""
+
+    def __init__(self) -> None:
+        self._tools: dict[str, Tool] = {}
+
+    def add(self, built: Tool) -> None:
+        self._tools[built.name] = built
+
+    def tools(self) -> list[Tool]:
+        return list(self._tools.values())
+
+    def unregister(self, name: str) -> None:
+        self._tools.pop(name, None)
+
+    def reset(self) -> None:
+        self._tools.clear()
+
+
+#: the process's registry (what ``@tool`` adds to and every ``ask`` offers)
+registry = ToolRegistry()
 
 
 def tool(func: Callable | None = None, *, name: str | None = None, description: str | None = None):
@@ -47,7 +70,7 @@ def tool(func: Callable | None = None, *, name: str | None = None, description: 
 
     def register(f: Callable) -> Callable:
         built = make_tool(f, name=name, description=description)
-        _registry[built.name] = built
+        registry.add(built)
         f.tool = built  # type: ignore[attr-defined]
         return f
 
@@ -70,17 +93,17 @@ def make_tool(func: Callable, *, name: str | None = None, description: str | Non
 
 def registered_tools() -> list[Tool]:
     """The tools registered with ``@tool``, in registration order."""
-    return list(_registry.values())
+    return registry.tools()
 
 
 def unregister(name: str) -> None:
     """Remove one registered tool (a KeyError-free no-op when it is unknown)."""
-    _registry.pop(name, None)
+    registry.unregister(name)
 
 
 def clear_tools() -> None:
     """Remove every registered tool."""
-    _registry.clear()
+    registry.reset()
 
 
 def builtin_tool_names() -> set[str]:

@@ -3,9 +3,8 @@
 What ``kubectl describe`` shows that matters for a diagnosis, without the YAML noise (no uids,
 resourceVersion, managedFields, annotations). Env vars show NAMES and where the value comes from,
 never a value; Secrets show key names only; command lines have secret-looking flags masked.
-
-    doc = describe_object(cluster, resolve_kind("pod"), pod_dict)
-    print(doc.text())
+This module holds the shared pieces, pods and the generic fallback; the other kinds and
+``describe_object``, the entry point, are in holmes_nb.tools.describe_kinds (which imports this one).
 """
 
 from __future__ import annotations
@@ -32,24 +31,6 @@ from holmes_nb.tools.k8s_text import Doc, probe_target, redact_args
 
 MAX_EVENTS = 10
 _DEFAULT_TOLERATIONS = {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}
-
-
-def describe_object(cluster: Cluster, kind: Kind, obj: Obj) -> Doc:
-    """The description of ``obj`` (a dict of ``kind``): kind-specific sections plus its events."""
-    from holmes_nb.tools import describe_kinds  # imports this module: loaded on first use
-
-    ns = ns_of(obj)
-    doc = Doc(f"{kind.kind} {ns + '/' if ns else ''}{name_of(obj)}")
-    describer = describe_kinds.DESCRIBERS.get(kind.name)
-    if kind.name == "pods":
-        describe_pod(cluster, obj, doc)
-    elif describer is not None:
-        describer(cluster, obj, doc)
-    else:
-        describe_generic(obj, doc, cluster.now())
-    if kind.name != "events":
-        add_events(cluster, kind, obj, doc)
-    return doc
 
 
 # -- shared pieces ----------------------------------------------------------------------------

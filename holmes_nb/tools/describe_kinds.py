@@ -1,7 +1,9 @@
-"""``describe`` for every kind but pods: the object's table row as ``key: value`` lines, plus what the
-kind needs for a diagnosis (a workload's pods, a Service's endpoints, a Node's allocated requests...).
+"""``describe`` for every kind: the object's table row as ``key: value`` lines, plus what the kind
+needs for a diagnosis (a workload's pods, a Service's endpoints, a Node's allocated requests...);
+pods and the shared pieces come from holmes_nb.tools.describe.
 
-    DESCRIBERS["deployments"](cluster, obj, doc)
+    doc = describe_object(cluster, resolve_kind("pod"), pod_dict)
+    print(doc.text())
 """
 
 from __future__ import annotations
@@ -15,8 +17,16 @@ from holmes_nb.frames.config import configmap_keys, secret_keys
 from holmes_nb.frames.infra import PRESSURE_CONDITIONS
 from holmes_nb.frames.pods import pods_frame_unhealthy_first
 from holmes_nb.sources.base import Cluster, Obj
+from holmes_nb.sources.kinds import Kind
 from holmes_nb.sources.selectors import match_labels
-from holmes_nb.tools.describe import conditions_text, container_spec, owner_chain
+from holmes_nb.tools.describe import (
+    add_events,
+    conditions_text,
+    container_spec,
+    describe_generic,
+    describe_pod,
+    owner_chain,
+)
 from holmes_nb.tools.k8s_text import Doc
 
 MAX_PODS = 10
@@ -274,6 +284,7 @@ def _event(cluster: Cluster, ev: Obj, doc: Doc) -> None:
 
 
 DESCRIBERS: dict[str, Callable[[Cluster, Obj, Doc], None]] = {
+    "pods": describe_pod,
     **{
         k: _workload
         for k in (
@@ -302,3 +313,17 @@ DESCRIBERS: dict[str, Callable[[Cluster, Obj, Doc], None]] = {
     "namespaces": _namespace,
     "events": _event,
 }
+
+
+def describe_object(cluster: Cluster, kind: Kind, obj: Obj) -> Doc:
+    """The description of ``obj`` (a dict of ``kind``): kind-specific sections plus its events."""
+    ns = ns_of(obj)
+    doc = Doc(f"{kind.kind} {ns + '/' if ns else ''}{name_of(obj)}")
+    describer = DESCRIBERS.get(kind.name)
+    if describer is not None:
+        describer(cluster, obj, doc)
+    else:
+        describe_generic(obj, doc, cluster.now())
+    if kind.name != "events":
+        add_events(cluster, kind, obj, doc)
+    return doc

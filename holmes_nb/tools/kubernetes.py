@@ -22,7 +22,7 @@ from holmes_nb.sources.base import Cluster
 from holmes_nb.sources.kinds import resolve_kind
 from holmes_nb.sources.lookup import check_namespace, locate
 from holmes_nb.tools.base import Tool, ToolResult
-from holmes_nb.tools.describe import describe_object
+from holmes_nb.tools.describe_kinds import describe_object
 from holmes_nb.tools.k8s_logs import pod_logs
 from holmes_nb.tools.k8s_text import cap_text, table_text
 

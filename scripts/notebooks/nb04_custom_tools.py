@@ -55,9 +55,10 @@ print(search_runbooks.run({"keyword": "CrashLoopBackOff"}).text)
 
 Every later ask offers the decorated functions; toolset files are added per ask (`-t FILE`) or for
 the session (`%config HolmesMagic.toolsets = ["toolsets/runbooks.yaml"]`). `%holmes tools` lists
-what the model sees:
+what the model sees (over the demo cluster here; without `--cluster` it takes the config file's
+cluster, else the kubeconfig's):
 """),
-    code('%config HolmesMagic.toolsets = ["toolsets/runbooks.yaml"]\n%holmes tools', "nbval-check-output"),
+    code('%config HolmesMagic.toolsets = ["toolsets/runbooks.yaml"]\n%holmes tools --cluster demo', "nbval-check-output"),
     md("""
 With a live model, ask as usual and the model may call them:
 
