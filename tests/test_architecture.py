@@ -84,7 +84,6 @@ def _cycles(graph) -> list[list[str]]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="until the restructure branches land (three known cycles)")
 def test_no_import_cycles(graph):
     assert _cycles(graph) == []
 
