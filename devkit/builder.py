@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
 
 from devkit.controllers import derive_workload_status
 from devkit.objects import condition, hexid, meta, owner_ref, resource_version, suffix, ts, uid
 from devkit.podstates import derive_conditions
 from devkit.workloads import WorkloadsMixin
+from holmes_nb.k8s import Obj, parse_time
 from holmes_nb.sources.kinds import kind_for
 from holmes_nb.sources.snapshot import Snapshot
 
-Obj = dict[str, Any]
 EVENT_TTL = timedelta(hours=1)  # the API server's default --event-ttl
 
 
@@ -293,7 +292,7 @@ class ClusterBuilder(WorkloadsMixin):
     def start_events(self, pod: Obj, *, pulled: bool = True) -> None:
         """Scheduled, then Pulling/Pulled/Created/Started per container, as a pod comes up."""
         m, node = pod["metadata"], pod["spec"].get("nodeName")
-        t = datetime.fromisoformat(m["creationTimestamp"].replace("Z", "+00:00"))
+        t = parse_time(m["creationTimestamp"])
         self.event(
             pod,
             "Scheduled",
@@ -403,7 +402,7 @@ def endpoints_for(svc: Obj, pods: list[Obj], now: datetime) -> Obj:
         "metadata": meta(
             m["name"],
             m["namespace"],
-            datetime.fromisoformat(m["creationTimestamp"].replace("Z", "+00:00")),
+            parse_time(m["creationTimestamp"]),
             labels=m.get("labels"),
             kind="Endpoints",
             annotations={"endpoints.kubernetes.io/last-change-trigger-time": ts(now - timedelta(minutes=7))},

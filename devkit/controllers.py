@@ -11,11 +11,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
 
 from devkit.objects import condition, ts
-
-Obj = dict[str, Any]
+from holmes_nb.k8s import Obj, parse_time
 
 
 def job_status(
@@ -98,7 +96,7 @@ def _deployment_status(dep: Obj, rss: list[Obj], now: datetime) -> None:
     st["replicas"] = total
     wanted = sum(r["spec"]["replicas"] for r in rss)  # the controller counts spec replicas here
     st |= _nonzero(unavailableReplicas=max(wanted - avail, 0), updatedReplicas=updated)
-    rs_name, since = newest["metadata"]["name"], _time(newest["metadata"]["creationTimestamp"])
+    rs_name, since = newest["metadata"]["name"], parse_time(newest["metadata"]["creationTimestamp"])
     have = {c["type"] for c in st.get("conditions", [])}
     conds = list(st.get("conditions", []))
     if "Available" not in have:
@@ -175,7 +173,3 @@ def _daemonset_status(ds: Obj, pods: list[Obj]) -> None:
     }
     if len(live) - ready:
         ds["status"]["numberUnavailable"] = len(live) - ready
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

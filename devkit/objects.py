@@ -15,7 +15,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-Obj = dict[str, Any]
+from holmes_nb.k8s import Obj
+
 UTC = timezone.utc
 _UID_NS = uuid.UUID("6f1c2b8e-3d4a-4c5b-9e7f-0a1b2c3d4e5f")
 _ALNUM = "bcdfghjklmnpqrstvwxz2456789"  # the alphabet of Kubernetes' generated name suffixes
@@ -60,15 +61,19 @@ def meta(
     kind: str = "",
     generate_name: str | None = None,
     generation: int | None = None,
+    uid_text: str | None = None,
+    resource_version_text: str | None = None,
 ) -> Obj:
-    """``metadata`` as the API server fills it (uid, resourceVersion, creationTimestamp)."""
+    """``metadata`` as the API server fills it (uid, resourceVersion, creationTimestamp).
+
+    The uid and resourceVersion derive from kind, namespace and name unless given as text."""
     m: Obj = {"name": name}
     if generate_name:
         m["generateName"] = generate_name
     if namespace:
         m["namespace"] = namespace
-    m["uid"] = uid(kind, namespace, name)
-    m["resourceVersion"] = resource_version(kind, namespace, name)
+    m["uid"] = uid_text or uid(kind, namespace, name)
+    m["resourceVersion"] = resource_version_text or resource_version(kind, namespace, name)
     if generation is not None:
         m["generation"] = generation
     m["creationTimestamp"] = ts(created)
@@ -82,11 +87,18 @@ def meta(
 
 
 def owner_ref(obj: Obj, *, controller: bool = True) -> Obj:
+    """An ownerReferences entry pointing at ``obj``."""
+    m = obj["metadata"]
+    return owner_ref_to(obj["apiVersion"], obj["kind"], m["name"], m["uid"], controller=controller)
+
+
+def owner_ref_to(api_version: str, kind: str, name: str, owner_uid: str, *, controller: bool = True) -> Obj:
+    """An ownerReferences entry from its parts (the owner object need not exist)."""
     return {
-        "apiVersion": obj["apiVersion"],
-        "kind": obj["kind"],
-        "name": obj["metadata"]["name"],
-        "uid": obj["metadata"]["uid"],
+        "apiVersion": api_version,
+        "kind": kind,
+        "name": name,
+        "uid": owner_uid,
         "controller": controller,
         "blockOwnerDeletion": True,
     }
@@ -237,6 +249,20 @@ def running_status(c: Obj, pod_name: str, started: datetime, *, ready: bool = Tr
         "restartCount": restarts,
         "started": True,
         "state": {"running": {"startedAt": ts(started)}},
+    }
+
+
+def waiting_status(c: Obj, reason: str, message: str | None = None, *, restarts: int = 0) -> Obj:
+    """A containerStatuses entry for a container that is not running (ContainerCreating, ImagePullBackOff...)."""
+    return {
+        "image": full_image(c["image"]),
+        "imageID": "",
+        "lastState": {},
+        "name": c["name"],
+        "ready": False,
+        "restartCount": restarts,
+        "started": False,
+        "state": {"waiting": {"reason": reason, **({"message": message} if message else {})}},
     }
 
 

@@ -10,11 +10,9 @@ and phase from the container states (kubelet's rules), so every pod stays self-c
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from devkit.objects import condition, container_id, full_image, status_of, terminated, ts
-
-Obj = dict[str, Any]
+from devkit.objects import condition, container_id, status_of, terminated, ts, waiting_status
+from holmes_nb.k8s import Obj, parse_time
 
 
 def _key(p: Obj) -> str:
@@ -77,15 +75,7 @@ def waiting(p: Obj, container: str, reason: str, message: str | None = None, *, 
             p["status"].pop(key, None)
     s = status_of(p, container)
     s.pop("containerID", None)
-    s |= {
-        "image": full_image(_spec(p, container)["image"]),
-        "imageID": "",
-        "lastState": {},
-        "ready": False,
-        "restartCount": 0,
-        "started": False,
-    }
-    s["state"] = {"waiting": {"reason": reason, **({"message": message} if message else {})}}
+    s |= waiting_status(_spec(p, container), reason, message)
 
 
 def not_ready(p: Obj, container: str) -> None:
@@ -215,12 +205,12 @@ def _last_change(statuses: list[Obj], created: datetime) -> datetime:
             for key in ("running", "terminated"):
                 t = (state.get(key) or {}).get("startedAt" if key == "running" else "finishedAt")
                 if t:
-                    times.append(datetime.fromisoformat(t.replace("Z", "+00:00")))
+                    times.append(parse_time(t))
     return max(times)
 
 
 def _created(p: Obj) -> datetime:
-    return datetime.fromisoformat(p["metadata"]["creationTimestamp"].replace("Z", "+00:00"))
+    return parse_time(p["metadata"]["creationTimestamp"])
 
 
 def _spec(p: Obj, container: str) -> Obj:

@@ -16,8 +16,7 @@ from typing import Any
 
 from devkit import objects as o
 from devkit.objects import meta, owner_ref, suffix, ts
-
-Obj = dict[str, Any]
+from holmes_nb.k8s import Obj
 
 DS_TOLERATIONS = [
     {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists"},

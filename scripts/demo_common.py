@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from devkit.builder import ClusterBuilder
-from devkit.objects import Obj, ts
+from devkit.objects import ts
+from holmes_nb.k8s import Obj, parse_time
 
 NOW = datetime(2025, 3, 14, 10, 30, 0, tzinfo=timezone.utc)
 CLUSTER_BORN = NOW - timedelta(days=132, hours=5)
@@ -90,7 +91,7 @@ def scheduling_failed(b: ClusterBuilder, pod: Obj, message: str, *, first: datet
 def started_at(pod: Obj, container: str) -> datetime:
     """When a container's current run started (its log begins then)."""
     s = next(c for c in pod["status"]["containerStatuses"] if c["name"] == container)
-    return datetime.fromisoformat(s["state"]["running"]["startedAt"].replace("Z", "+00:00"))
+    return parse_time(s["state"]["running"]["startedAt"])
 
 
 def stamp(t: datetime, fmt: str = "iso") -> str:

@@ -9,105 +9,69 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from devkit import objects as o
 from holmes_nb.analyzers import Finding
 from holmes_nb.sources.snapshot import Snapshot
 
 NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
 NS = "shop"
+IMAGE = "ghcr.io/acme/app:1.4.2"
 
 
-def ts(**ago) -> str:
-    return (NOW - timedelta(**ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+def ago(**delta) -> datetime:
+    return NOW - timedelta(**delta)
+
+
+def ts(**delta) -> str:
+    return o.ts(ago(**delta))
+
+
+def owner_ref(kind: str, name: str, api_version: str = "apps/v1") -> dict:
+    """An ownerReferences entry to a controller that need not exist in the snapshot."""
+    return o.owner_ref_to(api_version, kind, name, f"uid-{name}")
 
 
 def meta(name, ns=NS, *, labels=None, owner=None, created=None, **extra):
-    m = {"name": name, "uid": f"uid-{name}", "resourceVersion": "4711", "creationTimestamp": created or ts(days=2)}
-    if ns:
-        m["namespace"] = ns
-    if labels:
-        m["labels"] = dict(labels)
-    if owner:
-        kind, oname = owner
-        m["ownerReferences"] = [
-            {
-                "apiVersion": "apps/v1",
-                "kind": kind,
-                "name": oname,
-                "uid": f"uid-{oname}",
-                "controller": True,
-                "blockOwnerDeletion": True,
-            }
-        ]
+    ref = owner_ref(*owner) if owner else None
+    m = o.meta(name, ns, ago(days=2), labels=labels, owner=ref, uid_text=f"uid-{name}", resource_version_text="4711")
+    if created:
+        m["creationTimestamp"] = created
     m.update(extra)
     return m
 
 
-def container(name="app", image="ghcr.io/acme/app:1.4.2", *, ports=(8080,), requests=None, limits=None, **extra):
-    c = {
-        "name": name,
-        "image": image,
-        "imagePullPolicy": "IfNotPresent",
-        "ports": [
-            {"containerPort": p, "name": "http" if i == 0 else f"p{p}", "protocol": "TCP"} for i, p in enumerate(ports)
-        ],
-        "resources": {k: v for k, v in (("requests", requests), ("limits", limits)) if v},
-        "terminationMessagePath": "/dev/termination-log",
-        "terminationMessagePolicy": "File",
-    }
+def container(name="app", image=IMAGE, *, ports=(8080,), requests=None, limits=None, **extra):
+    c = o.container(
+        name,
+        image,
+        ports=[(p, "http" if i == 0 else f"p{p}") for i, p in enumerate(ports)],
+        requests=requests,
+        limits=limits,
+    )
     c.update(extra)
     return c
 
 
-def running(name="app", *, ready=True, restarts=0, last=None, image="ghcr.io/acme/app:1.4.2"):
-    s = {
-        "name": name,
-        "image": image,
-        "imageID": f"{image}@sha256:ab12",
-        "containerID": "containerd://c0ffee",
-        "ready": ready,
-        "restartCount": restarts,
-        "started": True,
-        "state": {"running": {"startedAt": ts(hours=1)}},
-        "lastState": {"terminated": last} if last else {},
-    }
+def running(name="app", *, ready=True, restarts=0, last=None, image=IMAGE):
+    s = o.running_status({"name": name, "image": image}, "pod", ago(hours=1), ready=ready, restarts=restarts)
+    s["lastState"] = {"terminated": last} if last else {}
     return s
 
 
-def waiting(
-    name="app", reason="CrashLoopBackOff", message="", *, restarts=0, last=None, image="ghcr.io/acme/app:1.4.2"
-):
-    return {
-        "name": name,
-        "image": image,
-        "imageID": "",
-        "ready": False,
-        "restartCount": restarts,
-        "started": False,
-        "state": {"waiting": {"reason": reason, **({"message": message} if message else {})}},
-        "lastState": {"terminated": last} if last else {},
-    }
+def waiting(name="app", reason="CrashLoopBackOff", message="", *, restarts=0, last=None, image=IMAGE):
+    s = o.waiting_status({"name": name, "image": image}, reason, message or None, restarts=restarts)
+    s["lastState"] = {"terminated": last} if last else {}
+    return s
 
 
 def terminated(reason="Error", code=1, *, minutes_ago=2, message=None):
-    t = {
-        "containerID": "containerd://dead",
-        "exitCode": code,
-        "reason": reason,
-        "startedAt": ts(minutes=minutes_ago + 1),
-        "finishedAt": ts(minutes=minutes_ago),
-    }
-    if message:
-        t["message"] = message
-    return t
+    return o.terminated(
+        reason, code, ago(minutes=minutes_ago + 1), ago(minutes=minutes_ago), "containerd://dead", message
+    )
 
 
 def cond(ctype, status, reason=None, message=None, *, minutes_ago=30):
-    c = {"type": ctype, "status": status, "lastProbeTime": None, "lastTransitionTime": ts(minutes=minutes_ago)}
-    if reason:
-        c["reason"] = reason
-    if message:
-        c["message"] = message
-    return c
+    return o.condition(ctype, status, ago(minutes=minutes_ago), reason, message, probe=True)
 
 
 def pod(
@@ -132,21 +96,23 @@ def pod(
     containers = containers or [container()]
     statuses = statuses if statuses is not None else [running(c["name"]) for c in containers]
     ready = all(s.get("ready") for s in statuses) and phase == "Running"
-    spec = {
-        "containers": containers,
-        "restartPolicy": restart_policy,
-        "serviceAccountName": "default",
-        "volumes": volumes or [],
-        "dnsPolicy": "ClusterFirst",
-        "schedulerName": "default-scheduler",
-    }
-    if node:
-        spec["nodeName"] = node
-    if init:
-        spec["initContainers"] = init
-    spec.update(spec_extra)
     labels = {"app": "web", "pod-template-hash": "7d9f8c6b5"} if labels is None else labels
-    status = {
+    p = o.pod(
+        ns,
+        name,
+        containers,
+        created=ago(days=2),
+        node=node,
+        pod_ip="10.244.1.7",
+        host_ip="10.0.0.11",
+        init_containers=init,
+        volumes=volumes,
+        restart_policy=restart_policy,
+        tolerations=[],
+    )
+    p["metadata"] = meta(name, ns, labels=labels, owner=owner, **(meta_extra or {}))
+    p["spec"].update(spec_extra)
+    p["status"] = {
         "phase": phase,
         "hostIP": "10.0.0.11",
         "podIP": "10.244.1.7",
@@ -163,15 +129,9 @@ def pod(
         ],
     }
     if init_statuses:
-        status["initContainerStatuses"] = init_statuses
-    status.update(status_extra or {})
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": meta(name, ns, labels=labels, owner=owner, **(meta_extra or {})),
-        "spec": spec,
-        "status": status,
-    }
+        p["status"]["initContainerStatuses"] = init_statuses
+    p["status"].update(status_extra or {})
+    return p
 
 
 def event(kind, name, reason, message, ns=NS, *, type="Warning", count=1, field_path=None, minutes_ago=1):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from devkit import objects as o
 from holmes_nb.sources.snapshot import Snapshot
 
 CAPTURED_AT = datetime(2024, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -20,49 +21,54 @@ CRASH_POD = "checkout-7d9f8c6b5-x2x4q"
 PENDING_POD = "web-5c8d9f-kq8zt"
 
 
-def ts(**ago) -> str:
-    """An RFC 3339 timestamp ``ago`` before capture: ``ts(minutes=5)``."""
-    return (CAPTURED_AT - timedelta(**ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+def ago(**delta) -> datetime:
+    return CAPTURED_AT - timedelta(**delta)
+
+
+def ts(**delta) -> str:
+    """An RFC 3339 timestamp ``delta`` before capture: ``ts(minutes=5)``."""
+    return o.ts(ago(**delta))
 
 
 def _meta(name, namespace=None, created=None, **extra):
-    m = {"name": name, "uid": f"uid-{name}", "resourceVersion": "4711", "creationTimestamp": created or ts(days=3)}
-    if namespace:
-        m["namespace"] = namespace
+    m = o.meta(name, namespace, ago(days=3), uid_text=f"uid-{name}", resource_version_text="4711")
+    if created:
+        m["creationTimestamp"] = created
     m["managedFields"] = [{"manager": "kubectl", "operation": "Update", "fieldsType": "FieldsV1"}]
     m.update(extra)
     return m
 
 
 def _owner(kind, name):
-    return [{"apiVersion": "apps/v1", "kind": kind, "name": name, "uid": f"uid-{name}", "controller": True}]
+    return [o.owner_ref_to("apps/v1", kind, name, f"uid-{name}")]
+
+
+def _cond(ctype, status, reason=None, message=None):
+    return o.condition(ctype, status, ago(hours=5), reason, message)
 
 
 def _container_spec(name, image, env=None, probes=True):
-    spec = {
-        "name": name,
-        "image": image,
-        "ports": [{"containerPort": 8080, "protocol": "TCP"}],
-        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
-        "volumeMounts": [
-            {"name": "config", "mountPath": "/etc/checkout", "readOnly": True},
-            {
-                "name": "kube-api-access-x1",
-                "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
-                "readOnly": True,
-            },
-        ],
-        "env": env or [],
-    }
-    if probes:
-        spec["livenessProbe"] = {
-            "httpGet": {"path": "/healthz", "port": 8080},
-            "initialDelaySeconds": 10,
-            "periodSeconds": 10,
-            "failureThreshold": 3,
-        }
-        spec["readinessProbe"] = {"tcpSocket": {"port": 8080}, "periodSeconds": 5}
-    return spec
+    return o.container(
+        name,
+        image,
+        ports=[8080],
+        env=env or [],
+        requests={"cpu": "100m", "memory": "64Mi"},
+        limits={"memory": "128Mi"},
+        mounts=[("config", "/etc/checkout"), ("kube-api-access-x1", o.SA_MOUNT)],
+        liveness=_as_written(o.http_probe("/healthz", 8080, period=10, failure=3, delay=10), "failureThreshold")
+        if probes
+        else None,
+        readiness=_as_written(o.tcp_probe(8080, period=5)) if probes else None,
+    )
+
+
+_PROBE_DEFAULTS = {"initialDelaySeconds": 0, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3}
+
+
+def _as_written(probe, *keep):
+    """A probe as a manifest writes it: without the fields at the API server's defaults (``keep`` stay)."""
+    return {k: v for k, v in probe.items() if k in keep or _PROBE_DEFAULTS.get(k, object()) != v}
 
 
 CHECKOUT_ENV = [
@@ -128,11 +134,8 @@ def _pods():
         },
     }
     ok_status = {"name": "checkout", "ready": True, "restartCount": 0, "state": {"running": {"startedAt": ts(hours=5)}}}
-    not_ready = [
-        {"type": "Ready", "status": "False", "reason": "ContainersNotReady"},
-        {"type": "PodScheduled", "status": "True"},
-    ]
-    ready = [{"type": "Ready", "status": "True"}, {"type": "PodScheduled", "status": "True"}]
+    not_ready = [_cond("Ready", "False", "ContainersNotReady"), _cond("PodScheduled", "True")]
+    ready = [_cond("Ready", "True"), _cond("PodScheduled", "True")]
     checkout_labels = {"app": "checkout", "pod-template-hash": "7d9f8c6b5"}
     rs_owner = _owner("ReplicaSet", "checkout-7d9f8c6b5")
     return [
@@ -163,12 +166,12 @@ def _pods():
             phase="Pending",
             node=None,
             conditions=[
-                {
-                    "type": "PodScheduled",
-                    "status": "False",
-                    "reason": "Unschedulable",
-                    "message": "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint.",
-                }
+                _cond(
+                    "PodScheduled",
+                    "False",
+                    "Unschedulable",
+                    "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint.",
+                )
             ],
         ),
         _pod(
@@ -327,13 +330,10 @@ def _workloads():
             "updatedReplicas": 2,
             "unavailableReplicas": 1,
             "conditions": [
-                {
-                    "type": "Available",
-                    "status": "False",
-                    "reason": "MinimumReplicasUnavailable",
-                    "message": "Deployment does not have minimum availability.",
-                },
-                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
+                _cond(
+                    "Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability."
+                ),
+                _cond("Progressing", "True", "NewReplicaSetAvailable"),
             ],
         },
     }
@@ -358,12 +358,7 @@ def _workloads():
         "status": {
             "failed": 1,
             "conditions": [
-                {
-                    "type": "Failed",
-                    "status": "True",
-                    "reason": "BackoffLimitExceeded",
-                    "message": "Job has reached the specified backoff limit",
-                }
+                _cond("Failed", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit")
             ],
         },
     }
@@ -500,13 +495,13 @@ def _config_and_storage():
             "currentReplicas": 2,
             "desiredReplicas": 2,
             "conditions": [
-                {"type": "AbleToScale", "status": "True", "reason": "SucceededGetScale"},
-                {
-                    "type": "ScalingActive",
-                    "status": "False",
-                    "reason": "FailedGetResourceMetric",
-                    "message": "failed to get cpu utilization: missing request for cpu",
-                },
+                _cond("AbleToScale", "True", "SucceededGetScale"),
+                _cond(
+                    "ScalingActive",
+                    "False",
+                    "FailedGetResourceMetric",
+                    "failed to get cpu utilization: missing request for cpu",
+                ),
             ],
         },
     }
@@ -540,10 +535,9 @@ def _config_and_storage():
 
 def _nodes():
     def node(name, ready, pressure=(), taints=None, unschedulable=False):
-        conds = [{"type": "Ready", "status": ready, "reason": "KubeletReady" if ready == "True" else "KubeletNotReady"}]
+        conds = [_cond("Ready", ready, "KubeletReady" if ready == "True" else "KubeletNotReady")]
         conds += [
-            {"type": p, "status": "True" if p in pressure else "False"}
-            for p in ("MemoryPressure", "DiskPressure", "PIDPressure")
+            _cond(p, "True" if p in pressure else "False") for p in ("MemoryPressure", "DiskPressure", "PIDPressure")
         ]
         return {
             "apiVersion": "v1",

@@ -14,6 +14,7 @@ import pytest
 from devkit.synthetic import synthetic_snapshot
 from holmes_nb.cluster_spec import open_cluster
 from holmes_nb.formats.demo import demo_cluster
+from holmes_nb.k8s import condition
 from holmes_nb.sources.kinds import KINDS, resolve_kind
 from holmes_nb.sources.selectors import match_labels, selector_from_match_labels
 
@@ -45,10 +46,6 @@ def events_for(demo, obj: dict, reason: str | None = None) -> list[dict]:
         for e in demo.list("events")
         if e["involvedObject"]["uid"] == m["uid"] and (reason is None or e["reason"] == reason)
     ]
-
-
-def condition(obj: dict, ctype: str) -> dict:
-    return next(c for c in obj["status"]["conditions"] if c["type"] == ctype)
 
 
 # -- the bundle -----------------------------------------------------------------------------------

@@ -50,12 +50,13 @@ def _row(df, **match):
         (119, "119s"),
         (120, "2m"),
         (7199, "119m"),
-        (7200, "2h"),
+        (7200, "120m"),  # kubectl: minutes up to 3h
         (47 * 3600, "47h"),
         (48 * 3600, "2d"),
         (400 * 86400, "400d"),
-        (800 * 86400, "2y"),
-        (-30, "0s"),
+        (800 * 86400, "2y70d"),
+        (-1, "0s"),
+        (-30, "<invalid>"),  # in the future: kubectl says <invalid>
     ],
 )
 def test_human_duration_units(seconds, text):
@@ -73,7 +74,7 @@ def test_human_duration_units(seconds, text):
 )
 def test_parse_time_accepts_kubernetes_timestamps(value, micro):
     assert parse_time(value) == datetime(2024, 6, 1, 11, 55, 0, micro, tzinfo=timezone.utc)
-    assert age(value, CAPTURED_AT) == ("5m" if micro == 0 else "4m")  # kubectl floors: 4m59.5s is 4m
+    assert age(value, CAPTURED_AT) == ("5m" if micro == 0 else "4m59s")  # kubectl truncates 4m59.5s
 
 
 @pytest.mark.parametrize("value", [None, "", "yesterday", 42])
@@ -100,7 +101,7 @@ def test_ages_are_relative_to_the_snapshot_capture_time(frames):
     pods = frames.pods("shop")
     assert set(pods["age"]) == {"5h"}
     assert _row(frames.nodes(), name="node-1")["age"] == "30d"
-    assert _row(frames.workloads(), name="migrate")["age"] == "2h"
+    assert _row(frames.workloads(), name="migrate")["age"] == "120m"  # kubectl: minutes up to 3h
     # the same objects captured a day later show older ages: ages follow captured_at, not the wall clock
     later = build_snapshot()
     later.captured_at = CAPTURED_AT + timedelta(days=1)

@@ -69,7 +69,9 @@ def test_real_investigation_postmortem_and_display(model_server, openai_env, tmp
     assert "| 5 | 5 | `describe` |" in text  # tool call log row
     assert f"| **total** | {inv.prompt_tokens} | {inv.completion_tokens} |" in text
     assert re.search(
-        r"\| 2025-03-14 10:2\d:00Z \| termination \| shop \| pod/checkout-zn9hbl8h66-skgzh \| Error \|", text
+        # describe said "3m1s ago" at the 10:30:00 capture: the exact finishedAt comes back
+        r"\| 2025-03-14 10:26:59Z \| termination \| shop \| pod/checkout-zn9hbl8h66-skgzh \| Error \|",
+        text,
     )
     assert "![Timeline of events, restarts and terminations](checkout-timeline.png)" in text
     assert png_path.name == "checkout-timeline.png" and png_path.read_bytes()[:8] == PNG

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
-from holmes_nb.analyzers.util import clip, condition, meta
+from holmes_nb.analyzers.util import clip
+from holmes_nb.k8s import condition, ns_name
 
 _TARGET_KINDS = {"Deployment": "deployments", "StatefulSet": "statefulsets", "ReplicaSet": "replicasets"}
 _METRIC_EVENTS = (
@@ -47,7 +48,7 @@ def utilization_resources(hpa: Obj) -> list[str]:
 
 
 def _hpa_finding(hpa: Obj, idx: ClusterIndex) -> Finding | None:
-    ns, name = meta(hpa)
+    ns, name = ns_name(hpa)
     ref = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
     target_kind, target_name = ref.get("kind", ""), ref.get("name", "")
     plural = _TARGET_KINDS.get(target_kind)
@@ -113,7 +114,7 @@ def _limited(hpa: Obj) -> Finding | None:
     limited = condition(hpa, "ScalingLimited") or {}
     if limited.get("status") != "True" or limited.get("reason") != "TooManyReplicas":
         return None
-    ns, name = meta(hpa)
+    ns, name = ns_name(hpa)
     spec, status = hpa.get("spec") or {}, hpa.get("status") or {}
     return Finding(
         "HorizontalPodAutoscaler",

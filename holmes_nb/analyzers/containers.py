@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
-from holmes_nb.analyzers.util import clip, exit_code_meaning, log_gist, meta
+from holmes_nb.analyzers.util import clip, exit_code_meaning, log_gist
+from holmes_nb.k8s import ns_name
 
 IMAGE_REASONS = {"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull", "RegistryUnavailable"}
 CREATE_REASONS = {"CreateContainerError", "RunContainerError", "PreCreateHookError", "PostStartHookError", "StartError"}
@@ -70,7 +71,7 @@ def _who(cs: Obj, init: bool) -> str:
 
 # -- crash loops ------------------------------------------------------------------------------
 def _crash(pod: Obj, cs: Obj, cspec: Obj, init: bool, idx: ClusterIndex, reason: str) -> Problem:
-    ns, name = meta(pod)
+    ns, name = ns_name(pod)
     state = cs.get("state") or {}
     last = state.get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
     code, why = last.get("exitCode"), last.get("reason") or ""
@@ -170,7 +171,7 @@ _GENERIC_ERROR = re.compile(r"Error: \w+")  # "Error: ErrImagePull" repeats the 
 
 
 def _image(pod: Obj, cs: Obj, init: bool, idx: ClusterIndex, reason: str) -> Problem:
-    ns, name = meta(pod)
+    ns, name = ns_name(pod)
     image = cs.get("image") or ""
     waiting = ((cs.get("state") or {}).get("waiting") or {}).get("message") or ""
     events = [
@@ -204,7 +205,7 @@ _MISSING_KEY = re.compile(r"couldn't find key (\S+) in (ConfigMap|Secret) ([^/\s
 
 
 def _config(pod: Obj, cs: Obj, cspec: Obj, init: bool, reason: str) -> Problem:
-    ns, _ = meta(pod)
+    ns, _ = ns_name(pod)
     text = ((cs.get("state") or {}).get("waiting") or {}).get("message") or ""
     evidence = [f"{_who(cs, init)}: {reason}", "waiting: " + clip(text)]
     m_key, m_obj = _MISSING_KEY.search(text), _MISSING_OBJ.search(text)

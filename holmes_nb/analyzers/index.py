@@ -12,15 +12,13 @@ scan of 10,000 pods and 50,000 events stays linear.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from holmes_nb.analyzers.finding import Finding
-from holmes_nb.analyzers.util import clip, meta
+from holmes_nb.analyzers.util import clip
 from holmes_nb.errors import ClusterError, ForbiddenError
+from holmes_nb.k8s import Obj, controller_ref, labels_of, ns_name, ns_of
 from holmes_nb.sources.base import Cluster
 from holmes_nb.sources.kinds import resolve_kind
-
-Obj = dict[str, Any]
 
 #: kinds a scan reads (secrets are read later, only when an Ingress names a TLS secret)
 SCAN_KINDS = (
@@ -100,7 +98,7 @@ class ClusterIndex:
         """The object, or None (also when the kind could not be read: check :meth:`has`)."""
         table = self._by_name.get(kind)
         if table is None:
-            table = self._by_name[kind] = {meta(o): o for o in self.items(kind)}
+            table = self._by_name[kind] = {ns_name(o): o for o in self.items(kind)}
         return table.get((namespace or "", name))
 
     # -- events ---------------------------------------------------------------------------
@@ -131,11 +129,11 @@ class ClusterIndex:
         self._by_label: dict[tuple[str, str, str], list[Obj]] = defaultdict(list)
         self._pods_by_ns: dict[str, list[Obj]] = defaultdict(list)
         self._claim_users: dict[tuple[str, str], list[str]] = defaultdict(list)
-        rs_owner = {meta(rs): controller_of(rs) for rs in self._objects.get("replicasets", ())}
+        rs_owner = {ns_name(rs): controller_of(rs) for rs in self._objects.get("replicasets", ())}
         for pod in self._objects.get("pods", ()):
-            ns, name = meta(pod)
+            ns, name = ns_name(pod)
             self._pods_by_ns[ns].append(pod)
-            for kv in ((pod.get("metadata") or {}).get("labels") or {}).items():
+            for kv in labels_of(pod).items():
                 self._by_label[(ns, *kv)].append(pod)
             for vol in (pod.get("spec") or {}).get("volumes") or ():
                 claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
@@ -154,10 +152,10 @@ class ClusterIndex:
         """ReplicaSet -> its Deployment (from the ReplicaSet, else from the pod-template-hash label)."""
         if owner[0] != "ReplicaSet":
             return owner
-        ns = meta(pod)[0]
+        ns = ns_of(pod)
         if (ns, owner[1]) in rs_owner:
             return rs_owner[(ns, owner[1])] or owner
-        h = ((pod.get("metadata") or {}).get("labels") or {}).get("pod-template-hash")
+        h = labels_of(pod).get("pod-template-hash")
         if h and owner[1].endswith("-" + h):
             return ("Deployment", owner[1][: -len(h) - 1])
         return owner
@@ -169,9 +167,9 @@ class ClusterIndex:
             return None
         rs_owner = {}
         if owner[0] == "ReplicaSet":
-            rs = self.get("replicasets", meta(pod)[0], owner[1])
+            rs = self.get("replicasets", ns_of(pod), owner[1])
             if rs is not None:
-                rs_owner = {(meta(pod)[0], owner[1]): controller_of(rs)}
+                rs_owner = {(ns_of(pod), owner[1]): controller_of(rs)}
         return self._top_owner(pod, owner, rs_owner)
 
     def pods_of(self, kind: str, namespace: str, name: str) -> list[Obj]:
@@ -187,9 +185,7 @@ class ClusterIndex:
             return []
         lists = [self._by_label.get((namespace, k, str(v)), []) for k, v in selector.items()]
         smallest = min(lists, key=len)
-        return [
-            p for p in smallest if all(((p["metadata"].get("labels") or {}).get(k) == v) for k, v in selector.items())
-        ]
+        return [p for p in smallest if all(labels_of(p).get(k) == str(v) for k, v in selector.items())]
 
     def claim_users(self, namespace: str, claim: str) -> list[str]:
         """Names of pods that mount the PersistentVolumeClaim."""
@@ -210,11 +206,8 @@ class ClusterIndex:
 
 def controller_of(obj: Obj) -> tuple[str, str] | None:
     """(kind, name) of the controlling owner reference (or the first one), else None."""
-    refs = (obj.get("metadata") or {}).get("ownerReferences") or ()
-    for ref in refs:
-        if ref.get("controller"):
-            return ref.get("kind", ""), ref.get("name", "")
-    return (refs[0].get("kind", ""), refs[0].get("name", "")) if refs else None
+    ref = controller_ref(obj)
+    return None if ref is None else (ref.get("kind", ""), ref.get("name", ""))
 
 
 def event_time(ev: Obj) -> str:

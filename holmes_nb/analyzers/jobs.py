@@ -7,10 +7,14 @@ has since completed is history, not a problem, and is skipped.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, controller_of, event_text
-from holmes_nb.analyzers.util import age, clip, condition, exit_code_meaning, log_gist, meta
+from holmes_nb.analyzers.util import clip, exit_code_meaning, log_gist
+from holmes_nb.k8s import age, condition, meta, name_of, ns_name, ns_of, parse_time
 
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
 _REASON_TEXT = {
     "BackoffLimitExceeded": "its pods failed {failed} time(s), reaching backoffLimit {limit}",
     "DeadlineExceeded": "it ran longer than activeDeadlineSeconds ({deadline}s) and was stopped",
@@ -32,15 +36,15 @@ def analyze_jobs(idx: ClusterIndex) -> list[Finding]:
     return out
 
 
-def _newest_success_per_cronjob(idx: ClusterIndex) -> dict[tuple[str, str], str]:
-    newest: dict[tuple[str, str], str] = {}
+def _newest_success_per_cronjob(idx: ClusterIndex) -> dict[tuple[str, str], datetime]:
+    newest: dict[tuple[str, str], datetime] = {}
     for job in idx.items("jobs"):
         owner = controller_of(job)
         complete = condition(job, "Complete") or {}
         if owner and owner[0] == "CronJob" and complete.get("status") == "True":
-            key = (meta(job)[0], owner[1])
-            created = (job.get("metadata") or {}).get("creationTimestamp") or ""
-            newest[key] = max(newest.get(key, ""), created)
+            key = (ns_of(job), owner[1])
+            created = parse_time(meta(job).get("creationTimestamp")) or _NEVER
+            newest[key] = max(newest.get(key, _NEVER), created)
     return newest
 
 
@@ -48,10 +52,10 @@ def _job_finding(job: Obj, idx: ClusterIndex, newest_success: dict) -> Finding |
     failed = condition(job, "Failed") or condition(job, "FailureTarget") or {}
     if failed.get("status") != "True":
         return None
-    ns, name = meta(job)
+    ns, name = ns_name(job)
     owner = controller_of(job)
-    created = (job.get("metadata") or {}).get("creationTimestamp") or ""
-    if owner and owner[0] == "CronJob" and newest_success.get((ns, owner[1]), "") > created:
+    created = parse_time(meta(job).get("creationTimestamp")) or _NEVER
+    if owner and owner[0] == "CronJob" and newest_success.get((ns, owner[1]), _NEVER) > created:
         return None
     spec, status = job.get("spec") or {}, job.get("status") or {}
     reason = failed.get("reason") or "Failed"
@@ -81,9 +85,9 @@ def _job_finding(job: Obj, idx: ClusterIndex, newest_success: dict) -> Finding |
 
 def _last_pod(job: Obj, idx: ClusterIndex) -> tuple[str, list[str]]:
     """(" — the last pod ... exited with code 1 ...", evidence) from the newest failed pod of the Job."""
-    ns, name = meta(job)
+    ns, name = ns_name(job)
     pods = sorted(
-        idx.pods_of("Job", ns, name), key=lambda p: p["metadata"].get("creationTimestamp") or "", reverse=True
+        idx.pods_of("Job", ns, name), key=lambda p: parse_time(meta(p).get("creationTimestamp")) or _NEVER, reverse=True
     )
     for pod in pods:
         for cs in (pod.get("status") or {}).get("containerStatuses") or ():
@@ -94,7 +98,7 @@ def _last_pod(job: Obj, idx: ClusterIndex) -> tuple[str, list[str]]:
             if not term or term.get("exitCode", 0) == 0:
                 continue
             code = term.get("exitCode")
-            pname = meta(pod)[1]
+            pname = name_of(pod)
             logs = idx.log_tail(ns, pname, cs.get("name", ""), previous=previous)
             evidence = [f"pod {pname}: container {cs.get('name')} {term.get('reason', 'Error')}, exit code {code}"]
             evidence += [f"log: {line}" for line in logs]
@@ -105,10 +109,10 @@ def _last_pod(job: Obj, idx: ClusterIndex) -> tuple[str, list[str]]:
 
 
 def _suspended(cj: Obj, idx: ClusterIndex) -> Finding:
-    ns, name = meta(cj)
+    ns, name = ns_name(cj)
     spec, status = cj.get("spec") or {}, cj.get("status") or {}
     last = status.get("lastScheduleTime")
-    ran = f"; it last ran {age(last, idx.now)} ago" if last else "; it has never run"
+    ran = f"; it last ran {age(last, idx.now) or '?'} ago" if last else "; it has never run"
     evidence = [f"suspend: true, schedule {spec.get('schedule', '?')!r}", f"lastScheduleTime: {last or 'never'}"]
     return Finding(
         "CronJob",

@@ -12,7 +12,8 @@ from collections import Counter
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj
-from holmes_nb.analyzers.util import condition, meta, names_list
+from holmes_nb.analyzers.util import names_list
+from holmes_nb.k8s import condition, labels_of, name_of, ns_name
 
 
 def analyze_services(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Finding]) -> list[Finding]:
@@ -21,7 +22,7 @@ def analyze_services(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Find
         spec = svc.get("spec") or {}
         if spec.get("type") == "ExternalName" or not spec.get("selector"):
             continue
-        ns, name = meta(svc)
+        ns, name = ns_name(svc)
         ep = idx.get("endpoints", ns, name)
         if ep is not None and _ready_addresses(ep) > 0:
             continue
@@ -40,7 +41,7 @@ def _selector_text(selector: dict) -> str:
 
 
 def _service_finding(svc: Obj, idx: ClusterIndex, pod_findings, ep: Obj | None) -> Finding | None:
-    ns, name = meta(svc)
+    ns, name = ns_name(svc)
     selector = {k: str(v) for k, v in (svc["spec"].get("selector") or {}).items()}
     pods = [
         p for p in idx.pods_matching(ns, selector) if (p.get("status") or {}).get("phase") in ("Pending", "Running")
@@ -64,7 +65,7 @@ def _service_finding(svc: Obj, idx: ClusterIndex, pod_findings, ep: Obj | None) 
         )
         message = f"Service {name} has no ready endpoints although {len(ready)} selected pod(s) are Ready: {why}."
         return Finding("Service", ns, name, "critical", "NoEndpoints", message, evidence + notes)
-    failing = [f"{meta(p)[1]} ({pod_findings[meta(p)].reason})" for p in pods if meta(p) in pod_findings]
+    failing = [f"{name_of(p)} ({pod_findings[ns_name(p)].reason})" for p in pods if ns_name(p) in pod_findings]
     detail = f": {names_list(failing, 3)}" if failing else ""
     message = (
         f"Service {name} has no ready endpoints because none of its {len(pods)} selected pod(s) is Ready"
@@ -74,7 +75,7 @@ def _service_finding(svc: Obj, idx: ClusterIndex, pod_findings, ep: Obj | None) 
 
 
 def _no_match(svc: Obj, idx: ClusterIndex, selector: dict[str, str], evidence: list[str]) -> Finding:
-    ns, name = meta(svc)
+    ns, name = ns_name(svc)
     hints = near_matches(idx, ns, selector)
     closest = f"; the closest pods have {hints[0].split(' have ', 1)[1]}" if hints else ""
     message = (
@@ -91,7 +92,7 @@ def near_matches(idx: ClusterIndex, ns: str, selector: dict[str, str], limit: in
     for key, want in selector.items():
         rest = {k: v for k, v in selector.items() if k != key}
         candidates = idx.pods_matching(ns, rest) if rest else idx.pods_in(ns)
-        values = Counter(((p["metadata"].get("labels") or {}).get(key)) for p in candidates)
+        values = Counter(labels_of(p).get(key) for p in candidates)
         values.pop(None, None)
         if not values:
             continue
@@ -119,9 +120,9 @@ def _target_port_notes(svc: Obj, pods: list[Obj]) -> list[str]:
 # -- ingresses -------------------------------------------------------------------------------
 def analyze_ingresses(idx: ClusterIndex) -> list[Finding]:
     out = []
-    classes = {meta(c)[1] for c in idx.items("ingressclasses")}
+    classes = {name_of(c) for c in idx.items("ingressclasses")}
     defaults = [
-        meta(c)[1]
+        name_of(c)
         for c in idx.items("ingressclasses")
         if ((c.get("metadata") or {}).get("annotations") or {}).get("ingressclass.kubernetes.io/is-default-class")
         == "true"
@@ -136,7 +137,7 @@ def analyze_ingresses(idx: ClusterIndex) -> list[Finding]:
 def _class_finding(ing: Obj, idx: ClusterIndex, classes: set[str], defaults: list[str]) -> Finding | None:
     if not idx.has("ingressclasses"):
         return None
-    ns, name = meta(ing)
+    ns, name = ns_name(ing)
     cls = (ing.get("spec") or {}).get("ingressClassName")
     annotated = ((ing.get("metadata") or {}).get("annotations") or {}).get("kubernetes.io/ingress.class")
     known = ", ".join(sorted(classes)) or "none"
@@ -187,7 +188,7 @@ def _port(backend: Obj):
 def _backend_finding(ing: Obj, idx: ClusterIndex) -> Finding | None:
     if not idx.has("services"):
         return None
-    ns, name = meta(ing)
+    ns, name = ns_name(ing)
     missing, bad_port = [], []
     for svc_name, port in dict.fromkeys(_backends(ing)):
         svc = idx.get("services", ns, svc_name)
@@ -226,7 +227,7 @@ def _tls_finding(ing: Obj, idx: ClusterIndex) -> Finding | None:
     tls = [t for t in (ing.get("spec") or {}).get("tls") or () if t.get("secretName")]
     if not tls or not idx.has("secrets"):
         return None
-    ns, name = meta(ing)
+    ns, name = ns_name(ing)
     missing = [t["secretName"] for t in tls if idx.get("secrets", ns, t["secretName"]) is None]
     if not missing:
         return None

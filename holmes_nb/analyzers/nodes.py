@@ -6,7 +6,8 @@ from collections import Counter
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
-from holmes_nb.analyzers.util import age, clip, human_quantity, meta
+from holmes_nb.analyzers.util import clip, human_quantity
+from holmes_nb.k8s import age, conditions, name_of
 
 _PRESSURE = {
     "MemoryPressure": "memory is low: the kubelet evicts pods (BestEffort first) and refuses new BestEffort pods; "
@@ -22,13 +23,13 @@ def analyze_nodes(idx: ClusterIndex) -> list[Finding]:
     pods_on = Counter((p.get("spec") or {}).get("nodeName") for p in idx.items("pods"))
     out: list[Finding] = []
     for node in idx.items("nodes"):
-        out += _node_findings(node, idx, pods_on[meta(node)[1]])
+        out += _node_findings(node, idx, pods_on[name_of(node)])
     return out
 
 
 def _node_findings(node: Obj, idx: ClusterIndex, n_pods: int) -> list[Finding]:
-    name = meta(node)[1]
-    conds = {c.get("type"): c for c in (node.get("status") or {}).get("conditions") or ()}
+    name = name_of(node)
+    conds = {c.get("type"): c for c in conditions(node)}
     recent = [event_text(e) for e in idx.events_for("Node", "", name, warning_only=True)[:2]]
     out = []
     ready = conds.get("Ready")
@@ -50,7 +51,7 @@ def _node_findings(node: Obj, idx: ClusterIndex, n_pods: int) -> list[Finding]:
 
 
 def _cordoned(node: Obj, n_pods: int) -> Finding:
-    name = meta(node)[1]
+    name = name_of(node)
     taints = [f"{t.get('key')}:{t.get('effect')}" for t in (node.get("spec") or {}).get("taints") or ()]
     message = (
         f"Node {name} is cordoned (unschedulable): no new pods land on it ({n_pods} pods still run there); "

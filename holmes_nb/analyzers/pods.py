@@ -16,7 +16,8 @@ from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj
 from holmes_nb.analyzers.probes import probe_finding
 from holmes_nb.analyzers.scheduling import creating_finding, unschedulable_finding
-from holmes_nb.analyzers.util import age, clip, condition, exit_code_meaning, meta, seconds_since
+from holmes_nb.analyzers.util import clip, exit_code_meaning
+from holmes_nb.k8s import age, condition, ns_name, seconds_since
 
 #: a pod past its deletion time by more than this is stuck terminating
 STUCK_TERMINATING_S = 300
@@ -60,7 +61,7 @@ def analyze_pod(pod: Obj, idx: ClusterIndex) -> Finding | None:
 
 
 def _finding(pod: Obj, severity: str, reason: str, message: str, evidence: list[str]) -> Finding:
-    ns, name = meta(pod)
+    ns, name = ns_name(pod)
     return Finding("Pod", ns, name, severity, reason, message, evidence)
 
 
@@ -84,7 +85,7 @@ def _active(pod: Obj, idx: ClusterIndex, phase: str) -> Finding | None:
 
 # -- running pods ---------------------------------------------------------------------------
 def _running(pod: Obj, idx: ClusterIndex) -> Finding | None:
-    ns, name = meta(pod)
+    ns, name = ns_name(pod)
     ready = condition(pod, "Ready") or {}
     node_name = (pod.get("spec") or {}).get("nodeName") or ""
     if ready.get("status") == "True":
@@ -199,7 +200,7 @@ def _failed(pod: Obj, idx: ClusterIndex) -> Finding | None:
         term = (cs.get("state") or {}).get("terminated") or {}
         if term.get("exitCode", 0) != 0:
             code = term.get("exitCode")
-            logs = idx.log_tail(*meta(pod), cs.get("name", ""), previous=False)
+            logs = idx.log_tail(*ns_name(pod), cs.get("name", ""), previous=False)
             said = f'; its last log line is "{clip(logs[-1], 140)}"' if logs else ""
             evidence += [f"container {cs.get('name')}: terminated {term.get('reason', 'Error')}, code {code}"]
             evidence += [f"log: {line}" for line in logs]

@@ -11,7 +11,7 @@ import re
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_count, event_text
-from holmes_nb.analyzers.util import meta, seconds_since
+from holmes_nb.k8s import ns_name, seconds_since
 from holmes_nb.tools.k8s_text import probe_target
 
 _KINDS = (("readiness", "readinessProbe"), ("liveness", "livenessProbe"), ("startup", "startupProbe"))
@@ -27,7 +27,7 @@ def probe_finding(pod: Obj, idx: ClusterIndex, *, ready: bool) -> Finding | None
     Not Ready pods: any Unhealthy event explains them. Ready pods: only liveness failures that
     restarted a container within the last hour (old startup blips are noise).
     """
-    ns, name = meta(pod)
+    ns, name = ns_name(pod)
     picked = _pick_event(pod, idx, ready)
     if picked is None:
         return None
@@ -46,7 +46,7 @@ def probe_finding(pod: Obj, idx: ClusterIndex, *, ready: bool) -> Finding | None
 
 def _pick_event(pod: Obj, idx: ClusterIndex, ready: bool) -> tuple[Obj, str, str] | None:
     """(the Unhealthy event to explain, probe kind, container), newest first."""
-    events = idx.events_with_reason("Pod", *meta(pod), "Unhealthy")
+    events = idx.events_with_reason("Pod", *ns_name(pod), "Unhealthy")
     if ready:  # a Ready pod: only a liveness probe that restarted the container recently matters
         events = [e for e in events if (e.get("message") or e.get("note") or "").lower().startswith("liveness")]
         events = [e for e in events if _restarted_recently(pod, _container_of(e, pod), idx)]

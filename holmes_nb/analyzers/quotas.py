@@ -14,7 +14,8 @@ from collections import defaultdict
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
-from holmes_nb.analyzers.util import meta, names_list, parse_quantity
+from holmes_nb.analyzers.util import names_list
+from holmes_nb.k8s import ns_name, ns_of, parse_quantity
 
 _REJECTION = re.compile(
     r"exceeded quota: ([\w.-]+)(?:, requested: (.+?), used: (.+?), limited: ([^\"\n]+?))?(?:\"|$|\n)", re.I
@@ -43,7 +44,7 @@ def quota_rejections(idx: ClusterIndex) -> dict[tuple[str, str], list[Obj]]:
             continue
         parsed = parse_quota_rejection(msg)
         if parsed:
-            ns = (ev.get("involvedObject") or ev.get("regarding") or {}).get("namespace") or meta(ev)[0]
+            ns = (ev.get("involvedObject") or ev.get("regarding") or {}).get("namespace") or ns_of(ev)
             out[(ns, parsed["quota"])].append(ev)
     for evs in out.values():
         evs.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True)
@@ -55,7 +56,7 @@ def analyze_quotas(idx: ClusterIndex) -> list[Finding]:
     rejections = quota_rejections(idx)
     seen = set()
     for quota in idx.items("resourcequotas"):
-        key = meta(quota)
+        key = ns_name(quota)
         seen.add(key)
         f = _quota_finding(key, quota, rejections.get(key, []))
         if f is not None:

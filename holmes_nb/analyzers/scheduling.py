@@ -12,7 +12,8 @@ import re
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
-from holmes_nb.analyzers.util import age, clip, condition, human_quantity, meta, parse_quantity, seconds_since
+from holmes_nb.analyzers.util import clip, human_quantity
+from holmes_nb.k8s import age, condition, labels_of, ns_name, ns_of, parse_quantity, seconds_since
 
 #: a pod pending without any scheduler or kubelet complaint is reported after this long
 STUCK_PENDING_S = 600
@@ -22,7 +23,7 @@ _INSUFFICIENT = re.compile(r"Insufficient ([\w./-]+)")
 
 
 def unschedulable_finding(pod: Obj, idx: ClusterIndex) -> Finding | None:
-    ns, name = meta(pod)
+    ns, name = ns_name(pod)
     sched = condition(pod, "PodScheduled") or {}
     events = idx.events_with_reason("Pod", ns, name, "FailedScheduling")
     text = (events[0].get("message") if events else None) or sched.get("message") or ""
@@ -178,7 +179,7 @@ def _selector(clause: str, pod: Obj, idx: ClusterIndex) -> tuple[str, list[str]]
     missing = []
     nodes = idx.items("nodes")
     for k, v in selector.items():
-        if nodes and not any(((n["metadata"].get("labels") or {}).get(k) == v) for n in nodes):
+        if nodes and not any(labels_of(n).get(k) == str(v) for n in nodes):
             missing.append(f"{k}={v}")
     terms = (
         ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution")
@@ -200,7 +201,7 @@ def _selector(clause: str, pod: Obj, idx: ClusterIndex) -> tuple[str, list[str]]
 
 
 def _claims(pod: Obj, idx: ClusterIndex) -> tuple[str, list[str]]:
-    ns = meta(pod)[0]
+    ns = ns_of(pod)
     evidence, pending = [], []
     for vol in (pod.get("spec") or {}).get("volumes") or ():
         claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
@@ -237,7 +238,7 @@ _MOUNT_MISSING = re.compile(r'(configmap|secret|persistentvolumeclaim)s? "([^"]+
 
 
 def creating_finding(pod: Obj, idx: ClusterIndex) -> Finding | None:
-    ns, name = meta(pod)
+    ns, name = ns_name(pod)
     events = idx.events_with_reason("Pod", ns, name, *_VOLUME_EVENTS)
     events = [e for e in events if e.get("type") == "Warning"]
     if not events:
@@ -277,7 +278,7 @@ def _creating_message(reason: str, text: str, ns: str) -> str:
 
 
 def _stuck(pod: Obj, idx: ClusterIndex, what: str) -> Finding | None:
-    ns, name = meta(pod)
+    ns, name = ns_name(pod)
     created = (pod.get("metadata") or {}).get("creationTimestamp")
     since = seconds_since(created, idx.now)
     if since is None or since < STUCK_PENDING_S:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
-from holmes_nb.analyzers.util import age, meta, names_list, seconds_since
+from holmes_nb.analyzers.util import names_list
+from holmes_nb.k8s import age, name_of, ns_name, seconds_since
 
 #: a Pending claim with no explaining event is reported after this long
 STUCK_CLAIM_S = 600
 
 
 def analyze_claims(idx: ClusterIndex) -> list[Finding]:
-    classes = {meta(sc)[1]: sc for sc in idx.items("storageclasses")}
+    classes = {name_of(sc): sc for sc in idx.items("storageclasses")}
     default = [n for n, sc in classes.items() if _is_default(sc)]
     out = []
     for pvc in idx.items("persistentvolumeclaims"):
@@ -34,7 +35,7 @@ def _is_default(sc: Obj) -> bool:
 
 
 def _lost(pvc: Obj, idx: ClusterIndex) -> Finding:
-    ns, name = meta(pvc)
+    ns, name = ns_name(pvc)
     vol = (pvc.get("spec") or {}).get("volumeName") or "?"
     message = (
         f"PVC {name} is Lost: its PersistentVolume {vol} was deleted, so its data is gone from the cluster's "
@@ -44,7 +45,7 @@ def _lost(pvc: Obj, idx: ClusterIndex) -> Finding:
 
 
 def _pending(pvc: Obj, idx: ClusterIndex, classes: dict, default: list[str]) -> Finding | None:
-    ns, name = meta(pvc)
+    ns, name = ns_name(pvc)
     sc_name = (pvc.get("spec") or {}).get("storageClassName")
     users = idx.claim_users(ns, name)
     events = idx.events_for("PersistentVolumeClaim", ns, name)
@@ -65,7 +66,7 @@ def _pending_cause(
     pvc: Obj, idx: ClusterIndex, classes: dict, default: list[str], warnings: list[Obj], users: list[str]
 ) -> tuple[str, str, list[str]] | None:
     """(reason, message, extra evidence) for a Pending claim, or None when Pending is expected."""
-    name = meta(pvc)[1]
+    name = name_of(pvc)
     spec = pvc.get("spec") or {}
     sc_name = spec.get("storageClassName")
     sc = classes.get(sc_name) if sc_name else None

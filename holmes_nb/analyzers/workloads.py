@@ -12,7 +12,8 @@ from collections import defaultdict
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, controller_of, event_text
 from holmes_nb.analyzers.quotas import parse_quota_rejection
-from holmes_nb.analyzers.util import clip, condition, meta, names_list
+from holmes_nb.analyzers.util import clip, names_list
+from holmes_nb.k8s import condition, conditions, name_of, ns_name, ns_of
 
 _ROLLING = {"ReplicaSetUpdated", "NewReplicaSetCreated", "FoundNewReplicaSet"}
 
@@ -33,10 +34,10 @@ def analyze_workloads(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Fin
     for rs in idx.items("replicasets"):
         owner = controller_of(rs)
         if owner and owner[0] == "Deployment":
-            rs_of[(meta(rs)[0], owner[1])].append(meta(rs)[1])
+            rs_of[(ns_of(rs), owner[1])].append(name_of(rs))
     for plural, kind in _CONTROLLERS:
         for obj in idx.items(plural):
-            ns, name = meta(obj)
+            ns, name = ns_name(obj)
             if kind == "ReplicaSet" and controller_of(obj) is not None:
                 continue  # its Deployment (or other owner) speaks for it
             creators = [("ReplicaSet", r) for r in rs_of[(ns, name)]] if kind == "Deployment" else [(kind, name)]
@@ -60,7 +61,7 @@ def _counts(kind: str, obj: Obj) -> tuple[int, int, int]:
 
 
 def _check(idx: ClusterIndex, pod_findings, kind: str, obj: Obj, creators: list[tuple[str, str]]) -> Finding | None:
-    ns, name = meta(obj)
+    ns, name = ns_name(obj)
     desired, ready, available = _counts(kind, obj)
     progressing = condition(obj, "Progressing") or {}
     stalled = progressing.get("status") == "False"
@@ -69,7 +70,7 @@ def _check(idx: ClusterIndex, pod_findings, kind: str, obj: Obj, creators: list[
     live = [
         p for p in idx.pods_of(kind, ns, name) if (p.get("status") or {}).get("phase") not in ("Failed", "Succeeded")
     ]
-    failing = [pod_findings[meta(p)] for p in live if meta(p) in pod_findings]  # evicted leftovers are replaced
+    failing = [pod_findings[ns_name(p)] for p in live if ns_name(p) in pod_findings]  # evicted leftovers are replaced
     created = _failed_creates(idx, ns, creators)
     replica_failure = condition(obj, "ReplicaFailure") or {}
     if replica_failure.get("status") == "True" and not created:
@@ -157,7 +158,7 @@ def _failed_creates(idx: ClusterIndex, ns: str, creators: list[tuple[str, str]])
 
 def _conditions(obj: Obj) -> list[str]:
     out = []
-    for c in (obj.get("status") or {}).get("conditions") or ():
+    for c in conditions(obj):
         if c.get("type") in ("Available", "Progressing", "ReplicaFailure") and (
             c.get("status") != "True"
             or c.get("type") == "ReplicaFailure"

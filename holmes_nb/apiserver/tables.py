@@ -11,74 +11,27 @@ cluster's reference time (the capture time for snapshots).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from holmes_nb import k8s
+from holmes_nb.k8s import Obj, condition, condition_status, conditions, dig, human_duration, parse_time
 from holmes_nb.sources.kinds import Kind
 
-Obj = dict[str, Any]
 Cell = Callable[[Obj, datetime], Any]
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp as an aware datetime (None if missing or malformed)."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    if "." in text:  # fromisoformat on 3.10 wants exactly 3 or 6 fractional digits
-        head, _, rest = text.partition(".")
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        text = f"{head}.{(digits + '000000')[:6]}{rest[len(digits) :]}"
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
-def human_duration(seconds: float) -> str:
-    """kubectl's short duration: ``45s``, ``3m12s``, ``5h``, ``2d3h``, ``400d``."""
-    s = int(max(seconds, 0))
-    if s < 120:
-        return f"{s}s"
-    m = s // 60
-    if m < 10:
-        return f"{m}m{s % 60}s" if s % 60 else f"{m}m"
-    if m < 180:
-        return f"{m}m"
-    h = m // 60
-    if h < 8:
-        return f"{h}h{m % 60}m" if m % 60 else f"{h}h"
-    if h < 48:
-        return f"{h}h"
-    d = h // 24
-    if d < 8:
-        return f"{d}d{h % 24}h" if h % 24 else f"{d}d"
-    if d < 365 * 2:
-        return f"{d}d"
-    return f"{d // 365}y{d % 365}d" if d < 365 * 8 else f"{d // 365}y"
-
-
 def age(value: Any, now: datetime) -> str:
-    t = parse_time(value)
-    return human_duration((now - t).total_seconds()) if t else "<unknown>"
-
-
-def _g(obj: Obj, *path: str, default: Any = None) -> Any:
-    cur: Any = obj
-    for p in path:
-        if not isinstance(cur, dict):
-            return default
-        cur = cur.get(p)
-    return default if cur is None else cur
+    """kubectl's age column: :func:`holmes_nb.k8s.age`, ``<unknown>`` when there is no time."""
+    return k8s.age(value, now) or "<unknown>"
 
 
 def _name(o: Obj, now: datetime) -> str:
-    return _g(o, "metadata", "name", default="")
+    return dig(o, "metadata", "name", default="")
 
 
 def _age(o: Obj, now: datetime) -> str:
-    return age(_g(o, "metadata", "creationTimestamp"), now)
+    return age(dig(o, "metadata", "creationTimestamp"), now)
 
 
 def _none(value: Any) -> str:
@@ -91,9 +44,9 @@ def pod_status(pod: Obj) -> str:
     st = pod.get("status") or {}
     reason = st.get("reason") or st.get("phase") or "Unknown"
     inits = st.get("initContainerStatuses") or []
-    n_init = len(_g(pod, "spec", "initContainers", default=[]))
+    n_init = len(dig(pod, "spec", "initContainers", default=[]))
     for i, cs in enumerate(inits):
-        term, wait = _g(cs, "state", "terminated"), _g(cs, "state", "waiting")
+        term, wait = dig(cs, "state", "terminated"), dig(cs, "state", "waiting")
         if term and term.get("exitCode") == 0:
             continue
         if term:
@@ -105,83 +58,83 @@ def pod_status(pod: Obj) -> str:
         return _terminating(pod, reason)
     running = False
     for cs in reversed(st.get("containerStatuses") or []):
-        term, wait = _g(cs, "state", "terminated"), _g(cs, "state", "waiting")
+        term, wait = dig(cs, "state", "terminated"), dig(cs, "state", "waiting")
         if wait and wait.get("reason"):
             reason = wait["reason"]
         elif term and term.get("reason"):
             reason = term["reason"]
         elif term:
             reason = f"ExitCode:{term.get('exitCode')}"
-        elif cs.get("ready") and _g(cs, "state", "running") is not None:
+        elif cs.get("ready") and dig(cs, "state", "running") is not None:
             running = True
     if reason == "Completed" and running:
-        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in st.get("conditions") or [])
+        ready = condition_status(pod, "Ready") == "True"
         reason = "Running" if ready else "NotReady"
     return _terminating(pod, reason)
 
 
 def _terminating(pod: Obj, reason: str) -> str:
-    if _g(pod, "metadata", "deletionTimestamp"):
-        return "Unknown" if _g(pod, "status", "reason") == "NodeLost" else "Terminating"
+    if dig(pod, "metadata", "deletionTimestamp"):
+        return "Unknown" if dig(pod, "status", "reason") == "NodeLost" else "Terminating"
     return reason
 
 
 def _pod_ready(o: Obj, now: datetime) -> str:
-    statuses = _g(o, "status", "containerStatuses", default=[])
+    statuses = dig(o, "status", "containerStatuses", default=[])
     ready = sum(1 for c in statuses if c.get("ready"))
-    return f"{ready}/{len(_g(o, 'spec', 'containers', default=[]))}"
+    return f"{ready}/{len(dig(o, 'spec', 'containers', default=[]))}"
 
 
 def _pod_restarts(o: Obj, now: datetime) -> str:
-    statuses = _g(o, "status", "containerStatuses", default=[])
+    statuses = dig(o, "status", "containerStatuses", default=[])
     count = sum(int(c.get("restartCount") or 0) for c in statuses)
-    finished = (parse_time(_g(c, "lastState", "terminated", "finishedAt")) for c in statuses)
+    finished = (parse_time(dig(c, "lastState", "terminated", "finishedAt")) for c in statuses)
     last = [t for t in finished if t is not None]
     return f"{count} ({human_duration((now - max(last)).total_seconds())} ago)" if count and last else str(count)
 
 
 # -- workloads ------------------------------------------------------------------------------
 def _images(o: Obj, now: datetime) -> str:
-    return ",".join(c.get("image", "") for c in _g(o, "spec", "template", "spec", "containers", default=[]))
+    return ",".join(c.get("image", "") for c in dig(o, "spec", "template", "spec", "containers", default=[]))
 
 
 def _containers(o: Obj, now: datetime) -> str:
-    return ",".join(c.get("name", "") for c in _g(o, "spec", "template", "spec", "containers", default=[]))
+    return ",".join(c.get("name", "") for c in dig(o, "spec", "template", "spec", "containers", default=[]))
 
 
 def _selector(o: Obj, now: datetime) -> str:
-    labels = _g(o, "spec", "selector", "matchLabels", default={}) or _g(o, "spec", "selector", default={})
+    labels = dig(o, "spec", "selector", "matchLabels", default={}) or dig(o, "spec", "selector", default={})
     return ",".join(f"{k}={v}" for k, v in labels.items() if isinstance(v, str)) or "<none>"
 
 
 def _job_status(o: Obj, now: datetime) -> str:
-    for c in _g(o, "status", "conditions", default=[]):
+    for c in conditions(o):
         if c.get("status") == "True" and c.get("type") in ("Complete", "Failed", "Suspended"):
             return c["type"]
     return "Running"
 
 
 def _job_duration(o: Obj, now: datetime) -> str:
-    start = parse_time(_g(o, "status", "startTime"))
-    end = parse_time(_g(o, "status", "completionTime")) or now
+    start = parse_time(dig(o, "status", "startTime"))
+    end = parse_time(dig(o, "status", "completionTime")) or now
     return human_duration((end - start).total_seconds()) if start else ""
 
 
 # -- networking and storage -----------------------------------------------------------------
 def _svc_ports(o: Obj, now: datetime) -> str:
     out = []
-    for p in _g(o, "spec", "ports", default=[]):
+    for p in dig(o, "spec", "ports", default=[]):
         node = f":{p['nodePort']}" if p.get("nodePort") else ""
         out.append(f"{p.get('port')}{node}/{p.get('protocol', 'TCP')}")
     return ",".join(out) or "<none>"
 
 
 def _svc_external(o: Obj, now: datetime) -> str:
-    ips = [i.get("ip") or i.get("hostname") for i in _g(o, "status", "loadBalancer", "ingress", default=[])]
-    ips += _g(o, "spec", "externalIPs", default=[])
+    ips = [i.get("ip") or i.get("hostname") for i in dig(o, "status", "loadBalancer", "ingress", default=[])]
+    ips += dig(o, "spec", "externalIPs", default=[])
     if ips:
         return ",".join(i for i in ips if i)
-    return "<pending>" if _g(o, "spec", "type") == "LoadBalancer" else "<none>"
+    return "<pending>" if dig(o, "spec", "type") == "LoadBalancer" else "<none>"
 
 
 def _endpoints(o: Obj, now: datetime) -> str:
@@ -194,20 +147,20 @@ def _endpoints(o: Obj, now: datetime) -> str:
 
 
 def _node_status(o: Obj, now: datetime) -> str:
-    ready = next((c for c in _g(o, "status", "conditions", default=[]) if c.get("type") == "Ready"), None)
+    ready = condition(o, "Ready")
     status = "Ready" if ready and ready.get("status") == "True" else ("NotReady" if ready else "Unknown")
-    return status + (",SchedulingDisabled" if _g(o, "spec", "unschedulable") else "")
+    return status + (",SchedulingDisabled" if dig(o, "spec", "unschedulable") else "")
 
 
 def _node_roles(o: Obj, now: datetime) -> str:
     prefix = "node-role.kubernetes.io/"
-    roles = sorted(k[len(prefix) :] for k in _g(o, "metadata", "labels", default={}) if k.startswith(prefix))
+    roles = sorted(k[len(prefix) :] for k in dig(o, "metadata", "labels", default={}) if k.startswith(prefix))
     return ",".join(r for r in roles if r) or "<none>"
 
 
 def _node_ip(kind: str) -> Cell:
     return lambda o, now: next(
-        (a.get("address") for a in _g(o, "status", "addresses", default=[]) if a.get("type") == kind), "<none>"
+        (a.get("address") for a in dig(o, "status", "addresses", default=[]) if a.get("type") == kind), "<none>"
     )
 
 
@@ -224,20 +177,20 @@ def _event_last_seen(o: Obj, now: datetime) -> str:
 
 
 def _ingress_hosts(o: Obj, now: datetime) -> str:
-    return ",".join(r.get("host", "*") for r in _g(o, "spec", "rules", default=[])) or "*"
+    return ",".join(r.get("host", "*") for r in dig(o, "spec", "rules", default=[])) or "*"
 
 
 def _hpa_targets(o: Obj, now: datetime) -> str:
     out = []
-    for m in _g(o, "spec", "metrics", default=[]):
+    for m in dig(o, "spec", "metrics", default=[]):
         res = m.get("resource") or {}
-        target = _g(res, "target", "averageUtilization")
+        target = dig(res, "target", "averageUtilization")
         if target is not None:
             current = next(
                 (
-                    _g(c, "resource", "current", "averageUtilization")
-                    for c in _g(o, "status", "currentMetrics", default=[])
-                    if _g(c, "resource", "name") == res.get("name")
+                    dig(c, "resource", "current", "averageUtilization")
+                    for c in dig(o, "status", "currentMetrics", default=[])
+                    if dig(c, "resource", "name") == res.get("name")
                 ),
                 None,
             )
@@ -257,19 +210,19 @@ _COLUMNS: dict[str, list[tuple]] = {
         _col("Status", lambda o, n: pod_status(o)),
         _col("Restarts", _pod_restarts),
         _AGE,
-        _col("IP", lambda o, n: _g(o, "status", "podIP", default="<none>"), 1),
-        _col("Node", lambda o, n: _g(o, "spec", "nodeName", default="<none>"), 1),
-        _col("Nominated Node", lambda o, n: _g(o, "status", "nominatedNodeName", default="<none>"), 1),
+        _col("IP", lambda o, n: dig(o, "status", "podIP", default="<none>"), 1),
+        _col("Node", lambda o, n: dig(o, "spec", "nodeName", default="<none>"), 1),
+        _col("Nominated Node", lambda o, n: dig(o, "status", "nominatedNodeName", default="<none>"), 1),
         _col("Readiness Gates", lambda o, n: "<none>", 1),
     ],
     "deployments": [
         _NAME,
         _col(
             "Ready",
-            lambda o, n: f"{_g(o, 'status', 'readyReplicas', default=0)}/{_g(o, 'spec', 'replicas', default=1)}",
+            lambda o, n: f"{dig(o, 'status', 'readyReplicas', default=0)}/{dig(o, 'spec', 'replicas', default=1)}",
         ),
-        _col("Up-to-date", lambda o, n: _g(o, "status", "updatedReplicas", default=0), 0, "integer"),
-        _col("Available", lambda o, n: _g(o, "status", "availableReplicas", default=0), 0, "integer"),
+        _col("Up-to-date", lambda o, n: dig(o, "status", "updatedReplicas", default=0), 0, "integer"),
+        _col("Available", lambda o, n: dig(o, "status", "availableReplicas", default=0), 0, "integer"),
         _AGE,
         _col("Containers", _containers, 1),
         _col("Images", _images, 1),
@@ -277,9 +230,9 @@ _COLUMNS: dict[str, list[tuple]] = {
     ],
     "replicasets": [
         _NAME,
-        _col("Desired", lambda o, n: _g(o, "spec", "replicas", default=0), 0, "integer"),
-        _col("Current", lambda o, n: _g(o, "status", "replicas", default=0), 0, "integer"),
-        _col("Ready", lambda o, n: _g(o, "status", "readyReplicas", default=0), 0, "integer"),
+        _col("Desired", lambda o, n: dig(o, "spec", "replicas", default=0), 0, "integer"),
+        _col("Current", lambda o, n: dig(o, "status", "replicas", default=0), 0, "integer"),
+        _col("Ready", lambda o, n: dig(o, "status", "readyReplicas", default=0), 0, "integer"),
         _AGE,
         _col("Containers", _containers, 1),
         _col("Images", _images, 1),
@@ -289,7 +242,7 @@ _COLUMNS: dict[str, list[tuple]] = {
         _NAME,
         _col(
             "Ready",
-            lambda o, n: f"{_g(o, 'status', 'readyReplicas', default=0)}/{_g(o, 'spec', 'replicas', default=1)}",
+            lambda o, n: f"{dig(o, 'status', 'readyReplicas', default=0)}/{dig(o, 'spec', 'replicas', default=1)}",
         ),
         _AGE,
         _col("Containers", _containers, 1),
@@ -297,7 +250,7 @@ _COLUMNS: dict[str, list[tuple]] = {
     ],
     "daemonsets": [_NAME]
     + [
-        _col(t, lambda o, n, f=f: _g(o, "status", f, default=0), 0, "integer")
+        _col(t, lambda o, n, f=f: dig(o, "status", f, default=0), 0, "integer")
         for t, f in (
             ("Desired", "desiredNumberScheduled"),
             ("Current", "currentNumberScheduled"),
@@ -310,7 +263,7 @@ _COLUMNS: dict[str, list[tuple]] = {
         _col(
             "Node Selector",
             lambda o, n: (
-                ",".join(f"{k}={v}" for k, v in _g(o, "spec", "template", "spec", "nodeSelector", default={}).items())
+                ",".join(f"{k}={v}" for k, v in dig(o, "spec", "template", "spec", "nodeSelector", default={}).items())
                 or "<none>"
             ),
         ),
@@ -321,35 +274,35 @@ _COLUMNS: dict[str, list[tuple]] = {
         _col("Status", _job_status),
         _col(
             "Completions",
-            lambda o, n: f"{_g(o, 'status', 'succeeded', default=0)}/{_g(o, 'spec', 'completions', default=1)}",
+            lambda o, n: f"{dig(o, 'status', 'succeeded', default=0)}/{dig(o, 'spec', 'completions', default=1)}",
         ),
         _col("Duration", _job_duration),
         _AGE,
     ],
     "cronjobs": [
         _NAME,
-        _col("Schedule", lambda o, n: _g(o, "spec", "schedule", default="")),
-        _col("Timezone", lambda o, n: _g(o, "spec", "timeZone", default="<none>")),
-        _col("Suspend", lambda o, n: str(bool(_g(o, "spec", "suspend")))),
-        _col("Active", lambda o, n: len(_g(o, "status", "active", default=[])), 0, "integer"),
+        _col("Schedule", lambda o, n: dig(o, "spec", "schedule", default="")),
+        _col("Timezone", lambda o, n: dig(o, "spec", "timeZone", default="<none>")),
+        _col("Suspend", lambda o, n: str(bool(dig(o, "spec", "suspend")))),
+        _col("Active", lambda o, n: len(dig(o, "status", "active", default=[])), 0, "integer"),
         _col(
             "Last Schedule",
             lambda o, n: (
-                age(_g(o, "status", "lastScheduleTime"), n) if _g(o, "status", "lastScheduleTime") else "<none>"
+                age(dig(o, "status", "lastScheduleTime"), n) if dig(o, "status", "lastScheduleTime") else "<none>"
             ),
         ),
         _AGE,
     ],
     "services": [
         _NAME,
-        _col("Type", lambda o, n: _g(o, "spec", "type", default="ClusterIP")),
-        _col("Cluster-IP", lambda o, n: _g(o, "spec", "clusterIP", default="<none>")),
+        _col("Type", lambda o, n: dig(o, "spec", "type", default="ClusterIP")),
+        _col("Cluster-IP", lambda o, n: dig(o, "spec", "clusterIP", default="<none>")),
         _col("External-IP", _svc_external),
         _col("Port(s)", _svc_ports),
         _AGE,
         _col(
             "Selector",
-            lambda o, n: ",".join(f"{k}={v}" for k, v in _g(o, "spec", "selector", default={}).items()) or "<none>",
+            lambda o, n: ",".join(f"{k}={v}" for k, v in dig(o, "spec", "selector", default={}).items()) or "<none>",
             1,
         ),
     ],
@@ -359,14 +312,14 @@ _COLUMNS: dict[str, list[tuple]] = {
         _col("Status", _node_status),
         _col("Roles", _node_roles),
         _AGE,
-        _col("Version", lambda o, n: _g(o, "status", "nodeInfo", "kubeletVersion", default="")),
+        _col("Version", lambda o, n: dig(o, "status", "nodeInfo", "kubeletVersion", default="")),
         _col("Internal-IP", _node_ip("InternalIP"), 1),
         _col("External-IP", _node_ip("ExternalIP"), 1),
-        _col("OS-Image", lambda o, n: _g(o, "status", "nodeInfo", "osImage", default=""), 1),
-        _col("Kernel-Version", lambda o, n: _g(o, "status", "nodeInfo", "kernelVersion", default=""), 1),
-        _col("Container-Runtime", lambda o, n: _g(o, "status", "nodeInfo", "containerRuntimeVersion", default=""), 1),
+        _col("OS-Image", lambda o, n: dig(o, "status", "nodeInfo", "osImage", default=""), 1),
+        _col("Kernel-Version", lambda o, n: dig(o, "status", "nodeInfo", "kernelVersion", default=""), 1),
+        _col("Container-Runtime", lambda o, n: dig(o, "status", "nodeInfo", "containerRuntimeVersion", default=""), 1),
     ],
-    "namespaces": [_NAME, _col("Status", lambda o, n: _g(o, "status", "phase", default="Active")), _AGE],
+    "namespaces": [_NAME, _col("Status", lambda o, n: dig(o, "status", "phase", default="Active")), _AGE],
     "events": [
         _col("Last Seen", _event_last_seen),
         _col("Type", lambda o, n: o.get("type", "")),
@@ -379,26 +332,26 @@ _COLUMNS: dict[str, list[tuple]] = {
     ],
     "persistentvolumeclaims": [
         _NAME,
-        _col("Status", lambda o, n: _g(o, "status", "phase", default="")),
-        _col("Volume", lambda o, n: _g(o, "spec", "volumeName", default="")),
-        _col("Capacity", lambda o, n: _g(o, "status", "capacity", "storage", default="")),
-        _col("Access Modes", lambda o, n: _modes(_g(o, "status", "accessModes", default=[]))),
-        _col("StorageClass", lambda o, n: _g(o, "spec", "storageClassName", default="<unset>")),
+        _col("Status", lambda o, n: dig(o, "status", "phase", default="")),
+        _col("Volume", lambda o, n: dig(o, "spec", "volumeName", default="")),
+        _col("Capacity", lambda o, n: dig(o, "status", "capacity", "storage", default="")),
+        _col("Access Modes", lambda o, n: _modes(dig(o, "status", "accessModes", default=[]))),
+        _col("StorageClass", lambda o, n: dig(o, "spec", "storageClassName", default="<unset>")),
         _AGE,
     ],
     "persistentvolumes": [
         _NAME,
-        _col("Capacity", lambda o, n: _g(o, "spec", "capacity", "storage", default="")),
-        _col("Access Modes", lambda o, n: _modes(_g(o, "spec", "accessModes", default=[]))),
-        _col("Reclaim Policy", lambda o, n: _g(o, "spec", "persistentVolumeReclaimPolicy", default="")),
-        _col("Status", lambda o, n: _g(o, "status", "phase", default="")),
+        _col("Capacity", lambda o, n: dig(o, "spec", "capacity", "storage", default="")),
+        _col("Access Modes", lambda o, n: _modes(dig(o, "spec", "accessModes", default=[]))),
+        _col("Reclaim Policy", lambda o, n: dig(o, "spec", "persistentVolumeReclaimPolicy", default="")),
+        _col("Status", lambda o, n: dig(o, "status", "phase", default="")),
         _col(
             "Claim",
             lambda o, n: "/".join(
-                filter(None, (_g(o, "spec", "claimRef", "namespace"), _g(o, "spec", "claimRef", "name")))
+                filter(None, (dig(o, "spec", "claimRef", "namespace"), dig(o, "spec", "claimRef", "name")))
             ),
         ),
-        _col("StorageClass", lambda o, n: _g(o, "spec", "storageClassName", default="")),
+        _col("StorageClass", lambda o, n: dig(o, "spec", "storageClassName", default="")),
         _AGE,
     ],
     "configmaps": [
@@ -414,15 +367,15 @@ _COLUMNS: dict[str, list[tuple]] = {
     ],
     "ingresses": [
         _NAME,
-        _col("Class", lambda o, n: _g(o, "spec", "ingressClassName", default="<none>")),
+        _col("Class", lambda o, n: dig(o, "spec", "ingressClassName", default="<none>")),
         _col("Hosts", _ingress_hosts),
         _col(
             "Address",
             lambda o, n: ",".join(
-                i.get("ip") or i.get("hostname") or "" for i in _g(o, "status", "loadBalancer", "ingress", default=[])
+                i.get("ip") or i.get("hostname") or "" for i in dig(o, "status", "loadBalancer", "ingress", default=[])
             ),
         ),
-        _col("Ports", lambda o, n: "80, 443" if _g(o, "spec", "tls") else "80"),
+        _col("Ports", lambda o, n: "80, 443" if dig(o, "spec", "tls") else "80"),
         _AGE,
     ],
     "horizontalpodautoscalers": [
@@ -430,14 +383,14 @@ _COLUMNS: dict[str, list[tuple]] = {
         _col(
             "Reference",
             lambda o, n: (
-                f"{_g(o, 'spec', 'scaleTargetRef', 'kind', default='')}/"
-                f"{_g(o, 'spec', 'scaleTargetRef', 'name', default='')}"
+                f"{dig(o, 'spec', 'scaleTargetRef', 'kind', default='')}/"
+                f"{dig(o, 'spec', 'scaleTargetRef', 'name', default='')}"
             ),
         ),
         _col("Targets", _hpa_targets),
-        _col("MinPods", lambda o, n: _g(o, "spec", "minReplicas", default=1), 0, "integer"),
-        _col("MaxPods", lambda o, n: _g(o, "spec", "maxReplicas", default=0), 0, "integer"),
-        _col("Replicas", lambda o, n: _g(o, "status", "currentReplicas", default=0), 0, "integer"),
+        _col("MinPods", lambda o, n: dig(o, "spec", "minReplicas", default=1), 0, "integer"),
+        _col("MaxPods", lambda o, n: dig(o, "spec", "maxReplicas", default=0), 0, "integer"),
+        _col("Replicas", lambda o, n: dig(o, "status", "currentReplicas", default=0), 0, "integer"),
         _AGE,
     ],
     "storageclasses": [

@@ -15,13 +15,14 @@ import gzip
 import json
 import zlib
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
 
 from holmes_nb.errors import ConfigError
+from holmes_nb.k8s import parse_time
 from holmes_nb.sources.base import Obj
 from holmes_nb.sources.kinds import kind_for
 from holmes_nb.sources.snapshot import Snapshot
@@ -279,32 +280,26 @@ _TIME_KEYS = frozenset(
 
 
 def newest_timestamp(groups: Iterable[Iterable[Obj]]) -> datetime | None:
-    """The newest RFC 3339 time in the objects (events, conditions, container states)."""
-    best = ""
+    """The newest RFC 3339 time in the objects (events, conditions, container states).
+
+    UTC times (``...Z``, as the API server writes them) compare as text, fast; a time with an
+    offset (``+02:00``) is parsed, so ``13:30+02:00`` counts as ``11:30Z``.
+    """
+    best, others = "", []
     stack: list[Any] = [list(g) for g in groups]
     while stack:
         cur = stack.pop()
         if isinstance(cur, dict):
             for key, val in cur.items():
                 if isinstance(val, str):
-                    if key in _TIME_KEYS and len(val) >= 19 and val[:19] > best:
-                        best = val[:19]
+                    if key in _TIME_KEYS and len(val) >= 19:
+                        if val.endswith(("Z", "z")):
+                            best = max(best, val[:19])
+                        else:
+                            others.append(val)
                 elif isinstance(val, (dict, list)):
                     stack.append(val)
         elif isinstance(cur, list):
             stack.extend(v for v in cur if isinstance(v, (dict, list)))
-    return parse_time(best) if best else None
-
-
-def parse_time(text: str) -> datetime | None:
-    """``"2025-03-14T10:30:00Z"`` -> aware UTC datetime (fractions dropped); None if unparsable.
-
-    Kubernetes writes every time in UTC with a ``Z`` suffix, so the first 19 characters suffice.
-    """
-    if not isinstance(text, str) or len(text) < 19:
-        return None
-    try:
-        t = datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
-        return None
-    return t.replace(tzinfo=timezone.utc)
+    times = [t for t in map(parse_time, [best + "Z" if best else None, *others]) if t is not None]
+    return max(times, default=None)

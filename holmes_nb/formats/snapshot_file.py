@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from holmes_nb.errors import ClusterError, ConfigError
-from holmes_nb.formats.manifests import parse_time
+from holmes_nb.k8s import parse_time
 from holmes_nb.redact import redact_obj, scrub
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import KINDS, Kind, resolve_kind

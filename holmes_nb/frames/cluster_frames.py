@@ -20,12 +20,12 @@ from collections.abc import Callable
 from typing import Any
 
 from holmes_nb.errors import ClusterError, ConfigError
-from holmes_nb.frames.common import age, human_duration, memory_text, parse_quantity, parse_time
 from holmes_nb.frames.config import configmaps_frame, hpas_frame, limitranges_frame, quotas_frame, secrets_frame
 from holmes_nb.frames.infra import namespaces_frame, nodes_frame, pvcs_frame, pvs_frame, storageclasses_frame
 from holmes_nb.frames.network import ingressclasses_frame, ingresses_frame, networkpolicies_frame, services_frame
 from holmes_nb.frames.pods import events_for, events_frame, is_unhealthy, logs_frame, pod_reason, pods_frame
 from holmes_nb.frames.workloads import WORKLOAD_KINDS, workloads_frame
+from holmes_nb.k8s import age, human_duration, memory_text, parse_quantity, parse_time
 from holmes_nb.sources.base import Cluster
 from holmes_nb.sources.kinds import Kind, resolve_kind
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from holmes_nb.frames.common import Obj, bad_conditions, created_age, dig, make_frame, name_of, ns_of, parse_quantity
+from holmes_nb.frames.common import bad_conditions, created_age, make_frame
+from holmes_nb.k8s import Obj, dig, name_of, ns_of, parse_quantity
 
 CONFIGMAP_COLUMNS = ["namespace", "name", "keys", "age"]
 SECRET_COLUMNS = ["namespace", "name", "type", "keys", "age"]

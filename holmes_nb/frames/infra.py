@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from holmes_nb.frames.common import Obj, condition, created_age, dig, make_frame, memory_text, meta, name_of, ns_of
+from holmes_nb.frames.common import created_age, make_frame
+from holmes_nb.k8s import Obj, condition, dig, labels_of, memory_text, meta, name_of, ns_of
 
 NODE_COLUMNS = [
     "name",
@@ -46,7 +47,7 @@ _DEFAULT_SC = ("storageclass.kubernetes.io/is-default-class", "storageclass.beta
 
 
 def node_roles(node: Obj) -> str:
-    labels = meta(node).get("labels") or {}
+    labels = labels_of(node)
     roles = sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/") and "/" in k)
     return ",".join(r for r in roles if r) or "<none>"
 

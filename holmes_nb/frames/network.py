@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from holmes_nb.frames.common import Obj, created_age, dig, label_selector_text, make_frame, meta, name_of, ns_of
+from holmes_nb.frames.common import created_age, label_selector_text, make_frame
+from holmes_nb.k8s import Obj, dig, labels_of, meta, name_of, ns_of
 from holmes_nb.sources.selectors import match_labels, selector_from_match_labels
 
 SERVICE_COLUMNS = [
@@ -80,7 +81,7 @@ def services_frame(
     if pods is not None:
         pods_by_ns = {}
         for p in pods:
-            pods_by_ns.setdefault(ns_of(p), []).append(meta(p).get("labels") or {})
+            pods_by_ns.setdefault(ns_of(p), []).append(labels_of(p))
     rows = []
     for s in services:
         ns, name = ns_of(s), name_of(s)

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from holmes_nb.frames.common import Obj, age, condition, created_age, dig, meta, name_of, ns_of, parse_time, strip_uids
+from holmes_nb.frames.common import created_age, strip_uids
+from holmes_nb.k8s import Obj, age, condition, dig, meta, name_of, ns_of, parse_time
 from holmes_nb.redact import scrub
 
 POD_COLUMNS = ["namespace", "name", "phase", "ready", "restarts", "reason", "age", "node"]

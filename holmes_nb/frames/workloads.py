@@ -10,18 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from holmes_nb.frames.common import (
-    Obj,
-    age,
-    bad_conditions,
-    condition,
-    created_age,
-    dig,
-    make_frame,
-    meta,
-    name_of,
-    ns_of,
-)
+from holmes_nb.frames.common import bad_conditions, created_age, make_frame
+from holmes_nb.k8s import Obj, age, condition, dig, name_of, ns_of, owner_refs
 
 WORKLOAD_KINDS = ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs")
 WORKLOAD_COLUMNS = [
@@ -140,7 +130,7 @@ _KIND_LABEL = {
 
 
 def owned_by(obj: Obj, kind: str) -> bool:
-    return any(o.get("kind") == kind for o in meta(obj).get("ownerReferences") or [])
+    return any(o.get("kind") == kind for o in owner_refs(obj))
 
 
 def workloads_frame(objects: dict[str, list[Obj]], now: datetime, *, owned_replicasets: bool = False) -> Any:

@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from holmes_nb.errors import HolmesError
-from holmes_nb.frames.common import dig, name_of, ns_of, parse_time, strip_uids
+from holmes_nb.frames.common import strip_uids
+from holmes_nb.k8s import DURATION_PATTERN, dig, name_of, ns_of, parse_duration, parse_time
 from holmes_nb.sources.kinds import resolve_kind
 
 COLUMNS = ["time", "kind", "namespace", "object", "reason", "message", "count", "since"]
@@ -33,9 +34,9 @@ KIND_COLORS = {
     "eviction": "#7c3aed",
 }
 _MARKERS = {"restart": "^", "termination": "X", "eviction": "s"}
-_AGE = re.compile(r"^\s*(\d+)\s*([smhdy])\s*$")
-_AGE_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "y": 365 * 86400}
-_LAST_STATE = re.compile(r"terminated\s+(?P<reason>[^,]+)(?:,\s*exit\s+(?P<code>-?\d+))?.*?(?P<age>\d+[smhdy])\s+ago")
+_LAST_STATE = re.compile(
+    r"terminated\s+(?P<reason>[^,]+)(?:,\s*exit\s+(?P<code>-?\d+))?.*?(?P<age>" + DURATION_PATTERN + r")\s+ago"
+)
 _EVENT_VALUE = re.compile(
     r"type=(?P<type>\S*)\s+reason=(?P<reason>\S*)\s+count=(?P<count>\d+)\s+message=(?P<message>.*)"
 )
@@ -135,14 +136,8 @@ def cluster_timeline(cluster: Any, namespace: str | None = None):
 
 
 # -- from an Investigation's evidence ----------------------------------------------------------------
-def age_seconds(text: Any) -> int | None:
-    """``"4m"`` -> 240; None when ``text`` is not a kubectl-style age."""
-    m = _AGE.match(str(text or ""))
-    return int(m.group(1)) * _AGE_SECONDS[m.group(2)] if m else None
-
-
 def _at(now: datetime, age: Any):
-    seconds = age_seconds(age)
+    seconds = parse_duration(age)
     return None if seconds is None else now - timedelta(seconds=seconds)
 
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 import builtins
 from abc import ABC, abstractmethod
 from datetime import datetime, timezone
-from typing import Any
 
+from holmes_nb.k8s import Obj
 from holmes_nb.sources.kinds import Kind, resolve_kind
-
-Obj = dict[str, Any]
 
 
 class Cluster(ABC):

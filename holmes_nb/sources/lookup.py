@@ -14,7 +14,7 @@ import difflib
 from collections.abc import Iterable
 
 from holmes_nb.errors import ClusterError, ConfigError, NotFoundError
-from holmes_nb.frames.common import name_of, ns_of
+from holmes_nb.k8s import name_of, ns_of
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import Kind, resolve_kind
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from holmes_nb.errors import NotFoundError
+from holmes_nb.k8s import labels_of
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import Kind, kind_for
 from holmes_nb.sources.selectors import field_matcher, label_matcher
@@ -73,7 +74,7 @@ class Snapshot(Cluster):
             items = [o for o in items if o.get("metadata", {}).get("namespace") == namespace]
         if label_selector:
             lm = label_matcher(label_selector)
-            items = [o for o in items if lm(o.get("metadata", {}).get("labels") or {})]
+            items = [o for o in items if lm(labels_of(o))]
         if field_selector:
             fm = field_matcher(field_selector)
             items = [o for o in items if fm(o)]

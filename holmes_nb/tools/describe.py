@@ -13,18 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from holmes_nb.errors import ClusterError, NotFoundError
-from holmes_nb.frames.common import (
-    age,
-    dig,
-    label_selector_text,
-    labels_text,
-    meta,
-    name_of,
-    ns_of,
-    resources_text,
-    strip_uids,
-)
+from holmes_nb.frames.common import label_selector_text, labels_text, resources_text, strip_uids
 from holmes_nb.frames.pods import events_for, events_frame, pod_reason, restarts
+from holmes_nb.k8s import age, conditions, controller_ref, dig, labels_of, meta, name_of, ns_of
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import Kind, kind_for
 from holmes_nb.tools.k8s_text import Doc, probe_target, redact_args
@@ -53,8 +44,7 @@ def owner_chain(cluster: Cluster, obj: Obj, depth: int = 4) -> str:
     """``ReplicaSet checkout-7d9f -> Deployment checkout`` following controller ownerReferences."""
     chain, cur = [], obj
     for _ in range(depth):
-        refs = meta(cur).get("ownerReferences") or []
-        ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
+        ref = controller_ref(cur)
         if not ref:
             break
         label = f"{ref.get('kind')} {ref.get('name')}"
@@ -92,7 +82,7 @@ BAD_WHEN_TRUE = {
 def conditions_text(obj: Obj) -> list[str]:
     """``Ready=False (ContainersNotReady: message)``; healthy conditions get no reason or message."""
     out, last_detail = [], None
-    for c in dig(obj, "status", "conditions", default=[]) or []:
+    for c in conditions(obj):
         text = f"{c.get('type')}={c.get('status')}"
         detail = ": ".join(x for x in (c.get("reason"), c.get("message")) if x)
         troubled = (c.get("status") == "True") == (c.get("type") in BAD_WHEN_TRUE)
@@ -192,7 +182,7 @@ def _state_text(state: Obj | None, now) -> str:
     if t.get("signal"):
         text += f", signal {t['signal']}"
     if t.get("finishedAt"):
-        text += f", {age(t['finishedAt'], now)} ago"
+        text += f", {age(t['finishedAt'], now) or '?'} ago"
     return text + (f": {t['message'].strip()}" if t.get("message") else "")
 
 
@@ -224,7 +214,7 @@ def describe_pod(cluster: Cluster, pod: Obj, doc: Doc) -> None:
     doc.kv("ip", status.get("podIP"))
     doc.kv("qos", status.get("qosClass"))
     doc.kv("age", age(meta(pod).get("creationTimestamp"), now))
-    doc.kv("labels", labels_text(meta(pod).get("labels")))
+    doc.kv("labels", labels_text(labels_of(pod)))
     doc.kv("controlled by", owner_chain(cluster, pod))
     doc.kv("service account", spec.get("serviceAccountName") if spec.get("serviceAccountName") != "default" else None)
     _scheduling(doc, spec)
@@ -274,7 +264,7 @@ _SKIP_TOP = {"apiVersion", "kind", "metadata", "data", "stringData", "binaryData
 
 def describe_generic(obj: Obj, doc: Doc, now: datetime, max_lines: int = 40) -> None:
     """Flattened ``path: value`` lines of everything but metadata and data values."""
-    doc.kv("labels", labels_text(meta(obj).get("labels")))
+    doc.kv("labels", labels_text(labels_of(obj)))
     doc.kv("age", age(meta(obj).get("creationTimestamp"), now))
     lines: list[tuple[str, Any]] = []
     for key, value in obj.items():

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from holmes_nb.frames import cluster_frames as F
-from holmes_nb.frames.common import dig, label_selector_text, labels_text, meta, name_of, ns_of, parse_quantity
+from holmes_nb.frames.common import label_selector_text, labels_text
 from holmes_nb.frames.config import configmap_keys, secret_keys
 from holmes_nb.frames.infra import PRESSURE_CONDITIONS
 from holmes_nb.frames.pods import pods_frame_unhealthy_first
+from holmes_nb.k8s import age, dig, labels_of, memory_text, name_of, ns_of, owner_refs, parse_quantity
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import Kind
 from holmes_nb.sources.selectors import match_labels
@@ -54,7 +55,7 @@ def _pods_selected(cluster: Cluster, obj: Obj, doc: Doc, selector: str) -> None:
     if listed is None:
         doc.kv("pods", "unknown (pods could not be listed)")
         return
-    pods = [p for p in listed if match_labels(meta(p).get("labels"), selector)]
+    pods = [p for p in listed if match_labels(labels_of(p), selector)]
     doc.kv("pods", f"{len(pods)} match the selector" if pods else "none match the selector")
     if pods:
         frame = pods_frame_unhealthy_first(pods, cluster.now())
@@ -79,7 +80,7 @@ def _workload(cluster: Cluster, obj: Obj, doc: Doc) -> None:
     if kind == "ReplicationController":
         doc.kv("desired", spec.get("replicas", 1))
         doc.kv("ready", dig(obj, "status", "readyReplicas", default=0))
-    doc.kv("labels", labels_text(meta(obj).get("labels")))
+    doc.kv("labels", labels_text(labels_of(obj)))
     doc.kv("controlled by", owner_chain(cluster, obj))
     doc.kv("strategy", dig(spec, "strategy", "type") or dig(spec, "updateStrategy", "type"))
     doc.kv("paused", spec.get("paused"))
@@ -108,9 +109,7 @@ def _cron_jobs(cluster: Cluster, cron: Obj, doc: Doc) -> None:
     jobs = [
         j
         for j in _safe_list(cluster, "jobs", ns_of(cron)) or []
-        if any(
-            r.get("kind") == "CronJob" and r.get("name") == name_of(cron) for r in meta(j).get("ownerReferences") or []
-        )
+        if any(r.get("kind") == "CronJob" and r.get("name") == name_of(cron) for r in owner_refs(j))
     ]
     if jobs:
         frame = F.workloads_frame({"jobs": jobs}, cluster.now())
@@ -198,7 +197,7 @@ def _node(cluster: Cluster, node: Obj, doc: Doc) -> None:
         cap = parse_quantity(alloc.get(res))
         if cap:
             shown, of = (
-                (f"{total * 1000:.0f}m", alloc.get(res)) if res == "cpu" else (F.memory_text(total), F.memory_text(cap))
+                (f"{total * 1000:.0f}m", alloc.get(res)) if res == "cpu" else (memory_text(total), memory_text(cap))
             )
             doc.kv(f"{res} requested", f"{shown} of {of} allocatable ({100 * total / cap:.0f}%)")
 
@@ -252,7 +251,7 @@ def _table_kind(builder: Callable[..., Any]) -> Callable[[Cluster, Obj, Doc], No
 def _row_kind(builder: Callable[..., Any]) -> Callable[[Cluster, Obj, Doc], None]:
     def describe(cluster: Cluster, obj: Obj, doc: Doc) -> None:
         _row(doc, builder([obj], cluster.now()))
-        doc.kv("labels", labels_text(meta(obj).get("labels")))
+        doc.kv("labels", labels_text(labels_of(obj)))
         doc.kv("conditions", conditions_text(obj))
 
     return describe
@@ -260,7 +259,7 @@ def _row_kind(builder: Callable[..., Any]) -> Callable[[Cluster, Obj, Doc], None
 
 def _namespace(cluster: Cluster, ns: Obj, doc: Doc) -> None:
     doc.kv("status", dig(ns, "status", "phase", default="Active"))
-    doc.kv("labels", labels_text(meta(ns).get("labels")))
+    doc.kv("labels", labels_text(labels_of(ns)))
     pods = _safe_list(cluster, "pods", name_of(ns))
     if pods is None:
         doc.kv("pods", "unknown (pods could not be listed)")
@@ -278,7 +277,7 @@ def _event(cluster: Cluster, ev: Obj, doc: Doc) -> None:
     doc.kv("type", ev.get("type"))
     doc.kv("reason", ev.get("reason"))
     doc.kv("count", event_count(ev))
-    doc.kv("last seen", F.age(event_time(ev), cluster.now()))
+    doc.kv("last seen", age(event_time(ev), cluster.now()))
     doc.kv("source", dig(ev, "source", "component") or ev.get("reportingComponent") or ev.get("reportingController"))
     doc.kv("message", ev.get("message") or ev.get("note"))
 

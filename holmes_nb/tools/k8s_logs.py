@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from holmes_nb.errors import NotFoundError
-from holmes_nb.frames.common import dig, name_of, ns_of
 from holmes_nb.frames.pods import logs_frame
+from holmes_nb.k8s import dig, name_of, ns_of
 from holmes_nb.redact import scrub
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.lookup import locate
