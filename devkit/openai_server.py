@@ -11,7 +11,8 @@ messages, strict ``content: null`` / ``tool_calls: []`` rejection, context-windo
 
 A turn is a dict (``content``, ``tool_calls``, ``finish_reason``, ``usage=False``; or a fault:
 ``status`` (+``message``, ``headers``), ``hang`` seconds, ``disconnect`` (``True``: before answering;
-``"mid-body"``: after the headers and half the body), ``raw`` body, ``delay``)
+``"mid-body"``: after the headers and half the body), ``raw`` body, ``delay``, ``trickle`` seconds
+between the bytes of the reply)
 or a callable ``(request_body, server) -> turn``.
 """
 
@@ -79,6 +80,7 @@ class ScriptedModelServer:
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._counter = 0
+        self._stopping = threading.Event()  # ends trickling replies
         self._connections: set[socket.socket] = set()  # open client connections, closed by stop()
         self._httpd = _QuietServer((host, port), _handler_for(self))
         if ssl_context is not None:
@@ -103,6 +105,7 @@ class ScriptedModelServer:
 
     def stop(self) -> None:
         """Stop listening and drop open (keep-alive) connections, as a server that goes away does."""
+        self._stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         with self._lock:
@@ -255,6 +258,24 @@ def _handler_for(server: ScriptedModelServer):
             except OSError:
                 pass
 
+        def _send_trickle(self, payload: Any, every: float) -> None:
+            """Headers announcing the whole body, then one byte every ``every`` seconds (each socket
+            read succeeds, the reply never ends in time); stops when the client hangs up."""
+            data = json.dumps(payload).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.close_connection = True
+            for i in range(len(data)):
+                try:
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                except OSError:
+                    return
+                if server._stopping.wait(every):
+                    return
+
         def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
             kind = {401: "authentication_error", 404: "not_found_error", 429: "rate_limit_error"}.get(
                 status, "invalid_request_error" if status < 500 else "server_error"
@@ -311,6 +332,8 @@ def _handler_for(server: ScriptedModelServer):
                 time.sleep(turn["hang"])
                 self.close_connection = True
                 return
+            if turn.get("trickle"):
+                return self._send_trickle(server._completion(body, turn), float(turn["trickle"]))
             if turn.get("disconnect") == "mid-body":
                 return self._send_half(server._completion(body, {"content": "cut off in the midd" * 20}))
             if turn.get("disconnect"):

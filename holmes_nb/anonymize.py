@@ -34,13 +34,24 @@ _KINDS = (
     ("ds", ("daemonsets",)),
     ("cronjob", ("cronjobs",)),
     ("svc", ("services",)),
+    ("app", ()),  # names known only from app labels and owner references (their objects are absent)
     ("job", ("jobs",)),
     ("rs", ("replicasets",)),
     ("pod", ("pods",)),
 )
 #: kinds whose objects are usually named after an owner (covered by the owner's placeholder)
 _DERIVED = {"job", "rs", "pod"}
-_WORKLOADS = {"deploy", "sts", "ds", "cronjob", "job", "rs"}
+_WORKLOADS = {"deploy", "sts", "ds", "cronjob", "job", "rs", "app"}
+#: owner kinds -> placeholder prefix; label keys whose value names a workload
+_OWNER_PREFIX = {"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds", "CronJob": "cronjob", "Job": "job"}
+_APP_LABELS = ("app", "app.kubernetes.io/name", "app.kubernetes.io/instance", "k8s-app")
+#: IPv6 candidates (validated with ipaddress); in-cluster DNS names; service env names
+_IP6 = re.compile(r"(?<![0-9A-Za-z:.])[0-9A-Fa-f:]{2,39}(?![0-9A-Za-z:])")
+_DNS = re.compile(
+    r"(?<![A-Za-z0-9-])([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.svc\b"
+)
+_SVC_ENV = re.compile(r"(?<![A-Za-z0-9_])([A-Z][A-Z0-9_]*?)_(?=SERVICE_HOST|SERVICE_PORT|PORT_\d|PORT\b)")
+_ENV_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9_])((?:[A-Z]+)_\d+)_(?=SERVICE_HOST|SERVICE_PORT|PORT_\d|PORT\b)")
 #: well-known names that say nothing about the user and help the model read the data
 KEEP = {"default", "kubernetes", "localhost"}
 _RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*")
@@ -83,10 +94,12 @@ class Anonymizer:
         objects = {k: _safe_list(cluster, k) for _, kinds in _KINDS for k in kinds}
         names: dict[str, str] = {}
         taken = {o["metadata"]["name"] for items in objects.values() for o in items}
+        absent = _absent_workloads(objects)
         for prefix, kinds in _KINDS:
             found = sorted({o["metadata"]["name"] for k in kinds for o in objects[k]})
             if prefix == "ns":
                 found = sorted(set(found) | set(_namespaces_of(objects)))
+            found = sorted(set(found) | absent.get(prefix, set()))
             count = 0
             for name in found:
                 if name in names or name in KEEP or name.startswith("kube-") or not _RUN.fullmatch(name):
@@ -106,6 +119,7 @@ class Anonymizer:
             return text
         if self.cluster_name and not _RUN.fullmatch(self.cluster_name) and self.cluster_name in text:
             text = text.replace(self.cluster_name, self.cluster_placeholder)
+        text = self._hide_forms(text)
         parts = _PROTECTED.split(text)  # holmes-nb's own labels stay readable (a namespace "data")
         marks = _PROTECTED.findall(text)
         hidden = [_RUN.sub(lambda m: self._swap(m.group(0), hiding=True), p) for p in parts]
@@ -115,6 +129,7 @@ class Anonymizer:
         """``text`` (from the model) with every placeholder replaced by the real name."""
         if not text:
             return text
+        text = _ENV_PLACEHOLDER.sub(lambda m: self._env_form(m.group(1), hiding=False) + "_", text)
         return _RUN.sub(lambda m: self._swap(m.group(0), hiding=False), text)
 
     def hide_value(self, value: Any) -> Any:
@@ -170,6 +185,60 @@ class Anonymizer:
             if m and (m.end() == len(run) or run[m.end()] in "-.") and m.group(0) not in _KEEP_IPS:
                 return m.end(), self._ip(m.group(0))
         return None
+
+    def _hide_forms(self, text: str) -> str:
+        """Forms the name runs miss: IPv6 addresses, ``svc.ns.svc`` names of Services not in the
+        snapshot (learned on sight), and Service env names (``CART_REDIS_SERVICE_HOST``)."""
+        if "::" in text or text.count(":") >= 7:
+            text = _IP6.sub(lambda m: self._ip6(m.group(0)), text)
+        if ".svc" in text:
+            for m in _DNS.finditer(text):
+                self._learn(m.group(1), "svc")
+                self._learn(m.group(2), "ns")
+        if "_SERVICE_" in text or "_PORT" in text:
+            text = _SVC_ENV.sub(lambda m: self._env_form(m.group(1), hiding=True) + "_", text)
+        return text
+
+    def _learn(self, name: str, prefix: str) -> None:
+        """Give a name seen in the text (not among the cluster's objects) a placeholder."""
+        if name in self.to_placeholder or name in self.to_real or name in KEEP or name.startswith("kube-"):
+            return
+        parts = name.split("-")
+        for k in range(1, len(parts)):
+            if (prefix_ := "-".join(parts[:k])) in self.to_placeholder or prefix_ in self.to_real:
+                return  # postgres-primary: covered by the placeholder of postgres (or already one)
+        count = 1 + sum(1 for v in self.to_real if v.rsplit("-", 1)[0] == prefix)
+        while f"{prefix}-{count}" in self.to_real:
+            count += 1
+        self.to_placeholder[name] = f"{prefix}-{count}"
+        self.to_real[f"{prefix}-{count}"] = name
+        self._longest = max(self._longest, len(name))
+
+    def _env_form(self, env: str, hiding: bool) -> str:
+        """``CART_REDIS`` <-> ``STS_1``: a Service's name as Kubernetes writes it in env names."""
+        name = env.lower().replace("_", "-")
+        if hiding:
+            if name in self.to_real:  # a placeholder already
+                return env
+            self._learn(name, "svc") if name not in self.to_placeholder else None
+            return self.to_placeholder[name].upper().replace("-", "_")
+        real = self.to_real.get(name)
+        return real.upper().replace("-", "_") if real else env
+
+    def _ip6(self, text: str) -> str:
+        import ipaddress
+
+        try:
+            addr = ipaddress.IPv6Address(text.strip(":") if text.count("::") == 0 else text)
+        except ValueError:
+            return text
+        if addr.is_loopback or addr.is_unspecified or ("::" not in text and text.count(":") != 7):
+            return text
+        if text not in self.to_placeholder:
+            n = 1 + sum(1 for v in self.to_real if v.startswith("ip6-"))
+            self.to_placeholder[text] = f"ip6-{n}"
+            self.to_real[f"ip6-{n}"] = text
+        return self.to_placeholder[text]
 
     def _ip(self, ip: str) -> str:
         """The placeholder of an IP, assigned on first sight when the cluster objects lacked it."""
@@ -227,6 +296,28 @@ def _safe_list(cluster: Any, kind: str) -> list[dict[str, Any]]:
     except (HolmesError, LookupError, ValueError):
         return []
     return [o for o in items if isinstance((o.get("metadata") or {}).get("name"), str)]
+
+
+def _absent_workloads(objects: dict[str, list]) -> dict[str, set[str]]:
+    """Workload names the objects point at although their own objects are absent: owner references
+    (a ReplicaSet ``web-7d9f`` means a Deployment ``web``) and app labels."""
+    out: dict[str, set[str]] = {}
+    for items in objects.values():
+        for o in items:
+            meta = o.get("metadata") or {}
+            for ref in meta.get("ownerReferences") or []:
+                kind, name = ref.get("kind"), ref.get("name")
+                if not isinstance(name, str):
+                    continue
+                if kind == "ReplicaSet" and "-" in name:
+                    out.setdefault("deploy", set()).add(name.rsplit("-", 1)[0])
+                elif kind in _OWNER_PREFIX:
+                    out.setdefault(_OWNER_PREFIX[kind], set()).add(name)
+            labels = meta.get("labels") or {}
+            out.setdefault("app", set()).update(
+                v for k in _APP_LABELS if isinstance(v := labels.get(k), str) and _RUN.fullmatch(v)
+            )
+    return out
 
 
 def _namespaces_of(objects: dict[str, list]) -> set[str]:

@@ -224,6 +224,8 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
 def _read_yaml(path: Path) -> Any:
     import yaml
 
+    from holmes_nb.safe_yaml import load_config_yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
@@ -231,7 +233,7 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path} is not UTF-8 text (byte {e.start})", hint="save it as UTF-8 YAML") from None
     try:
-        return yaml.safe_load(text)
+        return load_config_yaml(text, str(path))  # aliases bounded, duplicate keys refused
     except RecursionError:
         raise ConfigError(f"malformed YAML in {path}: nested too deeply") from None
     except yaml.YAMLError as e:

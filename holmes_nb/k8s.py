@@ -302,3 +302,20 @@ def condition_status(obj: Obj, ctype: str) -> str | None:
     """The ``status`` (``"True"``, ``"False"``, ``"Unknown"``) of condition ``ctype``, None if absent."""
     c = condition(obj, ctype)
     return None if c is None else c.get("status")
+
+
+def probe_target(probe: dict[str, Any]) -> tuple[str, str]:
+    """What a probe checks: ``("httpGet", "http://:8080/healthz")``, ``("tcpSocket", ":5432")``,
+    ``("grpc", ":9000")``, ``("exec", <command, secrets masked>)``, or ``("?", "")``."""
+    if "httpGet" in probe:
+        h = probe["httpGet"] or {}
+        return "httpGet", f"{h.get('scheme', 'HTTP').lower()}://:{h.get('port')}{h.get('path', '/')}"
+    for handler in ("tcpSocket", "grpc"):
+        if handler in probe:
+            return handler, f":{(probe[handler] or {}).get('port')}"
+    if "exec" in probe:
+        from holmes_nb.redact import redact_argv, scrub
+
+        command = (probe["exec"] or {}).get("command")
+        return "exec", scrub(" ".join(redact_argv(command)))  # secret flags masked, tokens scrubbed
+    return "?", ""

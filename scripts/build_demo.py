@@ -27,6 +27,7 @@ from demo_platform import (  # noqa: E402
     build_nodes,
     ingress_logs,
 )
+from demo_policies import build_policies  # noqa: E402
 from demo_shop import build_shop  # noqa: E402
 
 from devkit.builder import ClusterBuilder  # noqa: E402
@@ -47,6 +48,7 @@ def build() -> Snapshot:
     relay = build_payments(b)
     build_data(b)
     build_monitoring(b)
+    build_policies(b)
     ingress_logs(b, controller, relay)
     return b.snapshot()
 

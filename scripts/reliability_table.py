@@ -3,7 +3,8 @@
 
 The tests of issue 7 write counts to ``$HOLMES_NB_FIGURES_DIR/*.json`` when that variable is set:
 ``readonly.json`` (tests/test_readonly.py), ``secrets.json`` (tests/test_secrets.py),
-``faults.json`` (tests/test_faults.py) and ``fuzz.json`` (tests/test_fuzz.py). This script runs
+``faults.json`` (tests/test_faults.py), ``fuzz.json`` (tests/test_fuzz.py) and ``hostile.json``
+(tests/test_hostile.py, the hostile inputs of issue 18). This script runs
 those test files with the variable pointing at a temporary directory, reads every ``*.json`` there,
 and replaces the text between ``<!-- figures:start -->`` and ``<!-- figures:end -->`` in
 docs/reliability.md with Markdown tables. A file that is missing gives "not measured".
@@ -29,7 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "reliability.md"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
-TEST_FILES = ["tests/test_readonly.py", "tests/test_secrets.py", "tests/test_faults.py", "tests/test_fuzz.py"]
+TEST_FILES = [
+    "tests/test_readonly.py",
+    "tests/test_secrets.py",
+    "tests/test_faults.py",
+    "tests/test_fuzz.py",
+    "tests/test_hostile.py",
+]
 NOT_MEASURED = "not measured"
 
 
@@ -82,6 +89,8 @@ def summary_rows(figs: dict) -> list[tuple[str, str, object, str, object]]:
     found = _get(figs, "secrets", "found", "secrets_found")
     injected = _get(figs, "faults", "faults_injected")
     survived = _get(figs, "faults", "faults_survived")
+    hostile_tried = _get(figs, "hostile", "inputs_tried")
+    hostile_handled = _get(figs, "hostile", "inputs_handled")
     tried = _get(figs, "fuzz", "inputs_tried")
     handled = (
         None
@@ -123,6 +132,14 @@ def summary_rows(figs: dict) -> list[tuple[str, str, object, str, object]]:
             "= tried",
             None if tried is None else (lambda v: v == tried),
         ),
+        ("", "hostile inputs tried (bombs, odd objects, unreadable replies)", hostile_tried, "", None),
+        (
+            "",
+            "hostile inputs handled (valid result or clear error)",
+            hostile_handled,
+            "= tried",
+            None if hostile_tried is None else (lambda v: v == hostile_tried),
+        ),
     ]
 
 
@@ -160,7 +177,12 @@ def render(figs: dict, pytest_summary: str | None) -> tuple[str, bool]:
     ]
     faults = detail_table(figs, "faults", "by_fault", ("injected", "survived"), "Fault")
     fuzz = detail_table(figs, "fuzz", "by_target", ("tried", "clear_errors"), "Fuzzed input")
-    for heading, body in (("Faults injected, by kind", faults), ("Inputs fuzzed, by target", fuzz)):
+    hostile = detail_table(figs, "hostile", "by_class", ("tried", "handled"), "Hostile input")
+    for heading, body in (
+        ("Faults injected, by kind", faults),
+        ("Inputs fuzzed, by target", fuzz),
+        ("Hostile inputs, by class", hostile),
+    ):
         if body:
             parts += ["", f"**{heading}**", "", body]
     return "\n".join(parts), ok

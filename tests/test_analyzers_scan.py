@@ -73,7 +73,16 @@ def test_findings_are_sorted_and_frame_has_the_columns():
         ("warning", "a-pod"),
     ]
     frame = findings_frame(findings)
-    assert list(frame.columns) == ["severity", "kind", "namespace", "name", "reason", "message", "evidence"]
+    assert list(frame.columns) == [
+        "severity",
+        "kind",
+        "namespace",
+        "name",
+        "reason",
+        "message",
+        "evidence",
+        "caused_by",
+    ]
     assert frame.iloc[0]["reason"] == "CrashLoopBackOff" and isinstance(frame.iloc[0]["evidence"], str)
     assert findings[0].to_dict()["evidence"] == findings[0].evidence
 
@@ -293,3 +302,18 @@ def test_forbidden_kind_on_a_live_source_is_an_info_finding():
     assert [(f.kind, f.severity) for f in read] == [("Event", "info")]
     assert "access denied" in read[0].message
     assert only(findings, name="checkout-zn9hbl8h66-skgzh").reason == "CrashLoopBackOff"  # the rest still works
+
+
+def test_gateway_api_not_served_is_no_read_error_but_other_missing_apis_are():
+    with SnapshotAPIServer(demo_cluster()) as server:
+        server.faults.append(Fault(r"/apis/gateway\.networking\.k8s\.io/", status=404, count=None))
+        server.faults.append(Fault(r"/poddisruptionbudgets", status=404, count=None))
+        live = FrozenLiveCluster(server=server.url)
+        try:
+            findings = scan(live)
+        finally:
+            live.close()
+    read = [f for f in findings if f.reason == "ReadError"]
+    assert [f.kind for f in read] == ["PodDisruptionBudget"] and "does not serve" in read[0].evidence[0]
+    assert not [f for f in findings if f.kind in ("GatewayClass", "Gateway", "HTTPRoute")]
+    assert only(findings, name="checkout-zn9hbl8h66-skgzh").reason == "CrashLoopBackOff"

@@ -75,11 +75,19 @@ def test_the_demo_suite_ships_and_every_expectation_is_in_the_demo_evidence():
         assert s.missing(evidence) == [], s.name  # answerable: the words are in the cluster's data
 
 
+BOMB = (
+    "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9))
+    + "scenarios: *a8\n"
+)
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
         ("scenarios: [", "malformed YAML"),
-        ("a: &x [1]\nscenarios: *x", "aliases"),
+        (BOMB, "aliases expand to over"),
+        ("scenarios:\n  - {name: a, question: q, expect: [x], name: b}", "duplicate key 'name'"),
         ("scenarios: []", "has no scenarios"),
         ("scenarios:\n  - {name: a, question: q, expect: ['(']}", "bad regex"),
         ("scenarios:\n  - {name: a, question: q, expect: [x], colour: red}", "unknown keys colour"),

@@ -53,7 +53,8 @@ def test_json_is_a_list_of_finding_objects(objects_file, capsys):
         ("warning", "Deployment", "web", "PodsFailing"),
     ]
     crash = data[0]
-    assert set(crash) == {"kind", "namespace", "name", "severity", "reason", "message", "evidence"}
+    assert set(crash) == {"kind", "namespace", "name", "severity", "reason", "message", "evidence", "caused_by"}
+    assert crash["caused_by"] is None and data[2]["caused_by"] == f"Pod/{NS}/{CRASH}"  # the pod explains it
     assert crash["namespace"] == NS and "128Mi" in crash["message"] and isinstance(crash["evidence"], list)
 
 
@@ -105,4 +106,5 @@ def test_demo_scan_as_a_process():
     assert proc.returncode == 3, proc.stderr
     data = json.loads(proc.stdout)
     assert {"CrashLoopBackOff", "ImagePullBackOff", "Unschedulable", "Evicted"} <= {d["reason"] for d in data}
-    assert all(set(d) == {"kind", "namespace", "name", "severity", "reason", "message", "evidence"} for d in data)
+    keys = {"kind", "namespace", "name", "severity", "reason", "message", "evidence", "caused_by"}
+    assert all(set(d) == keys for d in data)

@@ -10,14 +10,13 @@ With ``HOLMES_NB_FIGURES_DIR`` set, the counts go to ``secrets.json`` there for 
 
 from __future__ import annotations
 
-import base64
-import copy
 import json
 import logging
 import time
 from pathlib import Path
 
 import pytest
+from planted_secrets import GCP_BODY, KEY, LOG, NS, PEM_BODY, POD, QUESTION, SECRETS, planted_doc
 
 from devkit.openai_server import call, say
 from holmes_nb import api
@@ -26,48 +25,6 @@ from holmes_nb.errors import ModelError
 from holmes_nb.formats.importers import save_snapshot
 from holmes_nb.redact import REDACTED, redact_obj, scrub
 
-KEY = "sk-pl4nted-model-key-4b7e2c9d1a"  # the modelList api_key
-POD, NS = "vault-sync-6c9d7f5b8-q4m2x", "payments"
-JWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ2YXVsdC1zeW5jIn0.Pl4ntedJwtSignature_x9Q"
-PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDpl4ntedPEMkey"
-GCP_BODY = "MIIEpl4ntedGcpServiceAccountKeyBodyQIBADANBgkqhkiG9w0BAQEFAASC"
-PEM = f"-----BEGIN PRIVATE KEY-----\n{PEM_BODY}\n-----END PRIVATE KEY-----\n"
-SECRETS = {  # what must never appear -> where it was planted
-    "hunter2-demo": "demo: env DB_PASSWORD of report-ui",
-    "ZGVtby10b2tlbi1ub3QtcmVhbA": "demo: bearer token in a payments-worker log line",
-    KEY: "model config: modelList api_key (also echoed by the model and in a 401 body)",
-    "eyJzdWIiOiJ2YXVsdC1zeW5jIn0": "JWT in a termination message and a log line",
-    "AKIAPL4NTEDKEY7Q2XZ9": "AWS access key id in env and a log line",
-    "pl4nted/AwsSecretAccessKey+0123456789abcd": "AWS secret access key in env",
-    PEM_BODY: "PEM private key in a log",
-    GCP_BODY: "GCP service-account JSON private_key in env and a log line",
-    "Pl4ntedAzureKey0123456789+/==": "Azure connection string AccountKey in a log line",
-    "Pl4ntedUrlPw": "password in a URL (command flag and log line)",
-    "Pl4ntedArgPw": "--password=... in the container command",
-    "pl4nted-flag-token-81": "--token VALUE in the container command",
-    "pl4nted-env-token-77": "env API_TOKEN literal value",
-    "pl4nted-event-token-55": "token=... in an event message",
-    "Pl4ntedLogPw": "password=... in a log line",
-    "Pl4ntedConfigMapPw": "db.password=... in a ConfigMap value",
-    "UGw0bnRlZFNlY3JldERhdGE=": "a Secret's data value (base64)",
-    "Pl4ntedQuestionPw": "password=... pasted into the question",
-}
-LOG = "\n".join(
-    [
-        "2025-03-14T10:29:01Z INFO vault-sync starting",
-        f"2025-03-14T10:29:02Z DEBUG login Authorization: Bearer {JWT}",
-        "2025-03-14T10:29:02Z DEBUG aws key=AKIAPL4NTEDKEY7Q2XZ9 region=eu-west-1",
-        f'2025-03-14T10:29:03Z DEBUG gcp credentials {{"type": "service_account", "private_key": '
-        f'"-----BEGIN PRIVATE KEY-----\\n{GCP_BODY}\\n-----END PRIVATE KEY-----\\n"}}',
-        "2025-03-14T10:29:03Z DEBUG azure DefaultEndpointsProtocol=https;AccountName=acme;"
-        "AccountKey=Pl4ntedAzureKey0123456789+/==;EndpointSuffix=core.windows.net",
-        "2025-03-14T10:29:04Z ERROR connect postgres://sync:Pl4ntedUrlPw@postgres.data:5432/ledger: auth failed, password=Pl4ntedLogPw",
-        "2025-03-14T10:29:04Z ERROR loaded signing key:",
-        *PEM.splitlines(),
-        "2025-03-14T10:29:05Z FATAL giving up",
-    ]
-)
-QUESTION = "why is vault-sync crash looping? I saw password=Pl4ntedQuestionPw in its config"
 _figures = {"secrets_planted": len(SECRETS), "outputs_checked": 0, "model_requests_checked": 0, "found": 0}
 
 
@@ -77,111 +34,15 @@ def figures(write_figures):
     write_figures("secrets", _figures)
 
 
-def _planted_doc() -> dict:
-    """The demo cluster plus a crash-looping pod, an event, a Secret and a ConfigMap full of secrets."""
-    demo = open_cluster("demo")
-    objects = copy.deepcopy(demo.objects)
-    pod = copy.deepcopy(demo.get("pods", "payments-worker-jtcggbqmfl-pmvnh", NS))
-    pod["metadata"].update(name=POD, generateName="vault-sync-6c9d7f5b8-", labels={"app": "vault-sync"})
-    pod["metadata"].pop("ownerReferences", None)
-    c = pod["spec"]["containers"][0]
-    c.update(
-        name="vault-sync",
-        image="ghcr.io/acme-pay/vault-sync:1.0",
-        command=[
-            "/bin/vault-sync",
-            "--password=Pl4ntedArgPw",
-            "--token",
-            "pl4nted-flag-token-81",
-            "--db-url=postgres://sync:Pl4ntedUrlPw@postgres.data:5432/ledger",
-        ],
-        env=[
-            {"name": "AWS_ACCESS_KEY_ID", "value": "AKIAPL4NTEDKEY7Q2XZ9"},
-            {"name": "AWS_SECRET_ACCESS_KEY", "value": "pl4nted/AwsSecretAccessKey+0123456789abcd"},
-            {"name": "API_TOKEN", "value": "pl4nted-env-token-77"},
-            {
-                "name": "GCP_SA_JSON",
-                "value": json.dumps(
-                    {
-                        "type": "service_account",
-                        "private_key": f"-----BEGIN PRIVATE KEY-----\n{GCP_BODY}\n-----END PRIVATE KEY-----\n",
-                    }
-                ),
-            },
-        ],
-    )
-    pod["status"]["containerStatuses"] = [
-        {
-            "name": "vault-sync",
-            "ready": False,
-            "restartCount": 7,
-            "image": c["image"],
-            "imageID": "",
-            "started": False,
-            "state": {
-                "waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}
-            },
-            "lastState": {
-                "terminated": {
-                    "exitCode": 1,
-                    "reason": "Error",
-                    "message": f"login failed for bearer {JWT}",
-                    "startedAt": "2025-03-14T10:29:01Z",
-                    "finishedAt": "2025-03-14T10:29:05Z",
-                }
-            },
-        }
-    ]
-    objects["pods"].append(pod)
-    objects["events"].append(
-        {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "type": "Warning",
-            "reason": "BackOff",
-            "count": 7,
-            "metadata": {"name": f"{POD}.17c0", "namespace": NS, "creationTimestamp": "2025-03-14T10:20:00Z"},
-            "involvedObject": {"kind": "Pod", "name": POD, "namespace": NS},
-            "message": "vault login to https://vault.example:8200 failed with token=pl4nted-event-token-55",
-            "firstTimestamp": "2025-03-14T10:20:00Z",
-            "lastTimestamp": "2025-03-14T10:29:05Z",
-        }
-    )
-    objects["secrets"].append(
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "type": "Opaque",
-            "metadata": {"name": "vault-sync", "namespace": NS},
-            "data": {"password": base64.b64encode(b"Pl4ntedSecretData").decode()},
-        }
-    )
-    objects["configmaps"].append(
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "vault-sync", "namespace": NS},
-            "data": {"app.properties": "db.user=sync\ndb.password=Pl4ntedConfigMapPw\n"},
-        }
-    )
-    logs = [
-        {"namespace": k[0], "pod": k[1], "container": k[2], "previous": k[3], "text": v}
-        for k, v in demo.log_store.items()
-    ]
-    logs += [
-        {"namespace": NS, "pod": POD, "container": "vault-sync", "previous": p, "text": LOG} for p in (False, True)
-    ]
-    header = {"format": "holmes-nb-snapshot", "version": 1, "capturedAt": "2025-03-14T10:30:00Z", "source": "planted"}
-    return {"header": header, "objects": objects, "logs": logs}
-
-
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory) -> Path:
     """The planted snapshot as a file (written as is: save_snapshot would redact it)."""
     path = tmp_path_factory.mktemp("planted") / "planted.json"
-    path.write_text(json.dumps(_planted_doc()))
+    path.write_text(json.dumps(planted_doc()))
     raw = path.read_text()
-    assert all(s in raw for s in SECRETS if s not in (KEY, "Pl4ntedQuestionPw"))  # really planted
+    assert all(
+        s in raw for s in SECRETS if s not in (KEY, "Pl4ntedQuestionPw", "Pl4ntedBasePw", "Pl4ntedPipedPw")
+    )  # really planted
     return path
 
 
@@ -191,6 +52,8 @@ def config(tmp_path, monkeypatch) -> Path:
     cfg.write_text(
         f"modelList:\n  planted:\n    model: openai/scripted\n    api_base: '{{{{ env.OPENAI_API_BASE }}}}'\n"
         f"    api_key: {KEY}\n"
+        "  withpw:\n    model: openai/scripted\n    api_base: http://sync:Pl4ntedBasePw@127.0.0.1:9/v1\n"
+        "    api_key: not-needed\n    timeout: 2\n    num_retries: 0\n"
     )
     monkeypatch.setenv("HOLMES_NB_CONFIG", str(cfg))
     return cfg
@@ -371,8 +234,78 @@ def test_notebook_magic_output_leaks_nothing(planted, config, model_server, open
     assert not _leaks(outputs)
 
 
+def _served(url: str) -> dict[str, str]:
+    """Raw responses of the snapshot API server (not through a client that asks for metadata only)."""
+    import urllib.request
+
+    paths = [
+        f"/api/v1/namespaces/{NS}/pods",
+        f"/api/v1/namespaces/{NS}/pods/{POD}",
+        f"/api/v1/namespaces/{NS}/configmaps",
+        f"/api/v1/namespaces/{NS}/secrets",
+        f"/api/v1/namespaces/{NS}/events",
+        f"/api/v1/namespaces/{NS}/pods/{POD}/log?container=vault-sync",
+        f"/api/v1/namespaces/{NS}/pods/{POD}/log?container=vault-sync&previous=true",
+    ]
+    out = {}
+    for path in paths:
+        with urllib.request.urlopen(url + path, timeout=30) as resp:
+            out[f"served {path}"] = resp.read().decode()
+    return out
+
+
+def test_scan_capture_serve_and_model_commands_leak_nothing(planted, config, tmp_path, capsys):
+    """The outputs that do not involve a model: scan (CLI and frames), capture, serve, models and
+    check-model (an api_base with a password)."""
+    import holmes_nb
+    from holmes_nb.apiserver.server import SnapshotAPIServer
+    from holmes_nb.cli import main
+    from holmes_nb.formats.capture import capture
+    from holmes_nb.formats.importers import load_snapshot
+    from holmes_nb.sources.live import LiveCluster
+
+    outputs: dict[str, str] = {}
+    for fmt in ("table", "json", "markdown"):
+        main(["scan", "--cluster", str(planted), "--format", fmt])
+        outputs[f"scan --format {fmt}"] = capsys.readouterr().out
+    assert "vault-sync" in outputs["scan --format table"]
+    outputs["cluster().problems()"] = holmes_nb.cluster(str(planted)).problems().to_csv()
+    with SnapshotAPIServer(load_snapshot(planted)) as srv:
+        outputs.update(_served(srv.url))
+        with LiveCluster(server=srv.url, page_size=50) as live:
+            path = capture(live, tmp_path / "captured.json", namespaces=[NS]).path
+    outputs["snapshot capture file"] = Path(path).read_text()
+    assert POD in outputs["snapshot capture file"] and "--password=***" in outputs["snapshot capture file"]
+    for args in (["models"], ["models", "--json"], ["check-model", "withpw"], ["check-model", "withpw", "--json"]):
+        main(args)
+        got = capsys.readouterr()
+        outputs[" ".join(args)] = got.out + got.err
+    assert "127.0.0.1:9" in outputs["models"] and "127.0.0.1:9" in outputs["check-model withpw"]
+    assert not _leaks(outputs)
+
+
+def test_piped_input_leaks_nothing(planted, config, model_server, openai_env, tmp_path):
+    """A log piped into `holmes-nb ask` (a real subprocess, stdin a pipe) is part of the question."""
+    import os
+    import subprocess
+    import sys
+
+    srv = openai_env(model_server([say("the worker cannot reach redis")], api_key=KEY))
+    piped = "2025-03-14T10:29:04Z ERROR dial redis://:Pl4ntedPipedPw@redis.payments:6379: NOAUTH\n"
+    out = tmp_path / "piped.json"
+    cmd = [sys.executable, "-m", "holmes_nb", "ask", "why?", "--model", "planted", "--cluster", str(planted)]
+    r = subprocess.run(
+        [*cmd, "--json-output-file", str(out)], input=piped, capture_output=True, text=True, timeout=120,
+        env={**os.environ},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "NOAUTH" in json.dumps(srv.requests[-1]["body"])  # the piped log reached the model, redacted
+    outputs = {**_requests(srv), "stdout": r.stdout, "stderr": r.stderr, "JSON file": out.read_text()}
+    assert not _leaks(outputs)
+
+
 def test_redact_obj_and_scrub_cover_every_kind():
-    doc = _planted_doc()
+    doc = planted_doc()
     text = json.dumps(redact_obj(doc["objects"])) + "\n".join(scrub(rec["text"]) for rec in doc["logs"])
     text += scrub(QUESTION)
     assert not _leaks({"redact_obj(objects) + scrub(logs)": text})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.safe import run_each
 from holmes_nb.analyzers.util import clip
 from holmes_nb.k8s import condition, ns_name
 
@@ -23,11 +24,8 @@ _METRIC_EVENTS = (
 
 
 def analyze_hpas(idx: ClusterIndex) -> list[Finding]:
-    out = []
-    for hpa in idx.items("horizontalpodautoscalers"):
-        f = _hpa_finding(hpa, idx)
-        if f is not None:
-            out.append(f)
+    out: list[Finding] = []
+    run_each(idx.items("horizontalpodautoscalers"), lambda hpa: _hpa_finding(hpa, idx), "horizontalpodautoscalers", out)
     return out
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.safe import as_int
 from holmes_nb.analyzers.util import clip, exit_code_meaning, log_gist
 from holmes_nb.k8s import ns_name
 
@@ -49,14 +50,14 @@ def _classify(pod: Obj, cs: Obj, cspec: Obj, init: bool, idx: ClusterIndex) -> P
     if reason in CRASH_REASONS:
         return _crash(pod, cs, cspec, init, idx, reason)
     if reason in IMAGE_REASONS:
-        return _image(pod, cs, init, idx, reason)
+        return _image(pod, cs, init, idx, reason, cspec)
     if reason == "CreateContainerConfigError":
         return _config(pod, cs, cspec, init, reason)
     if reason in CREATE_REASONS:
-        return _runtime(cs, init, reason, waiting.get("message") or "")
+        return _runtime(cs, cspec, init, reason, waiting.get("message") or "")
     term = state.get("terminated") or {}
     restarts = ((pod.get("spec") or {}).get("restartPolicy") or "Always") != "Never"
-    if term and term.get("exitCode", 0) != 0 and (init or restarts):
+    if term and as_int(term.get("exitCode"), 0) != 0 and (init or restarts):
         return _crash(pod, cs, cspec, init, idx, term.get("reason") or "Error")
     return None
 
@@ -74,7 +75,7 @@ def _crash(pod: Obj, cs: Obj, cspec: Obj, init: bool, idx: ClusterIndex, reason:
     ns, name = ns_name(pod)
     state = cs.get("state") or {}
     last = state.get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
-    code, why = last.get("exitCode"), last.get("reason") or ""
+    code, why = as_int(last.get("exitCode"), None), last.get("reason") or ""
     evidence = [f"{_who(cs, init)}: {reason}, restarts {cs.get('restartCount', 0)}"]
     if last:
         evidence.append(
@@ -91,10 +92,31 @@ def _crash(pod: Obj, cs: Obj, cspec: Obj, init: bool, idx: ClusterIndex, reason:
     evidence += [event_text(e) for e in liveness[:2]]
     if why in CREATE_REASONS or code == 128:
         evidence += _command(cspec)
-    logs = idx.log_tail(ns, name, cs.get("name", ""), previous=not state.get("terminated"))
+    logs, which = idx.crash_log(ns, name, cs.get("name", ""), previous=not state.get("terminated"))
     evidence += [f"log: {line}" for line in logs]
+    evidence.append(_log_note(which, bool(state.get("terminated"))))
+    if code == 127:
+        evidence += _command(cspec)
     message = _crash_message(_who(cs, init), last, cspec, bool(liveness), logs, init)
+    if which == "current" and not state.get("terminated"):
+        message = message.replace("its log says", "its current log (the last run's output) says")
     return Problem(cs.get("name", ""), init, "critical", _tag(reason, init), message, evidence)
+
+
+def _log_note(which: str, ran_now: bool) -> str:
+    """Which log the quoted lines are, so nobody mistakes the current run's log for the crash's."""
+    if which == "previous":
+        return "logs: the previous (crashed) run's log"
+    if which == "current":
+        if ran_now:
+            return "logs: the current log of the terminated container"
+        return (
+            "logs: current log only (the previous run's log is not in the capture); for a container waiting "
+            "to restart it is the output of its last failed run"
+        )
+    if which == "skipped":
+        return "logs: not read (the scan's log budget was spent on other containers)"
+    return "logs: none captured (neither the previous nor the current log), so the crash output is unknown"
 
 
 def _mentions(ev: Obj, container: str | None) -> bool:
@@ -108,7 +130,7 @@ def _command(cspec: Obj) -> list[str]:
 
 
 def _crash_message(who: str, last: Obj, cspec: Obj, liveness: bool, logs: list[str], init: bool) -> str:
-    code, why = last.get("exitCode"), last.get("reason") or ""
+    code, why = as_int(last.get("exitCode"), None), last.get("reason") or ""
     tail = "; the pod's other containers wait until it succeeds" if init else ""
     if why == "OOMKilled":
         limit = ((cspec.get("resources") or {}).get("limits") or {}).get("memory")
@@ -131,12 +153,36 @@ def _crash_message(who: str, last: Obj, cspec: Obj, liveness: bool, logs: list[s
             f"The {who} exits with code 0 as soon as it starts, so Kubernetes restarts it in a loop; its command "
             "must run a long-lived foreground process (check command/args, or use a Job for one-off work)."
         )
+    if code == 127:
+        return _not_found_message(who, cspec, logs, tail)
     meaning = exit_code_meaning(code) if code is not None else "no exit code recorded"
     gist = log_gist(logs)
     said = f'; its log says "{clip(gist, 160)}"' if gist else ""
     return (
         f"The {who} keeps crashing with exit code {code} ({meaning}){said}{tail}; "
         "fix the cause the logs name and the back-off clears on the next restart."
+    )
+
+
+_NOT_FOUND = re.compile(r"([^\s:'\"]+): (?:command )?not found", re.I)
+
+
+def _not_found_message(who: str, cspec: Obj, logs: list[str], tail: str) -> str:
+    """Exit code 127: name the command the shell could not find (from the log, else the pod spec)."""
+    cmd = [str(a) for a in (cspec.get("command") or []) + (cspec.get("args") or [])]
+    missing = next((m.group(1) for line in reversed(logs) for m in [_NOT_FOUND.search(line)] if m), "")
+    if not missing and cmd:
+        shell = cmd[0].rsplit("/", 1)[-1] in ("sh", "bash", "ash", "dash") and len(cmd) > 2
+        missing = cmd[2].split()[0] if shell and cmd[2].split() else cmd[0]
+    spec = f" (command: {clip(' '.join(cmd), 100)})" if cmd else " (the pod spec sets no command: the image's own"
+    spec += "" if cmd else " entrypoint runs)"
+    if missing:
+        what = f'the command "{missing}" is not found in the image{spec}'
+    else:
+        what = f"a command is not found in the image, and no log names it{spec}"
+    return (
+        f"The {who} keeps exiting with code 127 (command not found): {what}{tail}; fix command/args or use an "
+        "image that ships that program."
     )
 
 
@@ -170,9 +216,9 @@ _IMAGE_CAUSES = (
 _GENERIC_ERROR = re.compile(r"Error: \w+")  # "Error: ErrImagePull" repeats the reason, nothing more
 
 
-def _image(pod: Obj, cs: Obj, init: bool, idx: ClusterIndex, reason: str) -> Problem:
+def _image(pod: Obj, cs: Obj, init: bool, idx: ClusterIndex, reason: str, cspec: Obj) -> Problem:
     ns, name = ns_name(pod)
-    image = cs.get("image") or ""
+    image = cs.get("image") or cspec.get("image") or ""  # the status may lack it: the spec names it
     waiting = ((cs.get("state") or {}).get("waiting") or {}).get("message") or ""
     events = [
         e
@@ -283,8 +329,26 @@ def _runtime_cause(text: str, default: str) -> str:
     return next((c for keys, c in _RUNTIME_CAUSES if any(k in low for k in keys)), default)
 
 
-def _runtime(cs: Obj, init: bool, reason: str, text: str) -> Problem:
+def _runtime(cs: Obj, cspec: Obj, init: bool, reason: str, text: str) -> Problem:
     cause = _runtime_cause(text, "the container runtime's message below says why")
-    msg = f"The {_who(cs, init)} cannot be created or started ({reason}); {cause}."
     evidence = [f"{_who(cs, init)}: {reason}"] + (["waiting: " + clip(text)] if text else [])
+    hook = hook_text(cspec, "postStart") if reason == "PostStartHookError" else ""
+    if reason == "PostStartHookError":
+        cause = (
+            f"its postStart lifecycle hook fails ({hook or 'no hook in the spec'}), so the kubelet kills the "
+            "container: fix the hook command or handler"
+        )
+        evidence += [f"postStart hook: {hook}"] if hook else []
+    msg = f"The {_who(cs, init)} cannot be created or started ({reason}); {cause}."
     return Problem(cs.get("name", ""), init, "critical", _tag(reason, init), msg, evidence)
+
+
+def hook_text(cspec: Obj, hook: str) -> str:
+    """``/bin/sh -c warm-cache`` or ``httpGet /hooks/start port 8080``: the hook as the spec writes it."""
+    handler = ((cspec.get("lifecycle") or {}).get(hook)) or {}
+    if handler.get("exec"):
+        return clip(" ".join(str(a) for a in handler["exec"].get("command") or ()), 120)
+    if handler.get("httpGet"):
+        h = handler["httpGet"]
+        return f"httpGet {h.get('path', '/')} port {h.get('port')}"
+    return ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from holmes_nb.analyzers.finding import Finding
+from holmes_nb.analyzers.safe import as_int
 from holmes_nb.analyzers.util import clip
 from holmes_nb.errors import ClusterError, ForbiddenError
 from holmes_nb.k8s import Obj, controller_ref, labels_of, ns_name, ns_of
@@ -41,7 +42,17 @@ SCAN_KINDS = (
     "cronjobs",
     "horizontalpodautoscalers",
     "resourcequotas",
+    "serviceaccounts",
+    "poddisruptionbudgets",
+    "networkpolicies",
+    "validatingwebhookconfigurations",
+    "mutatingwebhookconfigurations",
+    "gatewayclasses",
+    "gateways",
+    "httproutes",
 )
+#: kinds a cluster may simply not serve (CRDs): "not served" means none, not a read problem
+OPTIONAL_KINDS = frozenset({"gatewayclasses", "gateways", "httproutes"})
 #: at most this many log reads per scan: a live cluster with 500 crashing pods must stay fast
 MAX_LOG_READS = 40
 
@@ -71,6 +82,8 @@ class ClusterIndex:
         try:
             self._objects[kind] = list(self.cluster.list(kind, self.namespace if k.namespaced else None))
         except ClusterError as e:
+            if kind in OPTIONAL_KINDS and not isinstance(e, ForbiddenError):
+                return  # the API (a CRD) is not installed: nothing to check
             why = "access denied" if isinstance(e, ForbiddenError) else "read failed"
             self.read_problems.append(
                 Finding(
@@ -120,6 +133,17 @@ class ClusterIndex:
             return [e for e in evs if e.get("type") == "Warning"]
         return evs
 
+    def objects_with_events(self, kind: str, *reasons: str) -> list[tuple[str, str]]:
+        """(namespace, name) of the objects of ``kind`` that have an event with one of ``reasons``."""
+        wanted = set(reasons)
+        found: dict[tuple[str, str], None] = {}
+        for ev in self._objects.get("events", ()):
+            if ev.get("reason") in wanted:
+                inv = ev.get("involvedObject") or ev.get("regarding") or {}
+                if inv.get("kind") == kind:
+                    found[(inv.get("namespace") or "", inv.get("name") or "")] = None
+        return list(found)
+
     def events_with_reason(self, kind: str, namespace: str, name: str, *reasons: str) -> list[Obj]:
         return [e for e in self.events_for(kind, namespace, name) if e.get("reason") in reasons]
 
@@ -133,8 +157,8 @@ class ClusterIndex:
         for pod in self._objects.get("pods", ()):
             ns, name = ns_name(pod)
             self._pods_by_ns[ns].append(pod)
-            for kv in labels_of(pod).items():
-                self._by_label[(ns, *kv)].append(pod)
+            for k, v in ((pod.get("metadata") or {}).get("labels") or {}).items():
+                self._by_label[(ns, str(k), str(v))].append(pod)
             for vol in (pod.get("spec") or {}).get("volumes") or ():
                 claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
                 if claim:
@@ -176,6 +200,13 @@ class ClusterIndex:
         """Pods controlled by the object, directly or through a ReplicaSet."""
         return self._pods_by_owner.get((namespace, kind, name), [])
 
+    def services_in(self, namespace: str) -> list[Obj]:
+        if not hasattr(self, "_svc_by_ns"):
+            self._svc_by_ns: dict[str, list[Obj]] = defaultdict(list)
+            for svc in self.items("services"):
+                self._svc_by_ns[ns_of(svc)].append(svc)
+        return self._svc_by_ns.get(namespace, [])
+
     def pods_in(self, namespace: str) -> list[Obj]:
         return self._pods_by_ns.get(namespace, [])
 
@@ -185,7 +216,30 @@ class ClusterIndex:
             return []
         lists = [self._by_label.get((namespace, k, str(v)), []) for k, v in selector.items()]
         smallest = min(lists, key=len)
-        return [p for p in smallest if all(labels_of(p).get(k) == str(v) for k, v in selector.items())]
+        want = {str(k): str(v) for k, v in selector.items()}
+        return [p for p in smallest if all(str(labels_of(p).get(k)) == v for k, v in want.items())]
+
+    def pods_selected(self, namespace: str, selector: Obj | None) -> list[Obj]:
+        """Pods in ``namespace`` a LabelSelector (matchLabels, matchExpressions) selects; ``{}`` selects all."""
+        selector = selector if isinstance(selector, dict) else {}
+        match = selector.get("matchLabels") or {}
+        exprs = selector.get("matchExpressions") or []
+        pods = self.pods_matching(namespace, match) if match else self.pods_in(namespace)
+        return [p for p in pods if all(expression_matches(e, labels_of(p)) for e in exprs)]
+
+    def replicasets_of(self, namespace: str, deployment: str) -> list[Obj]:
+        """The ReplicaSets a Deployment controls (grouped once per scan)."""
+        if not hasattr(self, "_rs_by_deploy"):
+            self._rs_by_deploy: dict[tuple[str, str], list[Obj]] = defaultdict(list)
+            for rs in self.items("replicasets"):
+                owner = controller_of(rs)
+                if owner and owner[0] == "Deployment":
+                    self._rs_by_deploy[(ns_of(rs), owner[1])].append(rs)
+        return self._rs_by_deploy.get((namespace, deployment), [])
+
+    def claims_in_use(self) -> list[tuple[str, str]]:
+        """(namespace, claim) of every PersistentVolumeClaim a pod mounts."""
+        return list(self._claim_users)
 
     def claim_users(self, namespace: str, claim: str) -> list[str]:
         """Names of pods that mount the PersistentVolumeClaim."""
@@ -202,6 +256,39 @@ class ClusterIndex:
         except ClusterError:
             return []
         return [clip(line, 200) for line in text.splitlines() if line.strip()][-lines:]
+
+    def crash_log(self, namespace: str, pod: str, container: str, *, previous: bool) -> tuple[list[str], str]:
+        """(last log lines, which log they are) for a failing container.
+
+        The previous run's log is asked first when ``previous``; a ``kubectl cluster-info dump``
+        holds only the current log, which for a container waiting to restart is the output of its
+        last failed run, so that is the fallback: ``which`` is "previous", "current", "" (none) or
+        "skipped" (past the per-scan log budget).
+        """
+        if self._log_reads >= MAX_LOG_READS:
+            return [], "skipped"
+        if previous:
+            lines = self.log_tail(namespace, pod, container, previous=True)
+            if lines:
+                return lines, "previous"
+        lines = self.log_tail(namespace, pod, container, previous=False)
+        return lines, ("current" if lines else "")
+
+
+def expression_matches(expr: Obj, labels: dict) -> bool:
+    """One matchExpressions entry (In, NotIn, Exists, DoesNotExist) against a label map."""
+    key, op = str(expr.get("key")), expr.get("operator")
+    values = [str(v) for v in expr.get("values") or ()]
+    has = key in labels
+    if op == "In":
+        return has and str(labels[key]) in values
+    if op == "NotIn":
+        return not has or str(labels[key]) not in values
+    if op == "Exists":
+        return has
+    if op == "DoesNotExist":
+        return not has
+    return False
 
 
 def controller_of(obj: Obj) -> tuple[str, str] | None:
@@ -224,7 +311,7 @@ def event_time(ev: Obj) -> str:
 
 
 def event_count(ev: Obj) -> int:
-    return int(ev.get("count") or (ev.get("series") or {}).get("count") or ev.get("deprecatedCount") or 1)
+    return as_int(ev.get("count") or (ev.get("series") or {}).get("count") or ev.get("deprecatedCount") or 1, 1) or 1
 
 
 def event_text(ev: Obj) -> str:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from holmes_nb.analyzers.cronjobs import cronjob_problem
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, controller_of, event_text
+from holmes_nb.analyzers.safe import as_int, run_each
 from holmes_nb.analyzers.util import clip, exit_code_meaning, log_gist
 from holmes_nb.k8s import age, condition, meta, name_of, ns_name, ns_of, parse_time
 
@@ -24,16 +26,58 @@ _REASON_TEXT = {
 
 
 def analyze_jobs(idx: ClusterIndex) -> list[Finding]:
-    out = []
+    out: list[Finding] = []
     newest_success = _newest_success_per_cronjob(idx)
-    for job in idx.items("jobs"):
-        f = _job_finding(job, idx, newest_success)
-        if f is not None:
-            out.append(f)
-    for cj in idx.items("cronjobs"):
-        if (cj.get("spec") or {}).get("suspend"):
-            out.append(_suspended(cj, idx))
+    run_each(
+        idx.items("jobs"), lambda job: _job_finding(job, idx, newest_success) or _running_job(job, idx), "jobs", out
+    )
+    run_each(idx.items("cronjobs"), lambda cj: _cronjob(cj, idx), "cronjobs", out)
     return out
+
+
+def _cronjob(cj: Obj, idx: ClusterIndex) -> list[Finding]:
+    found = [cronjob_problem(cj, idx)]
+    if (cj.get("spec") or {}).get("suspend"):
+        found.append(_suspended(cj, idx))
+    return [f for f in found if f is not None]
+
+
+def _running_job(job: Obj, idx: ClusterIndex) -> Finding | None:
+    """A Job that is suspended, or that keeps failing but has not reached its backoffLimit yet."""
+    if any((condition(job, c) or {}).get("status") == "True" for c in ("Complete", "Failed", "SuccessCriteriaMet")):
+        return None
+    ns, name = ns_name(job)
+    spec, status = job.get("spec") or {}, job.get("status") or {}
+    if spec.get("suspend"):
+        since = (condition(job, "Suspended") or {}).get("lastTransitionTime")
+        return Finding(
+            "Job",
+            ns,
+            name,
+            "warning",
+            "Suspended",
+            f"Job {name} is suspended{f' (for {age(since, idx.now)})' if since else ''}, so none of its pods run; "
+            "set spec.suspend to false (or ask the queue controller that suspended it, e.g. Kueue).",
+            ["suspend: true", f"pods: {status.get('active', 0)} active, {status.get('succeeded', 0)} succeeded"],
+        )
+    failed, limit = as_int(status.get("failed"), 0) or 0, as_int(spec.get("backoffLimit"), 6)
+    if failed < 1:
+        return None
+    pod_part, pod_evidence = _last_pod(job, idx)
+    return Finding(
+        "Job",
+        ns,
+        name,
+        "warning",
+        "FailingRetries",
+        f"Job {name} is still failing: {failed} of its pods failed so far (backoffLimit {limit}) and it "
+        f"keeps retrying{pod_part}; fix the cause before it reaches the limit and fails for good.",
+        [
+            f"pods: {status.get('active', 0)} active, {status.get('succeeded', 0)} succeeded, {failed} failed",
+            f"backoffLimit: {limit}",
+            *pod_evidence,
+        ],
+    )
 
 
 def _newest_success_per_cronjob(idx: ClusterIndex) -> dict[tuple[str, str], datetime]:
@@ -87,7 +131,9 @@ def _last_pod(job: Obj, idx: ClusterIndex) -> tuple[str, list[str]]:
     """(" — the last pod ... exited with code 1 ...", evidence) from the newest failed pod of the Job."""
     ns, name = ns_name(job)
     pods = sorted(
-        idx.pods_of("Job", ns, name), key=lambda p: parse_time(meta(p).get("creationTimestamp")) or _NEVER, reverse=True
+        idx.pods_of("Job", ns, name),
+        key=lambda p: parse_time(meta(p).get("creationTimestamp")) or _NEVER,
+        reverse=True,
     )
     for pod in pods:
         for cs in (pod.get("status") or {}).get("containerStatuses") or ():
@@ -95,9 +141,9 @@ def _last_pod(job: Obj, idx: ClusterIndex) -> tuple[str, list[str]]:
             previous = False
             if not term:
                 term, previous = (cs.get("lastState") or {}).get("terminated"), True
-            if not term or term.get("exitCode", 0) == 0:
+            if not term or as_int(term.get("exitCode"), 0) == 0:
                 continue
-            code = term.get("exitCode")
+            code = as_int(term.get("exitCode"), None)
             pname = name_of(pod)
             logs = idx.log_tail(ns, pname, cs.get("name", ""), previous=previous)
             evidence = [f"pod {pname}: container {cs.get('name')} {term.get('reason', 'Error')}, exit code {code}"]

@@ -12,24 +12,26 @@ from collections import Counter
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj
+from holmes_nb.analyzers.safe import run_each
 from holmes_nb.analyzers.util import names_list
 from holmes_nb.k8s import condition, labels_of, name_of, ns_name
 
 
 def analyze_services(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Finding]) -> list[Finding]:
-    out = []
-    for svc in idx.items("services"):
-        spec = svc.get("spec") or {}
-        if spec.get("type") == "ExternalName" or not spec.get("selector"):
-            continue
-        ns, name = ns_name(svc)
-        ep = idx.get("endpoints", ns, name)
-        if ep is not None and _ready_addresses(ep) > 0:
-            continue
-        f = _service_finding(svc, idx, pod_findings, ep)
-        if f is not None:
-            out.append(f)
+    out: list[Finding] = []
+    run_each(idx.items("services"), lambda svc: _check_service(svc, idx, pod_findings), "services", out)
     return out
+
+
+def _check_service(svc: Obj, idx: ClusterIndex, pod_findings) -> Finding | None:
+    spec = svc.get("spec") or {}
+    if spec.get("type") == "ExternalName" or not spec.get("selector"):
+        return None
+    ns, name = ns_name(svc)
+    ep = idx.get("endpoints", ns, name)
+    if ep is not None and _ready_addresses(ep) > 0:
+        return None
+    return _service_finding(svc, idx, pod_findings, ep)
 
 
 def _ready_addresses(ep: Obj) -> int:
@@ -92,8 +94,7 @@ def near_matches(idx: ClusterIndex, ns: str, selector: dict[str, str], limit: in
     for key, want in selector.items():
         rest = {k: v for k, v in selector.items() if k != key}
         candidates = idx.pods_matching(ns, rest) if rest else idx.pods_in(ns)
-        values = Counter(labels_of(p).get(key) for p in candidates)
-        values.pop(None, None)
+        values = Counter(str(labels_of(p)[key]) for p in candidates if key in labels_of(p))
         if not values:
             continue
         close = difflib.get_close_matches(want, list(values), n=limit, cutoff=0.4) or [
@@ -127,10 +128,12 @@ def analyze_ingresses(idx: ClusterIndex) -> list[Finding]:
         if ((c.get("metadata") or {}).get("annotations") or {}).get("ingressclass.kubernetes.io/is-default-class")
         == "true"
     ]
-    for ing in idx.items("ingresses"):
-        for f in (_class_finding(ing, idx, classes, defaults), _backend_finding(ing, idx), _tls_finding(ing, idx)):
-            if f is not None:
-                out.append(f)
+    run_each(
+        idx.items("ingresses"),
+        lambda ing: [_class_finding(ing, idx, classes, defaults), _backend_finding(ing, idx), _tls_finding(ing, idx)],
+        "ingresses",
+        out,
+    )
     return out
 
 
@@ -166,7 +169,7 @@ def _class_finding(ing: Obj, idx: ClusterIndex, classes: set[str], defaults: lis
     return None
 
 
-def _backends(ing: Obj) -> list[tuple[str, object]]:
+def backends(ing: Obj) -> list[tuple[str, object]]:
     spec = ing.get("spec") or {}
     out = []
     default = ((spec.get("defaultBackend") or {}).get("service")) or {}
@@ -190,7 +193,7 @@ def _backend_finding(ing: Obj, idx: ClusterIndex) -> Finding | None:
         return None
     ns, name = ns_name(ing)
     missing, bad_port = [], []
-    for svc_name, port in dict.fromkeys(_backends(ing)):
+    for svc_name, port in dict.fromkeys(backends(ing)):
         svc = idx.get("services", ns, svc_name)
         if svc is None:
             missing.append(svc_name)
@@ -221,6 +224,32 @@ def _backend_finding(ing: Obj, idx: ClusterIndex) -> Finding | None:
             [f"backend {b}: no such service port" for b in bad_port],
         )
     return None
+
+
+def ingress_outages(idx: ClusterIndex, service_findings: dict[tuple[str, str], Finding]) -> list[Finding]:
+    """Ingresses whose backend Service exists but has no ready endpoints: a consequence (503s) of the
+    Service's finding, reported so the chain reaches what users see."""
+    out = []
+    for ing in idx.items("ingresses"):
+        ns, name = ns_name(ing)
+        down = [s for s, _ in dict.fromkeys(backends(ing)) if (ns, s) in service_findings]
+        if not down:
+            continue
+        first = service_findings[(ns, down[0])]
+        out.append(
+            Finding(
+                "Ingress",
+                ns,
+                name,
+                "critical",
+                "BackendUnavailable",
+                f"Ingress {name} routes to Service {names_list(down)}, which has no ready endpoints "
+                f"({first.reason}), so requests to those paths get 502/503 until the Service's pods are ready.",
+                [f"backend service {s}: {service_findings[(ns, s)].reason}" for s in down[:3]]
+                + [f"depends on: {first.key}"],
+            )
+        )
+    return out
 
 
 def _tls_finding(ing: Obj, idx: ClusterIndex) -> Finding | None:

@@ -6,6 +6,7 @@ from collections import Counter
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.safe import run_each
 from holmes_nb.analyzers.util import clip, human_quantity
 from holmes_nb.k8s import age, conditions, name_of
 
@@ -22,8 +23,7 @@ _PRESSURE = {
 def analyze_nodes(idx: ClusterIndex) -> list[Finding]:
     pods_on = Counter((p.get("spec") or {}).get("nodeName") for p in idx.items("pods"))
     out: list[Finding] = []
-    for node in idx.items("nodes"):
-        out += _node_findings(node, idx, pods_on[name_of(node)])
+    run_each(idx.items("nodes"), lambda node: _node_findings(node, idx, pods_on[name_of(node)]), "nodes", out)
     return out
 
 

@@ -15,6 +15,7 @@ from holmes_nb.analyzers.containers import container_problems
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj
 from holmes_nb.analyzers.probes import probe_finding
+from holmes_nb.analyzers.safe import as_int, run_each
 from holmes_nb.analyzers.scheduling import creating_finding, unschedulable_finding
 from holmes_nb.analyzers.util import clip, exit_code_meaning
 from holmes_nb.k8s import age, condition, ns_name, seconds_since
@@ -26,11 +27,8 @@ NOT_READY_S = 300
 
 
 def analyze_pods(idx: ClusterIndex) -> list[Finding]:
-    out = []
-    for pod in idx.items("pods"):
-        f = analyze_pod(pod, idx)
-        if f is not None:
-            out.append(f)
+    out: list[Finding] = []
+    run_each(idx.items("pods"), lambda pod: analyze_pod(pod, idx), "pods", out)
     return out
 
 
@@ -198,8 +196,8 @@ def _failed(pod: Obj, idx: ClusterIndex) -> Finding | None:
         )
     for cs in status.get("containerStatuses") or ():
         term = (cs.get("state") or {}).get("terminated") or {}
-        if term.get("exitCode", 0) != 0:
-            code = term.get("exitCode")
+        if as_int(term.get("exitCode"), 0) != 0:
+            code = as_int(term.get("exitCode"), None)
             logs = idx.log_tail(*ns_name(pod), cs.get("name", ""), previous=False)
             said = f'; its last log line is "{clip(logs[-1], 140)}"' if logs else ""
             evidence += [f"container {cs.get('name')}: terminated {term.get('reason', 'Error')}, code {code}"]

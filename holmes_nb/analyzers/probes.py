@@ -11,8 +11,8 @@ import re
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_count, event_text
-from holmes_nb.k8s import ns_name, seconds_since
-from holmes_nb.tools.k8s_text import probe_target
+from holmes_nb.analyzers.safe import as_int
+from holmes_nb.k8s import ns_name, probe_target, seconds_since
 
 _KINDS = (("readiness", "readinessProbe"), ("liveness", "livenessProbe"), ("startup", "startupProbe"))
 _STATUS = re.compile(r"statuscode: (\d+)", re.I)
@@ -101,7 +101,7 @@ def _container_spec(pod: Obj, name: str) -> Obj:
 def _restarts(pod: Obj, container: str) -> int:
     for cs in (pod.get("status") or {}).get("containerStatuses") or ():
         if cs.get("name") == container:
-            return int(cs.get("restartCount") or 0)
+            return as_int(cs.get("restartCount"), 0) or 0
     return 0
 
 

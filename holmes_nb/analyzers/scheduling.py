@@ -201,28 +201,71 @@ def _selector(clause: str, pod: Obj, idx: ClusterIndex) -> tuple[str, list[str]]
 
 
 def _claims(pod: Obj, idx: ClusterIndex) -> tuple[str, list[str]]:
+    """Name the pod's unbound claims from its spec; explain each from the PVC or, when the PVC object
+    is not in the data (a ``cluster-info dump`` has none), from the events about it."""
     ns = ns_of(pod)
-    evidence, pending = [], []
-    for vol in (pod.get("spec") or {}).get("volumes") or ():
-        claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
-        if not claim:
-            continue
+    evidence: list[str] = []
+    pending: list[str] = []
+    causes: list[str] = []
+    for claim in pod_claims(pod):
         pvc = idx.get("persistentvolumeclaims", ns, claim)
-        if pvc is None:
-            if idx.has("persistentvolumeclaims"):
-                evidence.append(f"PVC {claim}: does not exist")
-                pending.append(claim)
-            continue
-        phase = (pvc.get("status") or {}).get("phase") or "Pending"
-        if phase != "Bound":
+        events = idx.events_for("PersistentVolumeClaim", ns, claim, warning_only=True)
+        if pvc is not None:
+            phase = (pvc.get("status") or {}).get("phase") or "Pending"
+            if phase == "Bound":
+                continue
             evidence.append(f"PVC {claim}: {phase}")
-            pending.append(claim)
-    names = ", ".join(pending) or "its claims"
+        elif idx.has("persistentvolumeclaims"):
+            evidence.append(f"PVC {claim}: does not exist")
+            causes.append(f"PVC {claim} does not exist: create it or fix the claimName")
+        else:
+            known = "its state is unknown" if not events else "known only from its events"
+            evidence.append(f"PVC {claim}: not in the captured data ({known})")
+        pending.append(claim)
+        evidence += [f"PVC {claim} " + event_text(e) for e in events[:1]]
+        cause = claim_event_cause(claim, events)
+        if cause:
+            causes.append(cause)
+    if not pending:
+        return (
+            "a PersistentVolumeClaim it uses is not bound to a volume (the scheduler says so; the claims "
+            "look bound now, so this may have just resolved)",
+            evidence,
+        )
+    label = "PersistentVolumeClaim" + ("s" if len(pending) > 1 else "")
+    verb = "are" if len(pending) > 1 else "is"
+    why = f" ({'; '.join(causes)})" if causes else ""
     return (
-        f"its PersistentVolumeClaim {names} is not bound to a volume; fix the claim (see its finding) and the pod "
-        "schedules",
+        f"its {label} {', '.join(pending)} {verb} not bound to a volume{why}; fix the claim and the pod schedules",
         evidence,
     )
+
+
+def pod_claims(pod: Obj) -> list[str]:
+    """The claim names of the pod's persistentVolumeClaim volumes, in spec order."""
+    out = []
+    for vol in (pod.get("spec") or {}).get("volumes") or ():
+        claim = ((vol or {}).get("persistentVolumeClaim") or {}).get("claimName")
+        if claim:
+            out.append(str(claim))
+    return out
+
+
+_SC_NOT_FOUND = re.compile(r'storageclass(?:\.storage\.k8s\.io)? "([^"]+)" not found', re.I)
+
+
+def claim_event_cause(claim: str, events: list[Obj]) -> str:
+    """What a claim's warning events say is wrong ('' when they say nothing telling)."""
+    for e in events:
+        text = e.get("message") or e.get("note") or ""
+        m = _SC_NOT_FOUND.search(text)
+        if m:
+            return f"PVC {claim} asks for StorageClass {m.group(1)!r}, which does not exist"
+        if e.get("reason") == "ProvisioningFailed":
+            return f"provisioning PVC {claim} fails: {clip(text, 120)}"
+        if e.get("reason") == "FailedBinding":
+            return f"no PersistentVolume matches PVC {claim} and nothing provisions one"
+    return ""
 
 
 # -- placed but not started ------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_text
+from holmes_nb.analyzers.safe import run_each
+from holmes_nb.analyzers.scheduling import claim_event_cause
 from holmes_nb.analyzers.util import names_list
 from holmes_nb.k8s import age, name_of, ns_name, seconds_since
 
@@ -13,20 +15,47 @@ STUCK_CLAIM_S = 600
 
 def analyze_claims(idx: ClusterIndex) -> list[Finding]:
     classes = {name_of(sc): sc for sc in idx.items("storageclasses")}
-    default = [n for n, sc in classes.items() if _is_default(sc)]
-    out = []
-    for pvc in idx.items("persistentvolumeclaims"):
-        phase = (pvc.get("status") or {}).get("phase") or "Pending"
-        if phase == "Lost":
-            out.append(_lost(pvc, idx))
-        elif phase == "Pending":
-            f = _pending(pvc, idx, classes, default)
-            if f is not None:
-                out.append(f)
+    default = [n for n, sc in classes.items() if is_default_class(sc)]
+    out: list[Finding] = []
+    run_each(
+        idx.items("persistentvolumeclaims"),
+        lambda pvc: _claim(pvc, idx, classes, default),
+        "persistentvolumeclaims",
+        out,
+    )
+    if not idx.has("persistentvolumeclaims"):
+        out += _absent_claims(idx)
     return out
 
 
-def _is_default(sc: Obj) -> bool:
+def _claim(pvc: Obj, idx: ClusterIndex, classes: dict, default: list[str]) -> Finding | None:
+    phase = (pvc.get("status") or {}).get("phase") or "Pending"
+    if phase == "Lost":
+        return _lost(pvc, idx)
+    return _pending(pvc, idx, classes, default) if phase == "Pending" else None
+
+
+def _absent_claims(idx: ClusterIndex) -> list[Finding]:
+    """Claims pods use whose objects are not in the data (a cluster-info dump has no PVCs): their
+    warning events still tell what is wrong, and saying so beats saying nothing."""
+    out = []
+    for ns, name in idx.claims_in_use():
+        warnings = idx.events_for("PersistentVolumeClaim", ns, name, warning_only=True)
+        cause = claim_event_cause(name, warnings)
+        if not cause:
+            continue
+        reason = "StorageClassNotFound" if "StorageClass" in cause else warnings[0].get("reason") or "ClaimFailing"
+        users = idx.claim_users(ns, name)
+        message = (
+            f"PVC {name} is not bound ({cause}); the PVC object itself is not in the captured data, so its spec "
+            "and phase are unknown (this comes from its events). Fix the class or the claim and recreate it."
+        )
+        evidence = [event_text(e) for e in warnings[:2]] + [f"used by pods: {names_list(users, 3)}"]
+        out.append(Finding("PersistentVolumeClaim", ns, name, "critical", reason, message, evidence))
+    return out
+
+
+def is_default_class(sc: Obj) -> bool:
     ann = (sc.get("metadata") or {}).get("annotations") or {}
     return "true" in (
         ann.get("storageclass.kubernetes.io/is-default-class"),

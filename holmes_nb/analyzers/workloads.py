@@ -12,6 +12,8 @@ from collections import defaultdict
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, controller_of, event_text
 from holmes_nb.analyzers.quotas import parse_quota_rejection
+from holmes_nb.analyzers.rollout import recent_change
+from holmes_nb.analyzers.safe import count, run_each
 from holmes_nb.analyzers.util import clip, names_list
 from holmes_nb.k8s import condition, conditions, name_of, ns_name, ns_of
 
@@ -30,21 +32,41 @@ _CONTROLLERS = (
 
 def analyze_workloads(idx: ClusterIndex, pod_findings: dict[tuple[str, str], Finding]) -> list[Finding]:
     out: list[Finding] = []
+    failing = {f.key for f in pod_findings.values()}
     rs_of: dict[tuple[str, str], list[str]] = defaultdict(list)
     for rs in idx.items("replicasets"):
         owner = controller_of(rs)
         if owner and owner[0] == "Deployment":
             rs_of[(ns_of(rs), owner[1])].append(name_of(rs))
     for plural, kind in _CONTROLLERS:
-        for obj in idx.items(plural):
-            ns, name = ns_name(obj)
-            if kind == "ReplicaSet" and controller_of(obj) is not None:
-                continue  # its Deployment (or other owner) speaks for it
-            creators = [("ReplicaSet", r) for r in rs_of[(ns, name)]] if kind == "Deployment" else [(kind, name)]
-            f = _check(idx, pod_findings, kind, obj, creators)
-            if f is not None:
-                out.append(f)
+        run_each(
+            idx.items(plural),
+            lambda obj, kind=kind: _workload(idx, pod_findings, kind, obj, rs_of, failing),
+            "workloads",
+            out,
+        )
     return out
+
+
+def _workload(idx: ClusterIndex, pod_findings, kind: str, obj: Obj, rs_of, failing: set[str]) -> Finding | None:
+    ns, name = ns_name(obj)
+    if kind == "ReplicaSet" and controller_of(obj) is not None:
+        return None  # its Deployment (or other owner) speaks for it
+    creators = [("ReplicaSet", r) for r in rs_of[(ns, name)]] if kind == "Deployment" else [(kind, name)]
+    f = _check(idx, pod_findings, kind, obj, creators)
+    if f is not None and kind == "Deployment":
+        _name_the_change(idx, obj, f, failing)
+    return f
+
+
+def _name_the_change(idx: ClusterIndex, dep: Obj, f: Finding, failing: set[str]) -> None:
+    """Append the new revision's change when it, and not what was there before, broke the pods."""
+    change = recent_change(idx, dep, failing)
+    if change is None:
+        return
+    text, evidence = change
+    f.message = f"{f.message.rstrip('.')}; {text}."
+    f.evidence += evidence
 
 
 def _counts(kind: str, obj: Obj) -> tuple[int, int, int]:
@@ -52,12 +74,16 @@ def _counts(kind: str, obj: Obj) -> tuple[int, int, int]:
     st = obj.get("status") or {}
     if kind == "DaemonSet":
         ready = st.get("numberReady")
-        return int(st.get("desiredNumberScheduled") or 0), int(ready or 0), int(st.get("numberAvailable", ready) or 0)
+        return (
+            count(st.get("desiredNumberScheduled")),
+            count(ready),
+            count(st.get("numberAvailable", ready)),
+        )
     replicas = (obj.get("spec") or {}).get("replicas")
-    desired = 1 if replicas is None else int(replicas)
+    desired = 1 if replicas is None else count(replicas)
     ready = st.get("readyReplicas")
     available = st.get("availableReplicas", ready if kind in ("StatefulSet", "ReplicationController") else 0)
-    return desired, int(ready or 0), int(available or 0)
+    return desired, count(ready), count(available)
 
 
 def _check(idx: ClusterIndex, pod_findings, kind: str, obj: Obj, creators: list[tuple[str, str]]) -> Finding | None:

@@ -19,9 +19,10 @@ from typing import Any
 
 from holmes_nb.apiserver.tables import render_table
 from holmes_nb.errors import ConfigError, ForbiddenError, GoneError, HolmesError, NotFoundError
+from holmes_nb.redact import redact_obj, scrub
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import KINDS, Kind
-from holmes_nb.sources.snapshot import strip_secret
+from holmes_nb.sources.snapshot import without_secret_values
 
 #: subresources that act on a running container or proxy traffic: refused like writes
 WRITE_SUBRESOURCES = frozenset({"exec", "attach", "portforward", "proxy", "eviction", "binding", "ephemeralcontainers"})
@@ -290,9 +291,9 @@ class ReplayAPI:
         return json_response(obj)
 
     def _serve(self, kind: Kind, obj: Obj) -> Obj:
-        """The object as sent: Secrets without values; kind and apiVersion always set."""
-        if kind.name == "secrets":
-            obj = strip_secret(obj)
+        """The object as sent: Secrets without values (whatever list a snapshot filed them under),
+        secret-looking values redacted (the one redaction path), kind and apiVersion always set."""
+        obj = redact_obj(without_secret_values(obj, kind.name))
         if obj.get("kind") and obj.get("apiVersion"):
             return obj
         return {"kind": kind.kind, "apiVersion": kind.api_version, **obj}
@@ -314,7 +315,7 @@ class ReplayAPI:
             return status_response(400, "BadRequest", f"container {container} is not valid for pod {pod}")
         previous = query.get("previous") in ("true", "1")
         tail = _int(query.get("tailLines"), "tailLines")
-        text = self.cluster.logs(namespace, pod, container, previous=previous, tail_lines=tail)
+        text = scrub(self.cluster.logs(namespace, pod, container, previous=previous, tail_lines=tail))
         if previous and not text and not _has_previous(obj, container):
             return status_response(
                 400, "BadRequest", f'previous terminated container "{container}" in pod "{pod}" not found'

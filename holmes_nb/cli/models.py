@@ -16,7 +16,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from holmes_nb.config import load_config
     from holmes_nb.frontdoor.actions import model_rows
-    from holmes_nb.redact import mask_key
+    from holmes_nb.redact import mask_key, redact_url
 
     cfg = load_config(args.config)
     data = model_rows(cfg)
@@ -27,7 +27,7 @@ def run(args) -> int:
         base = cfg.env("OPENAI_API_BASE")
         print("No modelList configured (sources read: " + (", ".join(cfg.sources) or "none") + ").")
         print(
-            f"--model openai/<name> uses OPENAI_API_BASE={base or '<unset>'} "
+            f"--model openai/<name> uses OPENAI_API_BASE={redact_url(base) if base else '<unset>'} "
             f"OPENAI_API_KEY={mask_key(os.environ.get('OPENAI_API_KEY')) if os.environ.get('OPENAI_API_KEY') else '<unset>'}"
         )
         return 0

@@ -46,22 +46,52 @@ def _where(f) -> str:
 
 
 def _summary(findings, source: str) -> str:
+    from holmes_nb.analyzers.causes import summary
+
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    return f"{len(findings)} finding(s) on {source or 'the cluster'}" + (f": {parts}" if parts else "")
+    roots = summary(findings).split(",")[0]
+    return f"{roots}, {len(findings)} finding(s) on {source or 'the cluster'}" + (f": {parts}" if parts else "")
+
+
+def _grouped(findings) -> list[tuple[int, object]]:
+    """(depth, finding): root causes first (depth 0), their consequences under them."""
+    from holmes_nb.analyzers.causes import by_root
+
+    return [(d, f) for root, below in by_root(findings) for d, f in [(0, root), *below]]
+
+
+def _cause_note(f) -> str:
+    return f" (follows from {f.caused_by.replace('//', '/')})" if f.caused_by else ""
 
 
 def _table(findings, source: str) -> str:
     if not findings:
         return f"No findings on {source or 'the cluster'}."
+    from holmes_nb.analyzers.causes import summary
     from holmes_nb.cli.common import table
 
-    rows = [{"severity": f.severity, "kind": f.kind, "object": _where(f), "reason": f.reason} for f in findings]
+    grouped = _grouped(findings)
+    rows = [
+        {
+            "severity": f.severity,
+            "kind": ("  " * d + "<- " if d else "") + f.kind,
+            "object": _where(f),
+            "reason": f.reason,
+        }
+        for d, f in grouped
+    ]
     lines = [table(rows, ["severity", "kind", "object", "reason"]), ""]
-    for f in findings:
-        lines.append(f"[{f.severity}] {f.kind} {_where(f)}: {f.reason}")
-        lines.append(f"  {f.message}")
-        lines += [f"    - {e}" for e in f.evidence]
+    lines.append(f"{summary(findings)}: root causes first, what follows from each under it.")
+    for d, f in grouped:
+        pad = "    " * d
+        lines.append(
+            ("" if d else "\n")
+            + f"{pad}{'<- ' if d else ''}[{f.severity}] {f.kind} {_where(f)}: {f.reason}"
+            + _cause_note(f)
+        )
+        lines.append(f"{pad}  {f.message}")
+        lines += [f"{pad}    - {e}" for e in f.evidence]
     lines += ["", _summary(findings, source)]
     return "\n".join(lines)
 
@@ -74,13 +104,18 @@ def _markdown(findings, source: str) -> str:
     lines = [f"## Findings ({_summary(findings, source)})", ""]
     if not findings:
         return "\n".join(lines + ["No findings."])
+    grouped = _grouped(findings)
     lines += ["| Severity | Kind | Object | Reason | Message |", "|---|---|---|---|---|"]
     lines += [
-        f"| {f.severity} | {f.kind} | `{_md(_where(f))}` | {_md(f.reason)} | {_md(f.message)} |" for f in findings
+        f"| {f.severity} | {'↳ ' * d}{f.kind} | `{_md(_where(f))}` | {_md(f.reason)} | {_md(f.message)} |"
+        for d, f in grouped
     ]
     lines.append("")
-    for f in findings:
-        lines += [f"### {f.severity}: {f.kind} `{_where(f)}` — {f.reason}", "", _md(f.message), ""]
+    for _, f in grouped:
+        lines += [f"### {f.severity}: {f.kind} `{_where(f)}` — {f.reason}", ""]
+        if f.caused_by:
+            lines += [f"Follows from `{f.caused_by}`.", ""]
+        lines += [_md(f.message), ""]
         lines += [f"- `{e.replace('`', chr(39))}`" for e in f.evidence]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

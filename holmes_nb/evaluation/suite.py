@@ -125,17 +125,13 @@ def _is_spec(cluster: str) -> bool:
 
 
 def _safe_yaml(text: str, where: str) -> Any:
-    """YAML without aliases (no alias bomb can expand), errors as one readable line."""
+    """The document, aliases bounded and duplicate keys refused (holmes_nb.safe_yaml); errors as one line."""
     import yaml
 
-    class NoAliases(yaml.SafeLoader):
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if self.check_event(yaml.AliasEvent):
-                raise ConfigError(f"{where}: YAML aliases (*name) are not allowed")
-            return super().compose_node(parent, index)
+    from holmes_nb.safe_yaml import load_config_yaml
 
     try:
-        return yaml.load(text, Loader=NoAliases)  # noqa: S506 (a SafeLoader subclass)
+        return load_config_yaml(text, where)
     except RecursionError:
         raise ConfigError(f"malformed YAML in {where}: nested too deeply") from None
     except yaml.YAMLError as e:

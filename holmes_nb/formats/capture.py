@@ -13,7 +13,6 @@ only, and the writer strips anything that looks like a value.
 from __future__ import annotations
 
 import difflib
-import gzip
 import json
 import os
 from collections.abc import Callable
@@ -100,7 +99,9 @@ def read_header(path: str | os.PathLike) -> dict:
     try:
         raw = p.read_bytes()
         if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
+            from holmes_nb.formats.manifests import gunzip_bounded
+
+            raw = gunzip_bounded(raw, p.name)
         doc = json.loads(raw)
     except (OSError, EOFError, ValueError) as e:
         raise ConfigError(f"cannot read snapshot {p}: {e}") from None

@@ -94,6 +94,7 @@ def load_dump_directory(root: Path, *, name: str | None = None) -> Snapshot:
     logs: dict[LogKey, str] = {}
     unavailable: list[str] = []
     bare_logs: list[tuple[Path, str]] = []
+    unreadable: list[str] = []
     embedded: list[Snapshot] = []
     namespaces: set[str] = set()
     for path in _walk(root):
@@ -107,7 +108,11 @@ def load_dump_directory(root: Path, *, name: str | None = None) -> Snapshot:
             if len(rel.parts) == 2:
                 namespaces.add(rel.parts[0])
         elif path.name == "logs.txt" or path.name.endswith(".log"):
-            text = read_text(path)
+            try:
+                text = read_text(path, log=True)
+            except ConfigError as e:  # one unreadable log must not lose the whole dump
+                unreadable.append(f"{rel}: {e}")
+                continue
             sections = list(iter_log_sections(text, str(rel)))
             for _, _, key, log in sections:
                 _keep_log(logs, unavailable, key, log)
@@ -122,6 +127,7 @@ def load_dump_directory(root: Path, *, name: str | None = None) -> Snapshot:
     snap.log_store.update(logs)
     _add_bare_logs(snap, bare_logs)
     _note_unavailable(snap, unavailable)
+    snap.notes += [f"log file skipped, unreadable: {u}" for u in unreadable]
     return finish(snap, namespaces)
 
 

@@ -12,7 +12,9 @@ multi-document YAML as ``kubectl get -o yaml`` writes it), the JSON lists of a
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import os
 import zlib
 from collections.abc import Iterable
 from datetime import datetime
@@ -23,6 +25,7 @@ import yaml
 
 from holmes_nb.errors import ConfigError
 from holmes_nb.k8s import parse_time
+from holmes_nb.safe_yaml import expanded_size
 from holmes_nb.sources.base import Obj
 from holmes_nb.sources.kinds import kind_for
 from holmes_nb.sources.snapshot import Snapshot
@@ -36,20 +39,46 @@ class Document(NamedTuple):
 
 
 # -- reading ------------------------------------------------------------------------------
-def read_text(path: Path) -> str:
-    """The text of a file, gunzipped when it is gzip-compressed (by content, not by name)."""
+def max_decompressed() -> int:
+    """The most bytes a gzipped file may expand to (``HOLMES_NB_MAX_SNAPSHOT_BYTES``, default 2 GiB):
+    a gzip bomb (a few MB that expand to terabytes) stops there with a clear error."""
+    try:
+        return int(os.environ.get("HOLMES_NB_MAX_SNAPSHOT_BYTES") or 2 << 30)
+    except ValueError:
+        return 2 << 30
+
+
+def gunzip_bounded(data: bytes, name: str) -> bytes:
+    """``data`` decompressed, or ConfigError when it is corrupt or expands past :func:`max_decompressed`."""
+    limit = max_decompressed()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            out = gz.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as e:
+        raise ConfigError(f"{name}: corrupt gzip data ({e})") from None
+    if len(out) > limit:
+        raise ConfigError(
+            f"{name}: expands to more than {limit:,} bytes when decompressed (a gzip bomb?)",
+            hint="set HOLMES_NB_MAX_SNAPSHOT_BYTES to a larger number of bytes if the snapshot is real",
+        )
+    return out
+
+
+def read_text(path: Path, *, log: bool = False) -> str:
+    """The text of a file, gunzipped when it is gzip-compressed (by content, not by name). A log
+    (``log=True``) that is not UTF-8 is read with the odd bytes replaced, not refused: one log in
+    another encoding must not reject a whole dump."""
     try:
         data = path.read_bytes()
     except OSError as e:
         raise ConfigError(f"cannot read {path}: {e.strerror or e}") from None
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as e:
-            raise ConfigError(f"{path.name}: corrupt gzip data ({e})") from None
+        data = gunzip_bounded(data, path.name)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
+        if log:
+            return data.decode("utf-8", errors="replace")
         raise ConfigError(f"{path.name}: not UTF-8 text (byte {e.start})", hint=_HINT) from None
 
 
@@ -97,34 +126,13 @@ _Loader.yaml_implicit_resolvers = {
 _MAX_YAML_NODES = 20_000_000  # a "billion laughs" alias bomb stops here; real dumps are far smaller
 
 
-def _expanded_size(root: yaml.Node) -> int:
-    """Nodes in the document once aliases are expanded (memoized per shared node: linear time)."""
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if id(node) in sizes:
-            continue
-        children = (
-            [c for pair in node.value for c in pair]
-            if isinstance(node, yaml.MappingNode)
-            else (node.value if isinstance(node, yaml.SequenceNode) else [])
-        )
-        if done:
-            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
-        else:
-            stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
-
-
 def _yaml_documents(text: str, source: str, first_line: int) -> list[Document]:
     loader = _Loader(text)
     docs = []
     try:
         while loader.check_node():
             node = loader.get_node()
-            if _expanded_size(node) > _MAX_YAML_NODES:
+            if expanded_size(node) > _MAX_YAML_NODES:
                 raise ConfigError(
                     f"{source}:{first_line + node.start_mark.line}: YAML aliases expand to too many "
                     f"nodes (over {_MAX_YAML_NODES:,})",

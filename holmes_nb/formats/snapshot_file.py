@@ -25,7 +25,7 @@ from holmes_nb.k8s import parse_time
 from holmes_nb.redact import redact_obj, scrub
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import KINDS, Kind, resolve_kind
-from holmes_nb.sources.snapshot import LogKey, Snapshot, strip_secret
+from holmes_nb.sources.snapshot import LogKey, Snapshot, without_secret_values
 
 FORMAT = "holmes-nb-snapshot"
 VERSION = 1
@@ -206,8 +206,7 @@ def _list_kind(cluster: Cluster, kind: Kind, namespaces: list[str] | None, notes
 
 
 def _typed(obj: Obj, kind: Kind) -> Obj:
-    if kind.name == "secrets":
-        obj = strip_secret(obj)
+    obj = without_secret_values(obj, kind.name)
     if "kind" in obj and "apiVersion" in obj:
         return obj
     return {"apiVersion": kind.api_version, "kind": kind.kind, **obj}

@@ -30,6 +30,7 @@ def open_target(cluster: Any, cfg: Config, notice: Notice | None = None) -> Clus
 def model_rows(cfg: Config) -> list[dict]:
     """One row per modelList entry (keys masked), the default marked ``*``."""
     from holmes_nb.errors import HolmesError
+    from holmes_nb.redact import redact_url
 
     out = []
     for key in cfg.model_list:
@@ -37,6 +38,7 @@ def model_rows(cfg: Config) -> list[dict]:
             row = cfg.entry(key).describe()
         except HolmesError as e:
             row = {"key": key, "model": cfg.model_list[key].get("model"), "api_base": f"<error: {e}>"}
+        row["api_base"] = redact_url(row.get("api_base"))  # https://user:pw@host -> https://user:[REDACTED]@host
         row["default"] = "*" if key == cfg.default_model or len(cfg.model_list) == 1 else ""
         out.append(row)
     return out

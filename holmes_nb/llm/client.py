@@ -25,6 +25,7 @@ from typing import Any
 from holmes_nb.errors import ModelError
 from holmes_nb.llm.compat import ToolCall, parse_native_calls, parse_text_tool_calls
 from holmes_nb.llm.context import ContextInfo, ServerInfo, discover_context, probe_server
+from holmes_nb.llm.deadline import call_with_deadline, total_deadline
 from holmes_nb.llm.entry import ModelEntry
 from holmes_nb.llm.errors import ContextOverflow, map_error, where
 from holmes_nb.llm.replay import open_recording, register_provider
@@ -162,7 +163,8 @@ class LLMClient:
         while True:
             start = time.perf_counter()
             try:
-                response = lit.completion(**kwargs)
+                # a total deadline: the socket timeout alone never cuts off a server that trickles
+                response = call_with_deadline(lambda: lit.completion(**kwargs), total_deadline(self.entry.timeout))
                 break
             except Exception as e:  # every LiteLLM/OpenAI/httpx error is mapped below
                 error, retry_after = map_error(e, self.entry, lit)

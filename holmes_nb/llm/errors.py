@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from holmes_nb.errors import HolmesError, ModelError
+from holmes_nb.llm.deadline import DeadlineExceeded, total_deadline
 from holmes_nb.llm.entry import ModelEntry
 from holmes_nb.redact import scrub
 
@@ -85,6 +86,7 @@ def map_error(e: Exception, entry: ModelEntry, lit: Any) -> tuple[HolmesError, f
     name = type(e).__name__
     text = scrub(str(getattr(e, "message", None) or e)).strip().splitlines()[0][:300] if str(e) else name
     text = _LIBRARY_PREFIX.sub("", text) or name
+    text = text.split("Traceback (most recent call last)")[0].strip(" :") or name  # a library's traceback
     at = where(entry)
     garbled = _undecodable_reply(chain)
     if garbled is not None:  # HTTP 200 with a body that is not JSON: a proxy, a web page, a crash
@@ -92,6 +94,12 @@ def map_error(e: Exception, entry: ModelEntry, lit: Any) -> tuple[HolmesError, f
             f"the model server at {at} sent {garbled}",
             hint="is api_base the server's OpenAI-compatible /v1 URL? check the server's log",
         ), 0
+    if "Invalid response object" in text:  # LiteLLM could not build a response from the reply
+        return ModelError(
+            f"the model server at {at} sent a reply that is not a valid chat completion "
+            "(a null choice, or a part nested too deeply)",
+            hint="check the server's log; the model or its server may have crashed",
+        ), None
     status = getattr(e, "status_code", None)
     if isinstance(e, lit.ContextWindowExceededError) or any(w in text.lower() for w in _CONTEXT_WORDS):
         return ContextOverflow(
@@ -111,6 +119,11 @@ def map_error(e: Exception, entry: ModelEntry, lit: Any) -> tuple[HolmesError, f
         return ModelError(
             f"{at} is rate limiting requests (429): {text}", hint="wait and retry, or lower the request rate"
         ), _retry_after(e)
+    if isinstance(e, DeadlineExceeded):  # still sending when time was up: asking again would trickle again
+        return ModelError(
+            f"{at} did not finish its reply within {total_deadline(entry.timeout):g} s (it was still sending)",
+            hint="the server is too slow or stuck; raise 'timeout' in the modelList entry or check the server",
+        ), None
     if isinstance(e, lit.Timeout) or "timed out" in text.lower() or "timeout" in name.lower():
         return ModelError(
             f"no answer from {at} within {entry.timeout:g} s",

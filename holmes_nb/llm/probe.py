@@ -19,7 +19,7 @@ from holmes_nb.llm.client import LLMClient
 from holmes_nb.llm.compat import ToolCall, assistant_message, result_messages
 from holmes_nb.llm.entry import ModelEntry
 from holmes_nb.llm.replay import open_recording, player_for
-from holmes_nb.redact import mask_key
+from holmes_nb.redact import mask_key, redact_url, scrub
 
 _PROBE_TOOL = {
     "type": "function",
@@ -51,8 +51,11 @@ class CheckReport:
     def ok(self) -> bool:
         return all(c.status in ("ok", "warn", "skip") for c in self.checks)
 
+    def __post_init__(self) -> None:
+        self.api_base = redact_url(self.api_base)  # printed, framed and written as JSON: never a password
+
     def add(self, name: str, status: str, detail: str) -> None:
-        self.checks.append(Check(name, status, detail))
+        self.checks.append(Check(name, status, scrub(detail)))
 
     def frame(self):
         import pandas as pd
@@ -107,7 +110,7 @@ def _check_reachable(client: LLMClient, report: CheckReport) -> None:
         report.add(
             "reachable",
             "fail",
-            f"no OpenAI-compatible API answers at {entry.api_base} "
+            f"no OpenAI-compatible API answers at {redact_url(entry.api_base)} "
             f"(GET /models failed); is the server running? api_key {mask_key(entry.api_key)}",
         )
         return

@@ -171,14 +171,26 @@ def cmd_tools(magic, cmd: Command) -> Any:
     return frame
 
 
+#: lines of the root-cause tree ``%holmes scan`` prints above its DataFrame
+SCAN_TREE_LINES = 40
+
+
 def cmd_scan(magic, cmd: Command) -> Any:
     from holmes_nb.analyzers import findings_frame
+    from holmes_nb.analyzers.causes import ordered, tree_lines
     from holmes_nb.frontdoor.actions import at_least, scan_findings
 
     opts = {**magic.defaults(), **cmd.options}
     cfg = _load_config(magic, opts.get("config"))
     findings, name = scan_findings(opts.get("cluster"), opts.get("namespace"), cfg, notice=_notice("on"))
-    frame = findings_frame(at_least(findings, opts.get("severity", "info")))
+    findings = at_least(findings, opts.get("severity", "info"))
+    if findings:  # root causes first, their consequences under them (the frame holds every finding)
+        lines = tree_lines(findings)
+        shown = lines[:SCAN_TREE_LINES]
+        if len(lines) > len(shown):
+            shown.append(f"... {len(lines) - len(shown)} more lines: the returned DataFrame has every finding")
+        print("\n".join(shown))
+    frame = findings_frame(ordered(findings))
     frame.attrs["cluster"] = name
     return frame
 

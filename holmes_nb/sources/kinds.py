@@ -73,6 +73,15 @@ KINDS: tuple[Kind, ...] = (
     Kind("ingressclasses", "IngressClass", "networking.k8s.io", "v1", False, ()),
     Kind("networkpolicies", "NetworkPolicy", "networking.k8s.io", "v1", True, ("netpol",)),
     Kind("storageclasses", "StorageClass", "storage.k8s.io", "v1", False, ("sc",)),
+    Kind("poddisruptionbudgets", "PodDisruptionBudget", "policy", "v1", True, ("pdb",)),
+    Kind(
+        "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", "admissionregistration.k8s.io", "v1", False
+    ),
+    Kind("mutatingwebhookconfigurations", "MutatingWebhookConfiguration", "admissionregistration.k8s.io", "v1", False),
+    # Gateway API: CRDs, absent from many clusters (a scan treats "not served" as "none")
+    Kind("gatewayclasses", "GatewayClass", "gateway.networking.k8s.io", "v1", False, ("gc",)),
+    Kind("gateways", "Gateway", "gateway.networking.k8s.io", "v1", True, ("gtw",)),
+    Kind("httproutes", "HTTPRoute", "gateway.networking.k8s.io", "v1", True, ()),
 )
 
 _BY_NAME: dict[str, Kind] = {}

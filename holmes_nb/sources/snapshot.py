@@ -20,6 +20,7 @@ from holmes_nb.errors import NotFoundError
 from holmes_nb.k8s import labels_of
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import Kind, kind_for
+from holmes_nb.sources.sanitize import sanitize
 from holmes_nb.sources.selectors import field_matcher, label_matcher
 
 LogKey = tuple[str, str, str, bool]  # namespace, pod, container, previous
@@ -51,8 +52,7 @@ class Snapshot(Cluster):
         under their lowercased plural so nothing a dump held is silently dropped."""
         k = kind or kind_for(obj.get("kind", ""))
         key = k.name if k else (obj.get("kind", "unknown").lower() + "s")
-        if k is not None and k.name == "secrets":
-            obj = strip_secret(obj)
+        obj = without_secret_values(sanitize(obj), k.name if k else "")
         self.objects.setdefault(key, []).append(obj)
         self._index.pop(key, None)
 
@@ -124,6 +124,15 @@ class Snapshot(Cluster):
 
     def counts(self) -> dict[str, int]:
         return {k: len(v) for k, v in sorted(self.objects.items()) if v}
+
+
+def without_secret_values(obj: Obj, kind_name: str) -> Obj:
+    """``obj`` with :func:`strip_secret` applied when it is a Secret: filed under ``secrets``, or
+    saying ``kind: Secret`` wherever a snapshot file lists it (a Secret under ``configmaps`` is
+    still a Secret)."""
+    if kind_name == "secrets" or (isinstance(obj, dict) and str(obj.get("kind", "")).lower() == "secret"):
+        return strip_secret(obj)
+    return obj
 
 
 def strip_secret(obj: Obj) -> Obj:

@@ -15,10 +15,10 @@ from typing import Any
 from holmes_nb.errors import ClusterError, NotFoundError
 from holmes_nb.frames.common import label_selector_text, labels_text, resources_text, strip_uids
 from holmes_nb.frames.pods import events_for, events_frame, pod_reason, restarts
-from holmes_nb.k8s import age, conditions, controller_ref, dig, labels_of, meta, name_of, ns_of
+from holmes_nb.k8s import age, conditions, controller_ref, dig, labels_of, meta, name_of, ns_of, probe_target
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import Kind, kind_for
-from holmes_nb.tools.k8s_text import Doc, probe_target, redact_args
+from holmes_nb.tools.k8s_text import Doc, redact_args
 
 MAX_EVENTS = 10
 _DEFAULT_TOLERATIONS = {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}

@@ -67,20 +67,6 @@ def redact_args(args: list[Any] | None) -> str:
     return scrub(" ".join(redact_argv(args)))  # scrub again: a token may span two arguments
 
 
-def probe_target(probe: dict[str, Any]) -> tuple[str, str]:
-    """What a probe checks: ``("httpGet", "http://:8080/healthz")``, ``("tcpSocket", ":5432")``,
-    ``("grpc", ":9000")``, ``("exec", <command, secrets masked>)``, or ``("?", "")``."""
-    if "httpGet" in probe:
-        h = probe["httpGet"] or {}
-        return "httpGet", f"{h.get('scheme', 'HTTP').lower()}://:{h.get('port')}{h.get('path', '/')}"
-    for handler in ("tcpSocket", "grpc"):
-        if handler in probe:
-            return handler, f":{(probe[handler] or {}).get('port')}"
-    if "exec" in probe:
-        return "exec", redact_args((probe["exec"] or {}).get("command"))
-    return "?", ""
-
-
 class Doc:
     """A describe document: rows of (section, field, value) and small tables, rendered as compact
     text (``field: value`` lines, sections indented) or as a DataFrame for people."""

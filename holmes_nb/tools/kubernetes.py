@@ -129,15 +129,21 @@ class KubernetesToolset:
 
     def _find_problems(self, ns: str | None) -> ToolResult:
         from holmes_nb.analyzers import findings_frame, scan
+        from holmes_nb.analyzers.causes import roots_first
+        from holmes_nb.analyzers.causes import summary as cause_summary
 
-        findings = sorted(scan(self.cluster, namespace=ns), key=lambda f: f.sort_key())
+        findings = roots_first(scan(self.cluster, namespace=ns))
         frame = findings_frame(findings)
         if not findings:
             text = f"no problems found in {_where(ns)} by the analyzers; check list_pods and events"
             return ToolResult(text=text, frame=frame, meta={"rows": 0, "truncated": 0})
         counts = frame["severity"].value_counts()
+        causes = cause_summary(findings)
         summary = ", ".join(f"{counts[s]} {s}" for s in ("critical", "warning", "info") if s in counts)
-        header = f"{len(findings)} problems in {_where(ns)} ({summary}), most urgent first:"
+        header = (
+            f"{len(findings)} problems in {_where(ns)} ({summary}), most urgent first: the "
+            f"{causes.split(',')[0]} first, then the problems that follow from them:"
+        )
         shown = findings[: self.max_rows]
         cut_rows = len(findings) - len(shown)
         footer = f"[{cut_rows} more problems not shown; pass namespace]" if cut_rows else ""
@@ -295,6 +301,7 @@ def _findings_text(findings: list, budget: int) -> str:
         line = f"- {f.severity} {f.ref}: {f.reason}"
         if level >= 1:
             line += ": " + _short(f.message, 160 if level == 1 else 1000)
+            line += f"\n  follows from: {f.caused_by}" if f.caused_by else ""
         return "\n".join([line] + [f"  evidence: {_short(ev, 200)}" for ev in f.evidence[: max(0, level - 1)]])
 
     lines = [render(f, 0) for f in findings]
