@@ -241,6 +241,7 @@ class WorkloadsMixin:
             }
         )
         wl = Workload(sts)
+        self.controller_revision(sts, rev, tpl, created)
         for i in range(replicas):
             pname = f"{name}-{i}"
             plabels = {
@@ -266,6 +267,27 @@ class WorkloadsMixin:
             p["spec"] |= {"hostname": pname, "subdomain": service_name}
             wl.pods.append(p)
         return wl
+
+    def controller_revision(self, owner: Obj, name: str, tpl: Obj, created: datetime, revision: int = 1) -> Obj:
+        """The ControllerRevision a StatefulSet/DaemonSet controller keeps for a pod template."""
+        labels = dict(owner["spec"]["selector"]["matchLabels"])
+        labels["controller-revision-hash"] = name if owner["kind"] == "StatefulSet" else name.rsplit("-", 1)[-1]
+        return self.add(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "ControllerRevision",
+                "metadata": meta(
+                    name,
+                    owner["metadata"]["namespace"],
+                    created,
+                    labels=labels,
+                    owner=owner_ref(owner),
+                    kind="ControllerRevision",
+                ),
+                "data": {"spec": {"template": {**tpl, "$patch": "replace"}}},
+                "revision": revision,
+            }
+        )
 
     @staticmethod
     def claim_template(name: str, size: str, storage_class: str) -> Obj:
@@ -319,6 +341,7 @@ class WorkloadsMixin:
             }
         )
         wl = Workload(ds)
+        self.controller_revision(ds, f"{name}-{rev}", tpl, created)
         for node in self.nodes:
             plabels = {**labels, "controller-revision-hash": rev, "pod-template-generation": "1"}
             p = self.make_pod(

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from holmes_nb._version import __version__
 
-__all__ = ["__version__", "ask", "cluster", "compare", "evaluate", "load_ipython_extension", "tool"]
+__all__ = [
+    "__version__",
+    "ask",
+    "changes",
+    "cluster",
+    "compare",
+    "evaluate",
+    "investigate_alerts",
+    "load_ipython_extension",
+    "metrics",
+    "tool",
+]
 
 
 def ask(question: str, **kwargs):
@@ -71,3 +82,32 @@ def unload_ipython_extension(ipython):
     from holmes_nb.notebook import unload_ipython_extension as _unload
 
     _unload(ipython)
+
+
+def metrics(query: str, start="-1h", end=None, step=None, *, cluster=None, prometheus_url: str | None = None):
+    """A PromQL range query as a tidy DataFrame (timestamp, value, metric, label columns), no LLM.
+
+    ``holmes_nb.metrics('container_memory_working_set_bytes{namespace="shop"}', start="-6h")``.
+    Uses ``prometheus_url``, else the configured Prometheus (PROMETHEUS_URL or the
+    ``toolsets: prometheus/metrics`` config), else the series frozen in ``cluster`` (a snapshot
+    or "demo"). ``.attrs["summary"]`` holds the text the model would read; ``plot_metrics(df)``
+    (holmes_nb.report.metrics_plot) draws it.
+    """
+    from holmes_nb.evidence import metrics as _metrics
+
+    return _metrics(query, start, end, step, cluster=cluster, prometheus_url=prometheus_url)
+
+
+def changes(cluster="demo", namespace: str | None = None, name: str | None = None):
+    """What changed (rollouts with pod template diffs, Helm releases, edits) as a DataFrame, newest first."""
+    from holmes_nb.evidence import changes as _changes
+
+    return _changes(cluster, namespace, name)
+
+
+def investigate_alerts(alertmanager_url: str | None = None, **kwargs):
+    """One investigation per firing alert: ``(DataFrame, [Investigation, ...])``; see
+    :func:`holmes_nb.alert_runs.investigate_alerts` (model=, cluster=, matchers=, concurrency=)."""
+    from holmes_nb.alert_runs import investigate_alerts as _run
+
+    return _run(alertmanager_url, **kwargs)

@@ -30,10 +30,12 @@ def client_for(entry: ModelEntry):
     return clients.get(entry)
 
 
-def default_tools(cluster) -> list:
+def default_tools(cluster, config: Config | None = None) -> list:
+    """The Kubernetes tools plus the evidence tools (changes; metrics and alerts when available)."""
+    from holmes_nb.tools.evidence import evidence_tools
     from holmes_nb.tools.kubernetes import kubernetes_tools
 
-    return kubernetes_tools(cluster)
+    return kubernetes_tools(cluster) + evidence_tools(cluster, config)
 
 
 def ask(
@@ -74,7 +76,7 @@ def ask(
     from holmes_nb.mcp import configured_tools
 
     extra = list(tools or []) + registered_tools() + load_toolsets(toolsets) + configured_tools(cfg, notice)
-    toolset = merge_tools(default_tools(target), extra)
+    toolset = merge_tools(default_tools(target, cfg), extra)
     client = client_for(entry)  # a replay/FILE entry reads its recording here
     if not max_steps and entry.replays:
         max_steps = recorded_max_steps(client.entry)

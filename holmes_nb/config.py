@@ -267,6 +267,11 @@ def _apply_document(cfg: Config, doc: Any, source: str) -> None:
     for name in ("max_steps", "cluster", "namespace", "timeout", "live_display"):
         if name in doc:
             cfg.settings[name] = doc[name]
+    for name in ("alertmanager_url", "alertmanager_username", "alertmanager_password"):  # HolmesGPT CLI keys
+        if doc.get(name):
+            cfg.settings[name] = doc[name]
+    if isinstance(doc.get("toolsets"), dict):  # HolmesGPT built-in toolsets (prometheus/metrics, ...)
+        cfg.settings.setdefault("toolsets", {}).update(doc["toolsets"])
     if isinstance(doc.get("holmes_nb"), dict):
         cfg.settings.update(doc["holmes_nb"])
     if "timeout" in cfg.settings:

@@ -31,6 +31,7 @@ from demo_policies import build_policies  # noqa: E402
 from demo_shop import build_shop  # noqa: E402
 
 from devkit.builder import ClusterBuilder  # noqa: E402
+from devkit.metrics import demo_metrics  # noqa: E402
 from holmes_nb.formats.snapshot_file import save_snapshot  # noqa: E402
 from holmes_nb.sources.snapshot import Snapshot  # noqa: E402
 
@@ -50,7 +51,9 @@ def build() -> Snapshot:
     build_monitoring(b)
     build_policies(b)
     ingress_logs(b, controller, relay)
-    return b.snapshot()
+    snap = b.snapshot()
+    snap.metrics = demo_metrics(snap)  # frozen series and alerts consistent with the failures
+    return snap
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ def build_monitoring(b: ClusterBuilder) -> None:
     namespace_basics(b, NS, created=BORN, labels={"team": "sre"})
     service_account(b, NS, "prometheus", created=BORN)
     secret(b, NS, "grafana-admin", ["admin-password", "admin-user"], created=BORN)
+    _helm_releases(b)
     configmap(b, NS, "prometheus-config", {"prometheus.yml": PROMETHEUS_YML}, created=BORN)
     configmap(
         b,
@@ -275,3 +276,17 @@ scrape_configs:
   kubernetes_sd_configs:
   - role: node
 """
+
+
+def _helm_releases(b: ClusterBuilder) -> None:
+    """Helm 3 release Secrets of grafana: revision 3 deployed 5 days ago, superseding revision 2."""
+    for version, status, days in ((2, "superseded", 40), (3, "deployed", 5)):
+        at = NOW - td(days=days)
+        s = secret(b, NS, f"sh.helm.release.v1.grafana.v{version}", ["release"], created=at, type_="helm.sh/release.v1")
+        s["metadata"]["labels"] = {
+            "modifiedAt": str(int(at.timestamp())),
+            "name": "grafana",
+            "owner": "helm",
+            "status": status,
+            "version": str(version),
+        }

@@ -62,7 +62,7 @@ def app(
 def build_shop(b: ClusterBuilder) -> None:
     namespace_basics(b, NS, created=BORN, labels={"team": "storefront"})
     secret(b, NS, "storefront-tls", ["tls.crt", "tls.key"], created=BORN + td(days=2), type_="kubernetes.io/tls")
-    configmap(
+    cm = configmap(
         b,
         NS,
         "frontend-config",
@@ -73,6 +73,11 @@ def build_shop(b: ClusterBuilder) -> None:
         },
         created=BORN,
     )
+    edited = NOW - td(minutes=41)  # a flag edit shortly before the bad rollout (the changes tool shows it)
+    cm["metadata"]["managedFields"] = [
+        {"manager": "kubectl-client-side-apply", "operation": "Update", "time": ts(BORN), "fieldsType": "FieldsV1"},
+        {"manager": "kubectl-edit", "operation": "Update", "time": ts(edited), "fieldsType": "FieldsV1"},
+    ]
     _frontend(b)
     _cart(b)
     _catalog(b)

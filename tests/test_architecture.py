@@ -123,7 +123,18 @@ def test_public_api_is_pinned():
     import holmes_nb
 
     assert sorted(holmes_nb.__all__) == sorted(
-        ["__version__", "ask", "cluster", "compare", "evaluate", "load_ipython_extension", "tool"]
+        [
+            "__version__",
+            "ask",
+            "changes",
+            "cluster",
+            "compare",
+            "evaluate",
+            "investigate_alerts",
+            "load_ipython_extension",
+            "metrics",
+            "tool",
+        ]
     )
     for name in holmes_nb.__all__:
         assert getattr(holmes_nb, name) is not None

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from test_secrets import KEY, SECRETS, _planted_doc
+from planted_secrets import KEY, SECRETS, planted_doc
 
 from holmes_nb.cluster_spec import open_cluster
 from holmes_nb.mcp.server import served_tools
@@ -52,7 +52,7 @@ BAD = [
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     path = tmp_path_factory.mktemp("planted") / "planted.json"
-    path.write_text(json.dumps(_planted_doc()))
+    path.write_text(json.dumps(planted_doc()))
     return path
 
 

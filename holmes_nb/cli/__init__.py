@@ -14,7 +14,7 @@ import sys
 from holmes_nb.errors import HolmesError
 
 #: subcommand modules, in the order ``--help`` lists them
-SUBCOMMANDS = ("ask", "models", "check_model", "scan", "eval", "snapshot", "local_model", "mcp")
+SUBCOMMANDS = ("ask", "models", "check_model", "scan", "eval", "investigate", "snapshot", "local_model", "mcp")
 
 
 def build_parser() -> argparse.ArgumentParser:

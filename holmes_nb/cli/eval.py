@@ -32,7 +32,7 @@ def run(args) -> int:
         args.suite,
         args.model,  # a list: --model repeats
         config=args.config,
-        concurrency=args.concurrency,
+        concurrency=args.concurrency or 1,
         judge=args.judge,
         max_steps=args.max_steps,
         on_run=progress,

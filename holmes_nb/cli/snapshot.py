@@ -43,6 +43,11 @@ def register(sub) -> None:
     c.add_argument("--namespaces", "-n", metavar="A,B", help="only these namespaces (cluster-scoped kinds always)")
     c.add_argument("--timeout", type=float, default=30.0, help="seconds per API request (default 30)")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    c.add_argument(
+        "--prometheus-url", metavar="URL", help="also record the standard series (default: $PROMETHEUS_URL / config)"
+    )
+    c.add_argument("--alertmanager-url", metavar="URL", help="also record firing alerts (default: $ALERTMANAGER_URL)")
+    c.add_argument("--no-metrics", action="store_true", help="record no metrics or alerts even when configured")
     c.set_defaults(func=run_capture)
 
     s = actions.add_parser("serve", help="serve a snapshot read-only as a Kubernetes API for kubectl")
@@ -54,6 +59,12 @@ def register(sub) -> None:
         metavar="FILE",
         help="also write a kubeconfig pointing at the server (use with KUBECONFIG=FILE kubectl ...)",
     )
+    s.add_argument(
+        "--prometheus",
+        action="store_true",
+        help="also serve the snapshot's frozen series through a real Prometheus (needs prometheus and promtool)",
+    )
+    s.add_argument("--prometheus-port", type=int, default=0, metavar="PORT", help="its port (default: a free one)")
     s.set_defaults(func=run_serve)
 
     i = actions.add_parser("info", help="objects per kind, logs and capture time of a snapshot")
@@ -81,13 +92,26 @@ def run_capture(args) -> int:
         )
         bar = ProgressBar(enabled=not args.quiet)
         try:
-            result = capture(cluster, args.output, namespaces, progress=bar)
+            result = capture(cluster, args.output, namespaces, progress=bar, **_evidence_clients(args))
         finally:
             bar.close()
     print(result.summary())
     for note in result.notes:
         stderr(f"  note: {note}")
     return 0
+
+
+def _evidence_clients(args) -> dict:
+    """The Prometheus and Alertmanager a capture records from (flags, else the configuration)."""
+    if args.no_metrics:
+        return {}
+    from holmes_nb.sources.alertmanager import AlertmanagerClient
+    from holmes_nb.sources.prometheus import PrometheusClient
+
+    return {
+        "prometheus": PrometheusClient.from_config(None, args.prometheus_url),
+        "alertmanager": AlertmanagerClient.from_config(None, args.alertmanager_url),
+    }
 
 
 class ProgressBar:
@@ -154,7 +178,10 @@ def run_serve(args) -> int:
         ) from None
     if args.write_kubeconfig:
         write_kubeconfig(args.write_kubeconfig, server.url)
+    prom = _serve_prometheus(cluster, args.prometheus_port) if args.prometheus else None
     print(serve_banner(cluster, server.url, args.write_kubeconfig), flush=True)
+    if prom is not None:
+        print(prometheus_banner(cluster, prom.url, len(prom.series)), flush=True)
     try:
         if not ipaddress.ip_address(args.host).is_loopback:
             stderr(f"holmes-nb: warning: listening on {args.host}: anyone who can reach it can read the snapshot")
@@ -168,11 +195,38 @@ def run_serve(args) -> int:
         pass
     finally:
         server.stop()
+        if prom is not None:
+            prom.stop()
     writes = len(server.writes())
     stderr(
         f"holmes-nb: stopped; served {len(server.requests)} requests" + (f", refused {writes} writes" if writes else "")
     )
     return 0
+
+
+def _serve_prometheus(cluster, port: int):
+    """A real Prometheus backfilled (promtool) with the snapshot's frozen series."""
+    from holmes_nb.errors import ConfigError
+    from holmes_nb.formats.openmetrics import LocalPrometheus
+    from holmes_nb.sources.frozen_metrics import FrozenMetrics
+
+    frozen = FrozenMetrics.from_doc(cluster.metrics)
+    if frozen is None or not frozen.series:
+        raise ConfigError(f"{cluster.name} holds no metric series", hint="capture with a Prometheus configured")
+    return LocalPrometheus(frozen.series, port=port or None).start(timeout=120)
+
+
+def prometheus_banner(cluster, url: str, count: int) -> str:
+    when = cluster.captured_at
+    at = f"&time={when.strftime('%Y-%m-%dT%H:%M:%SZ')}" if when else ""
+    return "\n".join(
+        [
+            f"Prometheus with the snapshot's {count} frozen series at {url} (the data ends at the capture time:",
+            "set the evaluation time to it, e.g. in the query URL below)",
+            f"  curl '{url}/api/v1/query?query=container_memory_working_set_bytes{at}'",
+            f"  PROMETHEUS_URL={url} holmes-nb ask ... --cluster {cluster.source}",
+        ]
+    )
 
 
 def _raise_interrupt(signum, frame):  # pragma: no cover - exercised by a subprocess test

@@ -17,7 +17,9 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from holmes_nb.errors import ClusterError, ConfigError, ForbiddenError
 from holmes_nb.sources.base import Cluster
@@ -51,20 +53,33 @@ def capture(
     output: str | os.PathLike,
     namespaces: list[str] | None = None,
     progress: Progress | None = None,
+    *,
+    prometheus: Any = None,
+    alertmanager: Any = None,
+    metrics_end: datetime | None = None,
 ) -> CaptureResult:
     """Save ``cluster`` to ``output`` in the holmes-nb snapshot format and return what was written.
 
     ``output`` is a file (``.json`` or ``.json.gz``) or a directory (an existing one, or a path
     ending in ``/``), which gets ``snapshot.json.gz``. ``namespaces`` limits namespaced kinds; an
     unknown namespace is a :class:`~holmes_nb.errors.ConfigError` with close names. ``progress`` is
-    called as ``progress(done, total, label)``.
+    called as ``progress(done, total, label)``. ``prometheus``/``alertmanager`` (clients): also
+    record the standard series of the 6 hours before ``metrics_end`` (default: the cluster's now)
+    and the firing alerts (holmes_nb.formats.metrics_capture).
     """
     from holmes_nb.formats.importers import save_snapshot
 
     target = output_path(output)
     _preflight(cluster)
     wanted = _check_namespaces(cluster, namespaces) if namespaces is not None else None
-    written = save_snapshot(cluster, target, wanted, progress=progress)
+    metrics = None
+    if prometheus is not None or alertmanager is not None:  # the standard series and the firing alerts
+        from holmes_nb.formats.metrics_capture import capture_metrics
+
+        metrics, notes = capture_metrics(prometheus, alertmanager, end=metrics_end or cluster.now(), namespaces=wanted)
+        if notes:
+            metrics = {**(metrics or {}), "notes": notes}
+    written = save_snapshot(cluster, target, wanted, progress=progress, metrics=metrics)
     return read_result(Path(written))
 
 

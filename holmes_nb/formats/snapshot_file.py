@@ -65,6 +65,8 @@ def snapshot_from_document(doc: dict, source: str) -> Snapshot:
     )
     _read_objects(snap, doc.get("objects"), source)
     _read_logs(snap, doc.get("logs"), source)
+    if isinstance(doc.get("metrics"), dict):  # frozen series and alerts (holmes_nb.sources.frozen_metrics)
+        snap.metrics = doc["metrics"]
     return snap
 
 
@@ -116,6 +118,7 @@ def save_snapshot(
     tail_lines: int | None = None,
     indent: int | None = None,
     redact: bool = True,
+    metrics: dict | None = None,
 ) -> Path:
     """Write ``cluster`` (every kind it lists, and current + previous logs of every container).
 
@@ -133,13 +136,18 @@ def save_snapshot(
     if target.is_dir():
         target = target / DEFAULT_FILENAME
     wanted = sorted(set(namespaces)) if namespaces is not None else None
-    doc = _capture(cluster, wanted, progress or (lambda done, total, label: None), tail_lines, redact)
+    doc = _capture(cluster, wanted, progress or (lambda done, total, label: None), tail_lines, redact, metrics)
     _write_atomic(target, _encode(doc, target, indent))
     return target
 
 
 def _capture(
-    cluster: Cluster, namespaces: list[str] | None, progress: Progress, tail_lines: int | None, redact: bool = True
+    cluster: Cluster,
+    namespaces: list[str] | None,
+    progress: Progress,
+    tail_lines: int | None,
+    redact: bool = True,
+    metrics: dict | None = None,
 ) -> dict:
     captured_at = cluster.now()
     notes: list[str] = []
@@ -182,7 +190,16 @@ def _capture(
         "logCount": len(logs),
         "notes": notes,
     }
-    return {"header": header, "objects": objects, "logs": logs}
+    doc = {"header": header, "objects": objects, "logs": logs}
+    if isinstance(metrics, dict):
+        notes.extend(metrics.get("notes") or [])  # the header holds this same list
+    if not (isinstance(metrics, dict) and (metrics.get("series") or metrics.get("alerts"))):
+        metrics = getattr(cluster, "metrics", None)  # a snapshot's own frozen series are kept
+    if isinstance(metrics, dict) and (metrics.get("series") or metrics.get("alerts")):
+        doc["metrics"] = {k: v for k, v in metrics.items() if k != "notes"}
+        header["metricSeries"] = len(metrics.get("series") or [])
+        header["alerts"] = len(metrics.get("alerts") or [])
+    return doc
 
 
 def _list_kind(cluster: Cluster, kind: Kind, namespaces: list[str] | None, notes: list[str]) -> list[Obj] | None:

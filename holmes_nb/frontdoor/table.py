@@ -167,13 +167,25 @@ OPTIONS: dict[str, Option] = _options(
     Option(
         "concurrency",
         ("--concurrency",),
-        "backends evaluated at once (default 1; the runs of one server never overlap)",
+        "runs at once (eval: backends, default 1, the runs of one server never overlap; investigate: alerts, default 3)",
         int,
         metavar="N",
         minimum=1,
-        default=1,
-        fronts=CLI,
     ),
+    Option(
+        "alertmanager_url",
+        ("--alertmanager-url",),
+        "the Alertmanager (default: alertmanager_url in the config, else $ALERTMANAGER_URL)",
+        metavar="URL",
+    ),
+    Option(
+        "labels",
+        ("--label", "--alertmanager-label"),
+        'only alerts matching label=value (also !=, =~"re", !~); repeatable, all must match',
+        list,
+        metavar="MATCHER",
+    ),
+    Option("alertname", ("--alertmanager-alertname",), "only alerts whose name matches", metavar="REGEX", fronts=CLI),
     Option("judge", ("--judge",), "a model that gives a second verdict on each answer", metavar="KEY", fronts=CLI),
     Option("json", ("--json",), "print JSON", bool, fronts=CLI),
     Option(
@@ -259,6 +271,26 @@ COMMANDS: dict[str, CommandSpec] = {
             "passes when the model's own answer matches every `expect` regex; an evidence fallback never passes. "
             "Exit 0 when every run passed, 1 otherwise, 130 when interrupted (finished rows are kept). "
             "See docs/evaluation.md.",
+        ),
+        CommandSpec(
+            "investigate",
+            "investigate firing alerts: one investigation per alert",
+            (
+                "model",
+                "cluster",
+                "config",
+                "max_steps",
+                "alertmanager_url",
+                "labels",
+                "alertname",
+                "concurrency",
+                "json_output_file",
+                "quiet",
+            ),
+            Argument("source", "SOURCE", "alertmanager (the notebook also takes `alerts`)"),
+            description="One investigation per firing alert of an Alertmanager (v2 API), each started from the "
+            "alert's labels and annotations, run concurrently: a table (a DataFrame in a notebook) and, with "
+            "--json-output-file, a JSON list. As HolmesGPT's `holmes investigate alertmanager`.",
         ),
         CommandSpec(
             "export",

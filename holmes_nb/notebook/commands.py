@@ -195,6 +195,29 @@ def cmd_scan(magic, cmd: Command) -> Any:
     return frame
 
 
+def cmd_investigate(magic, cmd: Command) -> Any:
+    """``%holmes investigate alerts [--alertmanager-url URL] [--label k=v ...]``: one investigation
+    per firing alert; the DataFrame is returned, the Investigations join ``%holmes history``."""
+    from holmes_nb.alert_runs import investigate_alerts
+
+    if cmd.text.strip().lower() not in ("alerts", "alertmanager"):
+        raise UsageError("usage: %holmes investigate alerts [--alertmanager-url URL] [--label k=v] [--model M]")
+    opts = cmd.options
+    cfg = _load_config(magic, opts.get("config"))
+    frame, invs = investigate_alerts(
+        opts.get("alertmanager_url"),
+        model=_entry(magic, cfg, opts.get("model")),
+        cluster=opts.get("cluster") or magic.setting("cluster", cfg),
+        config=cfg,
+        matchers=opts.get("labels"),
+        concurrency=opts.get("concurrency") or 3,
+        max_steps=opts.get("max_steps") or magic.setting("max_steps", cfg),
+        json_output_file=opts.get("json_output_file"),
+    )
+    magic.investigations.extend(invs)
+    return frame
+
+
 def cmd_export(magic, cmd: Command) -> None:
     if magic.current is None:
         raise UsageError("nothing to export yet: run %holmes ask first")
@@ -232,6 +255,7 @@ HANDLERS: dict[str, Callable[[Any, Command], Any]] = {
     "check-model": cmd_check_model,
     "tools": cmd_tools,
     "scan": cmd_scan,
+    "investigate": cmd_investigate,
     "export": cmd_export,
     "pick": cmd_pick,
     "help": cmd_help,

@@ -91,7 +91,11 @@ def tool_call_html(record: Any, max_rows: int = 20) -> str:
         body.append(f'<div class="hnb-error" style="color:#cf222e">error: {_e(record.error)}</div>')
     if record.notes:
         body.append(f'<div style="{_MUTED}">notes: {_e("; ".join(map(str, record.notes)))}</div>')
-    if _is_frame(record.frame) and len(record.frame.columns):
+    from holmes_nb.report.metrics_plot import is_metric_frame, plot_html
+
+    if is_metric_frame(record.frame):  # a metric tool: the plot and the summary the model read
+        result = plot_html(record.frame) + f'<pre style="white-space:pre-wrap;margin:0">{_e(scrub(record.text))}</pre>'
+    elif _is_frame(record.frame) and len(record.frame.columns):
         result = frame_html(record.frame, max_rows)
     elif record.error and str(record.text or "").strip() == record.error.strip():
         result = ""  # a refusal's text is its error, shown once above

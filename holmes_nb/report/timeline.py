@@ -32,8 +32,11 @@ KIND_COLORS = {
     "restart": "#2563eb",
     "termination": "#dc2626",
     "eviction": "#7c3aed",
+    "change": "#059669",
+    "alert": "#b91c1c",
+    "metric": "#0891b2",
 }
-_MARKERS = {"restart": "^", "termination": "X", "eviction": "s"}
+_MARKERS = {"restart": "^", "termination": "X", "eviction": "s", "change": "D", "alert": "P", "metric": "v"}
 _LAST_STATE = re.compile(
     r"terminated\s+(?P<reason>[^,]+)(?:,\s*exit\s+(?P<code>-?\d+))?.*?(?P<age>" + DURATION_PATTERN + r")\s+ago"
 )
@@ -132,6 +135,9 @@ def cluster_timeline(cluster: Any, namespace: str | None = None):
     rows = _event_rows(cluster.list("events", namespace))
     for pod in cluster.list("pods", namespace):
         rows += _pod_rows(pod)
+    from holmes_nb.report.evidence_timeline import cluster_evidence_rows  # changes, alerts, metric crossings
+
+    rows += cluster_evidence_rows(cluster, namespace)
     return _to_frame(rows)
 
 
@@ -242,6 +248,10 @@ def investigation_timeline(inv: Any, now: datetime | None = None):
             rows += _describe_rows(frame, now, args)
         elif {"name", "restarts", "reason"} <= cols:
             rows += _pods_frame_rows(frame, args)
+        else:  # changes, firing alerts, metric panels
+            from holmes_nb.report.evidence_timeline import investigation_evidence_rows
+
+            rows += investigation_evidence_rows(frame, args)
     timed = {(r["namespace"], r["object"]) for r in rows if r["time"] is not None}
     rows = [r for r in rows if r["time"] is not None or (r["namespace"], r["object"]) not in timed]
     unique = {tuple(str(v) for v in r.values()): r for r in rows}  # the same event seen by two tools

@@ -66,6 +66,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("statefulsets", "StatefulSet", "apps", "v1", True, ("sts",)),
     Kind("daemonsets", "DaemonSet", "apps", "v1", True, ("ds",)),
     Kind("replicasets", "ReplicaSet", "apps", "v1", True, ("rs",)),
+    # StatefulSet/DaemonSet revisions (pod template history, read by the changes tool)
+    Kind("controllerrevisions", "ControllerRevision", "apps", "v1", True, ()),
     Kind("jobs", "Job", "batch", "v1", True, ()),
     Kind("cronjobs", "CronJob", "batch", "v1", True, ("cj",)),
     Kind("horizontalpodautoscalers", "HorizontalPodAutoscaler", "autoscaling", "v2", True, ("hpa",)),

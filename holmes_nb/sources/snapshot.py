@@ -45,6 +45,8 @@ class Snapshot(Cluster):
         self.objects: dict[str, list[Obj]] = {k: list(v) for k, v in (objects or {}).items()}
         self.log_store: dict[LogKey, str] = dict(logs or {})
         self._index: dict[str, dict[tuple[str, str], Obj]] = {}
+        #: frozen metric series and alerts (holmes_nb.sources.frozen_metrics storage form), or None
+        self.metrics: dict | None = None
 
     # -- building -------------------------------------------------------------------------
     def add(self, obj: Obj, kind: Kind | None = None) -> None:

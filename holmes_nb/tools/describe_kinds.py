@@ -87,6 +87,10 @@ def _workload(cluster: Cluster, obj: Obj, doc: Doc) -> None:
     for key in ("backoffLimit", "activeDeadlineSeconds", "parallelism", "concurrencyPolicy", "startingDeadlineSeconds"):
         doc.kv(key, spec.get(key))
     doc.kv("conditions", conditions_text(obj))
+    if kind == "Deployment":  # the new revision fails where the previous one ran: say what differs
+        from holmes_nb.frames.changes import previous_revision_note
+
+        doc.kv("rollout", previous_revision_note(cluster, obj))
     template = dig(spec, "jobTemplate", "spec", "template") or spec.get("template") or {}
     for c in dig(template, "spec", "containers", default=[]) or []:
         container_spec(doc, c, f"template container {c.get('name')}")

@@ -78,6 +78,32 @@ key_moments = timeline[timeline["kind"] != "event"].drop(columns=["since"])
 key_moments.tail(12)
 """, "nbval-check-output"),
     md("""
+### What changed, what fired, what the metrics show
+
+The timeline above holds changes (rollouts, Helm releases, edits), firing alerts and metric limit
+crossings too. The evidence behind them, without a model: the change history with each rollout's
+pod template diff, the alerts, and memory against the limit. With `PROMETHEUS_URL` and
+`ALERTMANAGER_URL` set they come from those servers; otherwise from the series and alerts frozen
+in the snapshot (the demo holds some).
+"""),
+    code("""
+changes = holmes_nb.changes(target, namespace)
+changes[changes["change"] != "created"][["time", "namespace", "kind", "name", "change", "revision", "detail"]].head(10)
+""", "nbval-check-output"),
+    code("""
+from holmes_nb.sources.evidence import alerts_backend
+from holmes_nb.tools.alerts import alerts_frame
+
+alerts = alerts_backend(target.cluster)
+alerts_frame(alerts.alerts() if alerts else [])[["alertname", "severity", "startsAt", "summary"]]
+""", "nbval-check-output"),
+    code("""
+from holmes_nb.report.metrics_plot import plot_metrics
+
+memory = holmes_nb.metrics('container_memory_working_set_bytes{namespace="shop"}', start="-6h", cluster=target)
+plot_metrics(memory, threshold=512 * 2**20, max_series=5, title="shop: container memory, 6 h before the capture")
+""", "nbval-ignore-output"),
+    md("""
 ## 3. Investigations
 
 Each question goes to the model, which calls read-only tools against the cluster. Every tool call
