@@ -10,6 +10,7 @@ import pytest
 import holmes_nb
 from devkit.openai_server import say
 from holmes_nb import api
+from holmes_nb.agent import Agent
 from holmes_nb.config import load_config
 from holmes_nb.errors import ModelError
 
@@ -54,11 +55,12 @@ def test_what_was_learned_about_the_server_is_kept_across_settings(model_server,
     """The probe runs once, and a context size the server reported is not learned again the hard way."""
     srv = model_server([say("first"), say("second")], context_window=1800)
     entry = entry_for(srv, monkeypatch, temperature=0.1)
-    assert ask(entry).context_window == 1800
+    assert Agent(api.client_for(entry), []).run(QUESTION).context_window == 1800
     assert len(srv.chat_requests) == 2  # the first request overflowed, the retry fitted
-    second = ask(dataclasses.replace(entry, temperature=0.9))
+    second = Agent(api.client_for(dataclasses.replace(entry, temperature=0.9)), []).run(QUESTION)
     assert second.answer == "second" and second.context_window == 1800
     assert len(srv.chat_requests) == 3  # no overflow this time
+    assert srv.chat_requests[2]["temperature"] == 0.9
     assert [r["path"] for r in srv.requests if r["method"] == "GET"].count("/v1/models") == 1
 
 
