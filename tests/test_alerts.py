@@ -16,7 +16,8 @@ from prom_servers import LocalAlertmanager
 from devkit.metrics import demo_alerts
 from devkit.openai_server import call, say
 from holmes_nb.formats.demo import demo_cluster
-from holmes_nb.sources.alertmanager import AlertmanagerClient, AlertmanagerError, parse_matchers
+from holmes_nb.sources.alertmanager import AlertmanagerClient, AlertmanagerError
+from holmes_nb.sources.matchers import parse_matchers
 from holmes_nb.tools.alerts import alerts_tool
 
 

@@ -85,7 +85,6 @@ def _cycles(graph) -> list[list[str]]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="one known cycle: sources.alertmanager <-> sources.frozen_metrics")
 def test_no_import_cycles(graph):
     assert _cycles(graph) == []
 

@@ -10,40 +10,14 @@ Configured as in HolmesGPT: ``ALERTMANAGER_URL``, or ``alertmanager_url`` (with 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from holmes_nb.errors import ConfigError, HolmesError
-
-_MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$')
+from holmes_nb.errors import HolmesError
+from holmes_nb.sources.matchers import alert_matches, parse_matchers
 
 
 class AlertmanagerError(HolmesError):
     """Alertmanager could not answer."""
-
-
-def parse_matchers(matchers: list[str] | str | None) -> list[tuple[str, str, str]]:
-    """``["severity=critical", 'alertname=~"Kube.*"']`` -> ``[(label, op, value), ...]``."""
-    if isinstance(matchers, str):
-        matchers = [m for m in re.split(r",(?=\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=|!))", matchers) if m.strip()]
-    out = []
-    for m in matchers or []:
-        mm = _MATCHER.match(str(m))
-        if not mm:
-            raise ConfigError(f"bad label matcher {m!r}", hint='use label=value, label!=value, label=~"regex"')
-        out.append((mm.group(1), mm.group(2), mm.group(3)))
-    return out
-
-
-def alert_matches(alert: dict, matchers: list[tuple[str, str, str]]) -> bool:
-    from holmes_nb.sources.frozen_metrics import matches
-
-    return matches(alert.get("labels") or {}, matchers)
-
-
-def is_firing(alert: dict) -> bool:
-    state = (alert.get("status") or {}).get("state")
-    return state in (None, "active", "firing")
 
 
 class AlertmanagerClient:

@@ -22,6 +22,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from holmes_nb.sources.matchers import alert_matches, is_firing, matches, parse_matchers
 from holmes_nb.sources.prometheus import PrometheusError, RangeResult, Series
 
 #: names of the precomputed panel series a capture stores (and the demo holds)
@@ -53,20 +54,6 @@ def parse_selector(query: str) -> list[tuple[str, str, str]]:
         matchers.append((mm.group(1), mm.group(2), bytes(mm.group(3), "utf-8").decode("unicode_escape")))
         pos = mm.end()
     return matchers
-
-
-def matches(labels: dict[str, str], matchers: list[tuple[str, str, str]]) -> bool:
-    for key, op, want in matchers:
-        have = labels.get(key, "")
-        ok = {
-            "=": have == want,
-            "!=": have != want,
-            "=~": re.fullmatch(want, have) is not None,
-            "!~": re.fullmatch(want, have) is None,
-        }[op]
-        if not ok:
-            return False
-    return True
 
 
 class FrozenMetrics:
@@ -124,8 +111,6 @@ class FrozenMetrics:
         return sorted({s.name for s in self.series if matches(s.labels, matchers)})
 
     def alerts(self, matchers: Any = None, *, firing_only: bool = True) -> list[dict]:
-        from holmes_nb.sources.alertmanager import alert_matches, is_firing, parse_matchers
-
         wanted = parse_matchers(matchers)
         return [a for a in self.frozen_alerts if alert_matches(a, wanted) and (is_firing(a) or not firing_only)]
 
