@@ -15,7 +15,7 @@ import sys
 import time
 
 from bench_local_model import QUESTIONS
-from bench_tool_tokens import pick_cases
+from bench_tool_tokens import count_tokens, pick_cases
 from benchlib import StampedServer, isolate_environment, request_tokens, summary, tool_results, verdict
 
 from devkit.openai_server import call, say
@@ -140,8 +140,6 @@ def tokens_section(srv: StampedServer) -> dict:
         _, _, bodies = _ask(srv, question, turns)
         first, total = request_tokens(bodies[0]), sum(request_tokens(b) for b in bodies)
         results = tool_results(bodies[-1])
-        from benchlib import count_tokens
-
         result_tokens = sum(count_tokens(r["text"]) for r in results)
         tools = ", ".join(r["tool"] for r in results)
         rows.append(

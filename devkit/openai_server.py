@@ -1,7 +1,7 @@
 """A scripted OpenAI-compatible chat server on 127.0.0.1, for tests, benchmarks and demos.
 
 It plays scripted turns, records every request, and can emulate the deviations of real servers
-(REFERENCE.md section 3): text tool calls, object arguments, empty ids, dropped ``role: "tool"``
+(README.md, "Servers and their quirks"): text tool calls, object arguments, empty ids, dropped ``role: "tool"``
 messages, strict ``content: null`` / ``tool_calls: []`` rejection, context-window errors, faults.
 
     with ScriptedModelServer([call("list_pods", namespace="shop"), say("3 pods are failing")]) as srv:
@@ -22,13 +22,12 @@ import json
 import math
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-Turn = "dict[str, Any] | Callable[[dict[str, Any], ScriptedModelServer], dict[str, Any]]"
 
 
 def say(content: str, **extra: Any) -> dict[str, Any]:
@@ -83,8 +82,7 @@ class ScriptedModelServer:
         self._counter = 0
         self._stopping = threading.Event()  # ends trickling replies
         self._connections: set[socket.socket] = set()  # open client connections, closed by stop()
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer((host, port), _handler_for(self))
         if ssl_context is not None:
             self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread: threading.Thread | None = None
@@ -123,27 +121,17 @@ class ScriptedModelServer:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    def push(self, *turns: Any) -> None:
-        with self._lock:
-            self.script.extend(turns)
-
     # -- what the "model" sees ---------------------------------------------------------------
     @property
     def chat_requests(self) -> list[dict[str, Any]]:
         return [r["body"] for r in self.requests if r["path"].endswith("/chat/completions")]
 
-    def visible_messages(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        """Messages as the model sees them: with ``drop_tool_role``, tool results arrive empty
-        (llama-cpp-python's chatml-function-calling template renders them without content)."""
-        out = []
-        for m in body.get("messages", []):
-            if self.drop_tool_role and m.get("role") == "tool":
-                m = {**m, "content": ""}
-            out.append(m)
-        return out
-
     def visible_text(self, body: dict[str, Any]) -> str:
-        return "\n".join(str(m.get("content") or "") for m in self.visible_messages(body))
+        """The messages' text as the model sees it: with ``drop_tool_role``, tool results arrive empty
+        (llama-cpp-python's chatml-function-calling template renders them without content)."""
+        messages = body.get("messages", [])
+        shown = [m for m in messages if not (self.drop_tool_role and m.get("role") == "tool")]
+        return "\n".join(str(m.get("content") or "") for m in shown)
 
     @staticmethod
     def tokens(body: dict[str, Any]) -> int:
@@ -212,6 +200,17 @@ class ScriptedModelServer:
                 "total_tokens": prompt + completion,
             }
         return out
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that timed out and left before its reply (fault tests do that on purpose) is no
+    error worth a traceback on stderr, where it would land in the output of the test's CLI."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
 
 def _handler_for(server: ScriptedModelServer):

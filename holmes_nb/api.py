@@ -8,10 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from holmes_nb.config import Config, ModelEntry, load_config
+from holmes_nb.config import Config, load_config
 from holmes_nb.investigation import Investigation
+from holmes_nb.llm.client import ClientCache
+from holmes_nb.llm.entry import ModelEntry
+from holmes_nb.llm.replay import players, recorded_max_steps
 
-_clients: dict[tuple, Any] = {}
+#: model clients for the current settings, sharing what was learned about each server (reset())
+clients = ClientCache()
 
 
 def resolve_model(model: str | None = None, config: str | Config | None = None) -> ModelEntry:
@@ -21,14 +25,9 @@ def resolve_model(model: str | None = None, config: str | Config | None = None) 
 
 
 def client_for(entry: ModelEntry):
-    """An LLMClient, reused per backend so what it learned (context size, tokenizer) is kept."""
-    from holmes_nb.llm.client import LLMClient
-
-    key = (entry.model, entry.api_base, entry.key, entry.tool_results, entry.max_context_size)
-    client = _clients.get(key)
-    if client is None or client.entry.api_key != entry.api_key:
-        client = _clients[key] = LLMClient(entry)
-    return client
+    """An LLMClient for ``entry`` as given (its temperature, max_tokens, timeout), with what earlier
+    clients learned about the same server and model (context size, tokenizer ratio) kept."""
+    return clients.get(entry)
 
 
 def default_tools(cluster, config: Config | None = None) -> list:
@@ -78,18 +77,17 @@ def ask(
 
     extra = list(tools or []) + registered_tools() + load_toolsets(toolsets) + configured_tools(cfg, notice)
     toolset = merge_tools(default_tools(target, cfg), extra)
-    if not max_steps and entry.model.startswith("replay/"):
-        from holmes_nb.llm.replay import recorded_max_steps
-
-        max_steps = recorded_max_steps(entry)
+    client = client_for(entry)  # a replay/FILE entry reads its recording here
+    if not max_steps and entry.replays:
+        max_steps = recorded_max_steps(client.entry)
     steps = int(max_steps or cfg.settings.get("max_steps") or 20)
-    anonymizer = getattr(previous, "anonymizer", None)
+    anonymizer = previous.anonymizer if previous is not None else None
     if anonymize and anonymizer is None:
         from holmes_nb.anonymize import Anonymizer
 
         anonymizer = Anonymizer.from_cluster(target)
     agent = Agent(
-        client_for(entry),
+        client,
         toolset,
         max_steps=steps,
         cluster_name=target.name,
@@ -104,5 +102,6 @@ def ask(
 
 
 def reset() -> None:
-    """Forget cached model clients (what they learned about servers)."""
-    _clients.clear()
+    """Forget what model clients learned about servers, and where replayed recordings stood."""
+    clients.reset()
+    players.reset()

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from holmes_nb.errors import ConfigError
-from holmes_nb.redact import known_secrets, mask_key
+from holmes_nb.llm.entry import RECORD_HINT, REPLAY_PREFIX, TOOL_RESULT_MODES, ModelEntry
+from holmes_nb.redact import known_secrets
 
 DEFAULT_CONFIG = "~/.holmes/config.yaml"
 _TEMPLATE = re.compile(r"{{\s*env\.([^}]*?)\s*}}")
@@ -91,69 +92,6 @@ _LITELLM_KEYS = {
     "mock_response",
 }
 _warned: set[tuple[str, str]] = set()  # (modelList key, unknown key) already warned about
-TOOL_RESULT_MODES = ("auto", "tool", "user")
-
-
-@dataclass
-class ModelEntry:
-    """One model backend: a LiteLLM model id plus how to reach it. ``repr`` never shows the key."""
-
-    model: str
-    key: str | None = None  # the modelList key, None for an ad-hoc ``--model`` id
-    api_base: str | None = None
-    api_key: str | None = field(default=None, repr=False)
-    api_version: str | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-    max_context_size: int | None = None
-    tool_results: str = "auto"  # how tool results reach the model: "tool" messages, "user" messages, or auto
-    timeout: float = 120.0  # seconds per model request (LiteLLM's default is 6000)
-    num_retries: int = 2  # retries on 429/5xx/connection errors, with backoff
-    extra: dict[str, Any] = field(default_factory=dict)
-    source: str = "command line"
-
-    @property
-    def label(self) -> str:
-        return self.key or self.model
-
-    def public_id(self) -> str:
-        """The model id for people and written files: a replayed recording by its path relative to
-        the working directory (else its file name), never an absolute path of this machine."""
-        if not self.model.startswith("replay/"):
-            return self.model
-        path = Path(self.model.split("/", 1)[1])
-        try:
-            return f"replay/{path.relative_to(Path.cwd())}"
-        except ValueError:
-            return f"replay/{path.name}"
-
-    def litellm_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``litellm.completion`` (without messages/tools)."""
-        kw: dict[str, Any] = {"model": self.model, **self.extra}
-        for name in ("api_base", "api_key", "api_version", "temperature"):
-            value = getattr(self, name)
-            if value is not None:
-                kw[name] = value
-        return kw
-
-    def describe(self) -> dict[str, Any]:
-        """A display-safe summary (key masked)."""
-        return {
-            "key": self.key or "-",
-            "model": self.public_id(),
-            "api_base": self.api_base or "-",
-            "api_key": mask_key(self.api_key) if self.api_key is not None else "-",
-            "temperature": self.temperature,
-            "max_context_size": self.max_context_size,
-            "tool_results": self.tool_results,
-            "source": self.source,
-        }
-
-    def __repr__(self) -> str:
-        return (
-            f"ModelEntry(key={self.key!r}, model={self.model!r}, api_base={self.api_base!r}, "
-            f"api_key={mask_key(self.api_key)!r})"
-        )
 
 
 @dataclass
@@ -231,10 +169,8 @@ class Config:
     def adhoc(self, model: str) -> ModelEntry:
         """An entry for a LiteLLM id given directly, with OPENAI_API_BASE/OPENAI_API_KEY for openai/*.
         ``replay/FILE`` replays a recorded run offline (llm/replay.py): no key, no server."""
-        if model.startswith("replay/"):
-            from holmes_nb.llm.replay import replay_entry
-
-            return replay_entry(model, timeout=float(self.settings.get("timeout", 120.0)))
+        if model.startswith(REPLAY_PREFIX):
+            return _recording_entry(model, Path(model[len(REPLAY_PREFIX) :]), model, None, self)
         base = key = None
         if model.startswith("openai/"):
             base = self.env("OPENAI_API_BASE") or self.env("OPENAI_BASE_URL")
@@ -390,7 +326,7 @@ def _template(cfg: Config, value: Any, where: str) -> Any:
 def _build_entry(cfg: Config, key: str, raw: dict[str, Any]) -> ModelEntry:
     source = raw.get("__source__", "config")
     data = _template(cfg, {k: v for k, v in raw.items() if k != "__source__"}, f"modelList entry {key!r}")
-    if str(data["model"]).startswith("replay/"):
+    if str(data["model"]).startswith(REPLAY_PREFIX):
         return _replay_entry(cfg, key, str(data["model"]), source)
     custom = data.get("custom_args") or {}
     extra = {k: v for k, v in data.items() if k not in _OWN_KEYS}
@@ -434,15 +370,20 @@ def _build_entry(cfg: Config, key: str, raw: dict[str, Any]) -> ModelEntry:
 def _replay_entry(cfg: Config, key: str, model: str, source: str) -> ModelEntry:
     """``model: replay/FILE`` in a modelList (training labs, binder): a relative FILE is looked up
     from the working directory, then beside the config file that names it."""
-    from holmes_nb.llm.replay import replay_entry
-
-    path = Path(model.split("/", 1)[1])
+    path = Path(model[len(REPLAY_PREFIX) :])
     beside = Path(source).parent / path
     if not path.is_absolute() and not path.exists() and beside.exists():
         path = beside
-    entry = replay_entry(f"replay/{path}", timeout=float(cfg.settings.get("timeout", 120.0)))
-    entry.key, entry.source = key, source
-    return entry
+    return _recording_entry(model, path, key, source, cfg)
+
+
+def _recording_entry(model: str, path: Path, key: str, source: str | None, cfg: Config) -> ModelEntry:
+    """The entry of a recorded run; the model client reads the recording (holmes_nb/llm/replay.py)."""
+    if not model[len(REPLAY_PREFIX) :].strip():
+        raise ConfigError("replay/ needs a file: --model replay/FILE", hint=RECORD_HINT)
+    if not path.expanduser().is_file():  # fail at once; the client reads and checks the rest
+        raise ConfigError(f"recording not found: {path.expanduser()}", hint=RECORD_HINT)
+    return ModelEntry.recording(path, key=key, source=source, timeout=float(cfg.settings.get("timeout", 120.0)))
 
 
 def _number(value: Any, kind: type, key: str, name: str) -> Any:

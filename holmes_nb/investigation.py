@@ -95,6 +95,8 @@ class Investigation:
     #: the conversation as sent to the model, so a follow-up can continue it
     messages: list[dict[str, Any]] = field(default_factory=list, repr=False)
     parent: Investigation | None = field(default=None, repr=False)
+    #: the Anonymizer of an anonymized run (``ask(anonymize=True)``), so a follow-up keeps its placeholders
+    anonymizer: Any = field(default=None, repr=False, compare=False)
 
     # -- derived views -------------------------------------------------------------------
     @property

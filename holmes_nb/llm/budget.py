@@ -5,7 +5,7 @@
   to a one-line placeholder (and that call may be made again), oldest first.
 - ``max_tokens`` is always sent, and always fits: window - prompt estimate.
 
-    budget = Budget(client, investigation)
+    budget = Budget(client)
     estimate, max_tokens = budget.fit(messages, tool_schemas, forget)
 """
 
@@ -15,15 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 from holmes_nb.errors import ModelError
-from holmes_nb.llm.compat import RESULTS_PREFIX  # how user-mode tool results begin
+from holmes_nb.llm.compat import is_tool_result
 
 PLACEHOLDER = "[this tool result was removed to fit the context window; call the tool again if needed]"
 
 
 class Budget:
-    def __init__(self, client, inv):
+    def __init__(self, client):
         self.client = client
-        self.inv = inv
         self._results: list[tuple[int, list[str]]] = []  # (message index, call signatures)
 
     @property
@@ -96,8 +95,7 @@ class Budget:
         """A follow-up carries the earlier conversation: its tool results are shrinkable too
         (oldest first), or a small window could not hold the follow-up at all."""
         for i, msg in enumerate(messages):
-            content = str(msg.get("content") or "")
-            if msg.get("role") == "tool" or (msg.get("role") == "user" and content.startswith(RESULTS_PREFIX)):
+            if is_tool_result(msg):
                 self._results.append((i, []))
 
     def mark_results(self, messages: list[dict[str, Any]], new: list[dict[str, Any]], calls) -> None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from holmes_nb.config import ModelEntry
 from holmes_nb.errors import HolmesError
 from holmes_nb.llm.client import LLMClient
 from holmes_nb.llm.compat import ToolCall, assistant_message, result_messages
+from holmes_nb.llm.entry import ModelEntry
+from holmes_nb.llm.replay import open_recording, player_for
 from holmes_nb.redact import mask_key, redact_url, scrub
 
 _PROBE_TOOL = {
@@ -81,8 +82,8 @@ class CheckReport:
 
 def check_model(entry: ModelEntry, client: LLMClient | None = None) -> CheckReport:
     """Run every check against the backend; never raises for a failing backend (it reports)."""
-    if entry.model.startswith("replay/"):
-        return _check_recording(entry)
+    if entry.replays:
+        return _check_recording(open_recording(entry))
     client = client or LLMClient(entry)
     report = CheckReport(entry.label if entry.key else entry.model, entry.api_base or "(provider default)")
     _check_reachable(client, report)
@@ -186,10 +187,7 @@ def _check_tool_results(client: LLMClient, report: CheckReport, calls: list[Tool
 
 def _check_recording(entry: ModelEntry) -> CheckReport:
     """A ``replay/FILE`` backend has no server to probe: report what the recording holds."""
-    from holmes_nb.llm.replay import player_for
-
-    path = entry.model.split("/", 1)[1]
-    rec = player_for(path).rec
+    rec = player_for(entry.recording_path).rec
     meta = rec.meta
     report = CheckReport(entry.label if entry.key else entry.model, f"recording {rec.path.name}")
     report.add(

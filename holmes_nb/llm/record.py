@@ -140,7 +140,7 @@ class Recorder:
         return self
 
     def detach(self) -> None:
-        if self.client is not None and getattr(self.client, "recorder", None) is self:
+        if self.client is not None and self.client.recorder is self:
             self.client.recorder = None
 
     def add(

@@ -6,13 +6,14 @@ loop runs unchanged and the tool calls run for real against the current cluster.
 checked against the recording: same question, the recorded tools present, the same conversation
 shape; a mismatch is a ConfigError or ModelError with a hint.
 
-    entry = replay_entry("replay/run.json")   # what Config.select() returns for "replay/FILE"
+    entry = open_recording(cfg.select("replay/run.json"))   # LLMClient(entry) does this
     inv = holmes_nb.ask("what pods are failing?", model="replay/run.json", cluster="demo")
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import threading
@@ -20,15 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from holmes_nb.config import ModelEntry
 from holmes_nb.errors import ConfigError, ModelError
+from holmes_nb.llm.compat import parse_text_tool_calls, result_delivery
+from holmes_nb.llm.entry import RECORD_HINT, REPLAY_PREFIX, ModelEntry
+from holmes_nb.llm.errors import ContextOverflow
 from holmes_nb.llm.record import FORMAT, VERSION
 from holmes_nb.redact import scrub
 
-PROVIDER = "replay"
-_RECORD_HINT = "record one from a real run: holmes-nb ask --record FILE ... (or ask(..., record=FILE))"
-_players: dict[str, Player] = {}
-_players_lock = threading.Lock()
+PROVIDER = REPLAY_PREFIX.rstrip("/")
 
 
 def _tool_names(tools: Any) -> list[str]:
@@ -68,8 +68,6 @@ class Recording:
 
     def called(self) -> list[str]:
         """Tools the recorded model called (native calls, or text calls of offered tools)."""
-        from holmes_nb.llm.compat import parse_text_tool_calls
-
         offered, names = sorted(self.offered()), []
         for x in self.exchanges:
             for choice in (x.get("response") or {}).get("choices") or []:
@@ -84,10 +82,9 @@ class Recording:
         """How the recorded run sent tool results back ("tool" messages, or one user message per step)."""
         for x in self.exchanges:
             for m in x["request"]["messages"]:
-                if m.get("role") == "tool":
-                    return "tool"
-                if m.get("role") == "user" and str(m.get("content") or "").startswith("Tool output (cluster data"):
-                    return "user"
+                mode = result_delivery(m)
+                if mode is not None:
+                    return mode
         return "tool"
 
 
@@ -95,17 +92,17 @@ def load_recording(path: str | os.PathLike) -> Recording:
     """Read and validate a recording; every problem is a ConfigError with a hint."""
     p = Path(os.path.expanduser(str(path)))
     if not p.is_file():
-        raise ConfigError(f"recording not found: {p}", hint=_RECORD_HINT)
+        raise ConfigError(f"recording not found: {p}", hint=RECORD_HINT)
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"cannot read the recording {p}: {e}", hint=_RECORD_HINT) from None
+        raise ConfigError(f"cannot read the recording {p}: {e}", hint=RECORD_HINT) from None
     except ValueError as e:
         raise ConfigError(
-            f"{p} is not valid JSON ({e}); the recording is corrupt or truncated", hint=_RECORD_HINT
+            f"{p} is not valid JSON ({e}); the recording is corrupt or truncated", hint=RECORD_HINT
         ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ConfigError(f'{p} is not a holmes-nb recording (no "format": "{FORMAT}")', hint=_RECORD_HINT)
+        raise ConfigError(f'{p} is not a holmes-nb recording (no "format": "{FORMAT}")', hint=RECORD_HINT)
     if not isinstance(doc.get("version"), int) or doc["version"] > VERSION:
         raise ConfigError(
             f"{p} is a recording of format version {doc.get('version')!r}; this holmes-nb reads version {VERSION}",
@@ -113,7 +110,7 @@ def load_recording(path: str | os.PathLike) -> Recording:
         )
     exchanges = doc.get("exchanges")
     if not isinstance(exchanges, list) or not exchanges:
-        raise ConfigError(f"{p} holds no model calls (the recorded run made none)", hint=_RECORD_HINT)
+        raise ConfigError(f"{p} holds no model calls (the recorded run made none)", hint=RECORD_HINT)
     for i, x in enumerate(exchanges, 1):
         ok = (
             isinstance(x, dict)
@@ -123,41 +120,32 @@ def load_recording(path: str | os.PathLike) -> Recording:
         )
         if not ok:
             raise ConfigError(
-                f"{p}: model call {i} is incomplete (needs a request and a response or error)", hint=_RECORD_HINT
+                f"{p}: model call {i} is incomplete (needs a request and a response or error)", hint=RECORD_HINT
             )
     meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
     return Recording(p.resolve(), meta, exchanges)
 
 
-def replay_entry(spec: str, *, timeout: float = 120.0) -> ModelEntry:
-    """The ModelEntry for ``"replay/FILE"``: no key, no server; context size and tool-result mode
-    from the recording. Loads the file now (so a bad path fails at once) and rewinds its player."""
-    path = spec.split("/", 1)[1] if spec.startswith(f"{PROVIDER}/") else spec
-    if not path.strip():
-        raise ConfigError("replay/ needs a file: --model replay/FILE", hint=_RECORD_HINT)
-    recording = load_recording(path)
-    with _players_lock:
-        _players[str(recording.path)] = Player(recording)
+def open_recording(entry: ModelEntry) -> ModelEntry:
+    """The ``replay/FILE`` entry completed from its recording: context size and tool-result mode as
+    recorded. Loads the file now (so a bad file fails before the run) and rewinds its player."""
+    recording = load_recording(entry.recording_path)
+    players.rewind(recording)
     window = recording.meta.get("context_window")
-    return ModelEntry(
-        model=f"{PROVIDER}/{recording.path}",
-        key=spec,
+    return dataclasses.replace(
+        entry,
+        model=f"{REPLAY_PREFIX}{recording.path}",
         api_base=None,
         api_key=None,
         max_context_size=int(window) if isinstance(window, int) and window > 0 else 8192,
         tool_results=recording.tool_results_mode(),
-        timeout=timeout,
         num_retries=0,
-        source=f"recording {recording.path}",
     )
 
 
 def player_for(path: str) -> Player:
-    with _players_lock:
-        player = _players.get(path)
-        if player is None:
-            player = _players[path] = Player(load_recording(path))
-        return player
+    """The player of the recording at ``path`` (the LiteLLM provider's ``model``)."""
+    return players.get(path)
 
 
 class Player:
@@ -236,6 +224,33 @@ class Player:
             )
 
 
+class Players:
+    """The players of the recordings opened in this process, by resolved path; ``reset()`` forgets them."""
+
+    def __init__(self) -> None:
+        self._by_path: dict[str, Player] = {}
+        self._lock = threading.Lock()
+
+    def rewind(self, recording: Recording) -> None:
+        """A new run of ``recording`` starts from its first reply."""
+        with self._lock:
+            self._by_path[str(recording.path)] = Player(recording)
+
+    def get(self, path: str) -> Player:
+        with self._lock:
+            player = self._by_path.get(path)
+            if player is None:
+                player = self._by_path[path] = Player(load_recording(path))
+            return player
+
+    def reset(self) -> None:
+        with self._lock:
+            self._by_path.clear()
+
+
+players = Players()
+
+
 def _short(text: str, n: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -244,8 +259,6 @@ def _short(text: str, n: int = 80) -> str:
 def _recorded_error(error: dict[str, Any]) -> Exception:
     message = str(error.get("message") or "the recorded model call failed")
     if error.get("type") == "ContextOverflow":
-        from holmes_nb.llm.client import ContextOverflow
-
         limit = error.get("limit")
         return ContextOverflow(message, int(limit) if isinstance(limit, int) else None)
     return ModelError(f"(recorded) {message}", hint=error.get("hint") or "the recorded run failed here too")
@@ -290,7 +303,7 @@ def _handler_class(litellm):
 def recorded_max_steps(entry: ModelEntry) -> int | None:
     """The max_steps the recorded run used: a replay takes it unless told otherwise, because the
     agent's safeguards (the last step withholds tools) depend on it."""
-    if not entry.model.startswith(f"{PROVIDER}/"):
+    if not entry.replays:
         return None
-    value = player_for(entry.model.split("/", 1)[1]).rec.meta.get("max_steps")
+    value = player_for(entry.recording_path).rec.meta.get("max_steps")
     return int(value) if isinstance(value, int) and value > 0 else None

@@ -1,0 +1,244 @@
+"""The agent loop: ask the model, run the tools it calls, repeat until it answers.
+
+Never imports IPython. Yields events so any front end can show progress; on any failure or
+Ctrl-C the Investigation so far is kept (``error.investigation``) and nothing fetched is lost.
+
+    agent = Agent(LLMClient(entry), tools, max_steps=20, cluster_name="demo")
+    inv = agent.run("what pods are failing?", on_event=print)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from datetime import datetime, timezone
+
+from holmes_nb.agent.calls import CallRunner
+from holmes_nb.agent.evidence import evidence_answer
+from holmes_nb.agent.messages import (
+    EMPTY_NUDGE,
+    FINAL_NUDGE,
+    SYSTEM_PROMPT,
+    Conversation,
+    ResultDelivery,
+    system_prompt,
+)
+from holmes_nb.agent.safeguards import all_refused, echoes_prompt, narrates_call
+from holmes_nb.agent.state import RunState
+from holmes_nb.anonymize import NO_ANONYMIZER, Anonymizer
+from holmes_nb.errors import HolmesError, ModelError
+from holmes_nb.events import Answered, Event, Failed, ModelReplied, Notice, StepStarted
+from holmes_nb.investigation import Investigation, Step
+from holmes_nb.llm.budget import Budget
+from holmes_nb.llm.client import Completion, ContextOverflow, LLMClient
+from holmes_nb.llm.compat import assign_ids, strip_thinking
+from holmes_nb.redact import scrub
+from holmes_nb.tools.base import Tool
+from holmes_nb.tools.k8s_logs import mark_log_quotes
+
+
+class Agent:
+    def __init__(
+        self,
+        client: LLMClient,
+        tools: list[Tool],
+        *,
+        max_steps: int = 20,
+        system_prompt: str | None = None,
+        cluster_name: str = "",
+        namespace: str | None = None,
+        max_parallel: int = 4,
+        anonymizer: Anonymizer | None = None,
+    ):
+        if max_steps < 1:
+            raise HolmesError("max_steps must be at least 1")
+        self.client = client
+        self.tools = {t.name: t for t in tools}
+        self.max_steps = max_steps
+        self.system_prompt = system_prompt or SYSTEM_PROMPT
+        self.cluster_name = cluster_name
+        self.namespace = namespace
+        self.max_parallel = max_parallel
+        #: hides names and IPs from the model and restores them in what people see (--anonymize)
+        self.anonymizer = anonymizer or NO_ANONYMIZER
+
+    def run(
+        self, question: str, *, previous: Investigation | None = None, on_event: Callable[[Event], None] | None = None
+    ) -> Investigation:
+        """Run to the end, calling ``on_event`` for each event; returns the Investigation.
+
+        A failure raises a HolmesError whose ``.investigation`` holds everything done so far.
+        """
+        gen = self.iter_run(question, previous=previous)
+        while True:
+            try:
+                event = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            if on_event is not None:
+                on_event(event)
+
+    # -- the loop -------------------------------------------------------------------------
+    def iter_run(
+        self, question: str, *, previous: Investigation | None = None
+    ) -> Generator[Event, None, Investigation]:
+        entry = self.client.entry
+        inv = Investigation(
+            question=question, model=entry.label, model_id=entry.public_id(), cluster=self.cluster_name, parent=previous
+        )
+        inv.anonymizer = self.anonymizer if self.anonymizer.active else None  # a follow-up keeps the placeholders
+        state = self._start(inv, previous)
+        try:
+            ctx = self.client.context_info()
+            inv.context_window, inv.context_source = ctx.tokens, ctx.source
+            delivery = state.conversation.delivery
+            if delivery.auto and delivery.start(self.client.server_info()):
+                yield Notice(0, ResultDelivery.NOTICE)
+            for step in range(1, self.max_steps + 1):
+                done = yield from self._step(state, step)
+                if done:
+                    break
+            else:
+                inv.status = "incomplete"
+                inv.error = f"no answer after {self.max_steps} steps"
+        except KeyboardInterrupt as e:
+            inv.status, inv.error = "interrupted", "interrupted by the user"
+            e.investigation = inv  # type: ignore[attr-defined]  # KeyboardInterrupt carries the run too
+            _finish(inv, state)
+            raise
+        except HolmesError as e:
+            inv.status, inv.error = "failed", str(e)
+            e.investigation = inv
+            _finish(inv, state)
+            yield Failed(len(inv.steps), str(e))
+            raise
+        _finish(inv, state)
+        return inv
+
+    def _start(self, inv: Investigation, previous: Investigation | None) -> RunState:
+        conversation = Conversation.start(
+            inv.question,
+            system=system_prompt(self.system_prompt, self.cluster_name, self.namespace),
+            delivery=ResultDelivery(self.client.entry.tool_results),
+            anonymizer=self.anonymizer,
+            previous=previous.messages if previous is not None else None,
+        )
+        budget = Budget(self.client)
+        if previous is not None:
+            budget.adopt_previous(conversation.messages)
+        return RunState(inv, previous, conversation, budget)
+
+    def _step(self, state: RunState, step: int) -> Generator[Event, None, bool]:
+        inv, convo = state.inv, state.conversation
+        # The answer is due at the last step, or when the phase says so (see state.py).
+        last = step == self.max_steps or state.tools_withheld
+        offer = bool(self.tools) and not last
+        if last and inv.calls and convo.last_content != FINAL_NUDGE:
+            convo.nudge(FINAL_NUDGE)
+            if state.circles:
+                yield Notice(step, "the model is going in circles; asking for the answer without tools")
+        schemas = [t.schema() for t in self.tools.values()] if offer else None
+        estimate, max_tokens = state.budget.fit(state.messages, schemas, state.forget)
+        yield StepStarted(step, self.max_steps, estimate, offer)
+        completion, max_tokens = self._complete(state, schemas, max_tokens, estimate)
+        record = Step(
+            step,
+            completion.prompt_tokens,
+            completion.completion_tokens,
+            completion.duration_s,
+            completion.cost,
+            tools_offered=offer,
+            notes=list(completion.notes),
+            max_tokens=max_tokens,
+        )
+        inv.steps.append(record)
+        yield ModelReplied(
+            step,
+            completion.prompt_tokens,
+            completion.completion_tokens,
+            completion.duration_s,
+            len(completion.tool_calls),
+            completion.cost,
+        )
+        if convo.delivery.observe(completion.call_ids_seen):
+            yield Notice(step, ResultDelivery.NOTICE)
+        calls = completion.tool_calls if offer else []
+        if not calls:
+            return (yield from self._answer(state, step, completion.content, record))
+        record.content = strip_thinking(completion.content)
+        assign_ids(calls, step)
+        convo.add_calls(record.content, calls)
+        sent, calls = calls, self.anonymizer.real_calls(calls)  # placeholders -> real names before tools run
+        record.content = self.anonymizer.restore(record.content)
+        runner = CallRunner(self.tools, self.anonymizer, self.client.count_text, self.max_parallel)
+        results = yield from runner.run(state, step, calls, record)
+        results = [(s, text) for s, (_, text) in zip(sent, results, strict=False)]  # the model sees its own arguments
+        state.budget.mark_results(state.messages, convo.results(results), calls)
+        state.after_calls(useless=all_refused(record.tool_calls))
+        return False
+
+    def _complete(self, state: RunState, schemas, max_tokens: int, estimate: int) -> tuple[Completion, int]:
+        """(completion, the max_tokens finally sent)."""
+        try:
+            return self._call(state, schemas, max_tokens, estimate), max_tokens
+        except ContextOverflow as e:
+            # The server knows its window better than we do: learn it, shrink, retry once.
+            if e.limit:
+                self.client.learn_context_limit(e.limit)
+                state.inv.context_window, state.inv.context_source = e.limit, "server error message"
+            else:
+                state.budget.shrink_window()
+            estimate, max_tokens = state.budget.fit(state.messages, schemas, state.forget)
+            try:
+                return self._call(state, schemas, max_tokens, estimate), max_tokens
+            except ContextOverflow as again:
+                raise ModelError(
+                    f"the request still does not fit the context window: {again.message}",
+                    hint="raise the server's context size (e.g. n_ctx) or set custom_args.max_context_size",
+                ) from None
+
+    def _call(self, state: RunState, schemas, max_tokens: int, estimate: int) -> Completion:
+        return self.client.complete(
+            state.messages, schemas, max_tokens=max_tokens, valid_names=list(self.tools), estimated_prompt=estimate
+        )
+
+    def _answer(self, state: RunState, step: int, content: str, record: Step) -> Generator[Event, None, bool]:
+        inv = state.inv
+        answer, rejected = strip_thinking(content), False
+        if answer and echoes_prompt(answer, state.messages, inv.calls):
+            yield Notice(step, "the model repeated the prompt instead of answering")
+            answer, rejected = "", True
+        elif answer and narrates_call(answer, self.tools):
+            yield Notice(step, "the model described a tool call instead of answering")
+            answer, rejected = "", True
+        if not answer:
+            if not state.asked_again and step < self.max_steps:
+                state.ask_again(with_evidence=bool(inv.calls))  # with evidence: the answer, without tools
+                if not inv.calls:
+                    state.conversation.nudge(EMPTY_NUDGE)
+                yield Notice(step, "asking again" if rejected else "the model sent an empty reply; asking again")
+                return False
+            answer = evidence_answer(inv)
+            if not answer:
+                raise ModelError("the model returned an empty reply", hint="check the server log; try another model")
+            inv.fallback = True
+            msg = "the model gave no usable answer; the answer shown is the evidence its tool calls gathered"
+            inv.warnings.append(msg)
+            yield Notice(step, msg)
+        answer = mark_log_quotes(scrub(self.anonymizer.restore(answer)), inv.calls)  # an echoed key is masked
+        record.content = answer
+        state.conversation.add_answer(answer)
+        inv.answer, inv.status = answer, "answered"
+        if self.tools and not inv.calls and state.previous is None:
+            msg = (
+                "the model answered without calling any tool, so the answer is not based on cluster data; "
+                "check its tool-calling support with `holmes-nb check-model`"
+            )
+            inv.warnings.append(msg)
+            yield Notice(step, msg)
+        yield Answered(step, answer)
+        return True
+
+
+def _finish(inv: Investigation, state: RunState) -> None:
+    inv.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    inv.messages = state.messages
