@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 #: (placeholder prefix, kinds), in the order names are claimed: a Service named like its Deployment
 #: shares the Deployment's placeholder
@@ -253,6 +253,19 @@ class Anonymizer:
         return f"<Anonymizer {len(self.to_placeholder)} names and IPs>"
 
 
+class Masker(Protocol):
+    """What the agent needs of an anonymizer: :class:`Anonymizer`, or :data:`NO_ANONYMIZER` when off."""
+
+    active: bool
+
+    def hide(self, text: str) -> str: ...
+    def restore(self, text: str) -> str: ...
+    def hide_value(self, value: Any) -> Any: ...
+    def restore_value(self, value: Any) -> Any: ...
+    def real_calls(self, calls: list) -> list: ...
+    def hide_message(self, message: dict[str, Any]) -> dict[str, Any]: ...
+
+
 class _NoAnonymizer:
     """The identity: what the agent uses when ``anonymize`` is off."""
 
@@ -275,7 +288,7 @@ class _NoAnonymizer:
         return message
 
 
-NO_ANONYMIZER = _NoAnonymizer()
+NO_ANONYMIZER: Masker = _NoAnonymizer()
 
 
 def _walk(value: Any, fn) -> Any:

@@ -6,6 +6,8 @@ prints ``str(err)`` (message plus hint) and exits 2 for :class:`ConfigError` and
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HolmesError(Exception):
     """Base class: ``HolmesError("cannot reach server", hint="check OPENAI_API_BASE")``."""
@@ -17,7 +19,7 @@ class HolmesError(Exception):
         self.message = message
         self.hint = hint
         #: the partial Investigation, attached by the agent when a run fails midway
-        self.investigation = None
+        self.investigation: Any = None  # an Investigation (errors.py imports nothing of the package)
 
     def __str__(self) -> str:
         return f"{self.message} (hint: {self.hint})" if self.hint else self.message

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from holmes_nb.agent.safeguards import refusal
 from holmes_nb.agent.state import RunState
-from holmes_nb.anonymize import Anonymizer
+from holmes_nb.anonymize import Masker
 from holmes_nb.events import Event, ToolCallFinished, ToolCallStarted
 from holmes_nb.investigation import Step, ToolCallRecord
 from holmes_nb.llm.compat import ToolCall
@@ -23,9 +23,7 @@ from holmes_nb.tools.base import Tool, ToolResult
 class CallRunner:
     """Runs one step's calls with ``tools``; ``count_text`` counts a result's tokens (the client's)."""
 
-    def __init__(
-        self, tools: dict[str, Tool], anonymizer: Anonymizer, count_text: Callable[[str], int], max_parallel: int
-    ):
+    def __init__(self, tools: dict[str, Tool], anonymizer: Masker, count_text: Callable[[str], int], max_parallel: int):
         self.tools = tools
         self.anonymizer = anonymizer
         self.count_text = count_text

@@ -24,7 +24,7 @@ from holmes_nb.agent.messages import (
 )
 from holmes_nb.agent.safeguards import all_refused, echoes_prompt, narrates_call
 from holmes_nb.agent.state import RunState
-from holmes_nb.anonymize import NO_ANONYMIZER, Anonymizer
+from holmes_nb.anonymize import NO_ANONYMIZER, Masker
 from holmes_nb.errors import HolmesError, ModelError
 from holmes_nb.events import Answered, Event, Failed, ModelReplied, Notice, StepStarted
 from holmes_nb.investigation import Investigation, Step
@@ -47,7 +47,7 @@ class Agent:
         cluster_name: str = "",
         namespace: str | None = None,
         max_parallel: int = 4,
-        anonymizer: Anonymizer | None = None,
+        anonymizer: Masker | None = None,
     ):
         if max_steps < 1:
             raise HolmesError("max_steps must be at least 1")

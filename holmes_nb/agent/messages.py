@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from holmes_nb.anonymize import Anonymizer
+from holmes_nb.anonymize import Masker
 from holmes_nb.llm.compat import ToolCall, assistant_message, looks_like_llama_cpp_python, result_messages
 from holmes_nb.llm.context import ServerInfo
 from holmes_nb.redact import scrub
@@ -63,7 +63,7 @@ class ResultDelivery:
 class Conversation:
     """The messages of one run as the model sees them (placeholders when anonymized)."""
 
-    def __init__(self, messages: list[dict[str, Any]], delivery: ResultDelivery, anonymizer: Anonymizer):
+    def __init__(self, messages: list[dict[str, Any]], delivery: ResultDelivery, anonymizer: Masker):
         self.messages = messages
         self.delivery = delivery
         self.hide = anonymizer
@@ -75,7 +75,7 @@ class Conversation:
         *,
         system: str,
         delivery: ResultDelivery,
-        anonymizer: Anonymizer,
+        anonymizer: Masker,
         previous: list[dict[str, Any]] | None = None,
     ) -> Conversation:
         """A new conversation (system prompt, question), or a follow-up continuing ``previous``."""

@@ -122,8 +122,8 @@ def load_recording(path: str | os.PathLike) -> Recording:
             raise ConfigError(
                 f"{p}: model call {i} is incomplete (needs a request and a response or error)", hint=RECORD_HINT
             )
-    meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
-    return Recording(p.resolve(), meta, exchanges)
+    meta = doc.get("meta")
+    return Recording(p.resolve(), meta if isinstance(meta, dict) else {}, exchanges)
 
 
 def open_recording(entry: ModelEntry) -> ModelEntry:
