@@ -57,6 +57,8 @@ class HolmesMagic(Magics):
         self.investigations: list[Any] = []  # every run, also failed ones
         self.current: Any = None  # the conversation ``followup`` continues
         self.last_options: dict[str, Any] = {}
+        #: follow-up cell -> the investigation it continued, so re-running it continues the same one
+        self.followed: dict[str, Any] = {}
 
     @no_var_expand
     @line_cell_magic
@@ -85,9 +87,25 @@ class HolmesMagic(Magics):
         if self.shell is not None:
             self.shell.user_ns["_holmes_last"] = inv
 
+    def cell_key(self, cmd: Any) -> str:
+        """Which follow-up cell this is: the front end's cell id when it sends one (JupyterLab,
+        Notebook 7), else the cell's text."""
+        header = getattr(getattr(self.shell, "kernel", None), "get_parent", None)
+        parent = header() if callable(header) else getattr(self.shell, "parent_header", None) or {}
+        cell_id = ((parent or {}).get("metadata") or {}).get("cellId")
+        return f"id:{cell_id}" if cell_id else f"text:{cmd.text}"
+
+    def followed_by_cell(self, cmd: Any) -> Any:
+        """The investigation this follow-up cell continued when it last ran (None the first time)."""
+        return self.followed.get(self.cell_key(cmd))
+
+    def note_followup(self, cmd: Any, previous: Any) -> None:
+        self.followed[self.cell_key(cmd)] = previous
+
     def reset(self) -> None:
         self.current = None
         self.last_options = {}
+        self.followed = {}
 
 
 def show_holmes_error(shell, etype, value, tb, tb_offset=None):
