@@ -71,7 +71,7 @@ class LiveView:
         head = {"answered": "answered", "failed": "failed", "interrupted": "interrupted"}.get(inv.status, inv.status)
         text = (
             f"holmes-nb {head}: {_n(len(inv.steps), 'step')} · {_n(len(inv.calls), 'tool call')} · "
-            f"{tokens:,} tokens · {seconds:.1f} s · model {inv.model}"
+            f"{tokens:,} tokens · ${inv.cost:.4f} · {seconds:.1f} s · model {inv.model}"
         )
         return text + (f" · {error}" if error is not None and inv.status != "answered" else "")
 
