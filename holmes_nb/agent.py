@@ -249,6 +249,11 @@ class Agent:
         record.content = answer
         state.messages.append({"role": "assistant", "content": self.anonymizer.hide(answer)})
         inv.answer, inv.status = answer, "answered"
+        if not inv.fallback and self._off_topic(inv, state):
+            inv.status = "doubtful"
+            msg = "the answer mentions nothing of the question, the cluster or the evidence: treat it as doubtful"
+            inv.warnings.append(msg)
+            yield Notice(step, msg)
         if self.tools and not inv.calls and state.previous is None:
             msg = (
                 "the model answered without calling any tool, so the answer is not based on cluster data; "
@@ -258,6 +263,16 @@ class Agent:
             yield Notice(step, msg)
         yield Answered(step, answer)
         return True
+
+    def _off_topic(self, inv: Investigation, state: _RunState) -> bool:
+        from holmes_nb.report.relevance import off_topic
+
+        context = [self.cluster_name, self.namespace or ""]
+        node: Investigation | None = inv
+        while node is not None:  # this question, the earlier ones, and every tool result
+            context += [node.question, node.answer if node is not inv else "", *(c.text for c in node.calls)]
+            node = node.parent
+        return off_topic(inv.answer or "", context)
 
     def _run_calls(
         self, state: _RunState, step: int, calls: list[ToolCall], record: Step

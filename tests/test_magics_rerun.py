@@ -119,3 +119,29 @@ def test_html_escaped_replies_are_unescaped(server, reply, shown):  # noqa: F811
     server([say(reply)])
     inv = holmes_nb.ask("why is checkout failing?", model="openai/scripted", cluster="demo")
     assert inv.answer == shown
+
+
+OFF_TOPIC = (
+    "The French Revolution began in 1789 when Parisians stormed the Bastille, ending absolute monarchy "
+    "and spreading republican ideals across Europe."
+)
+
+
+def test_plainly_off_topic_answer_is_doubtful_not_answered(server):  # noqa: F811
+    server([call("list_pods", namespace="shop"), say(OFF_TOPIC)])
+    inv = holmes_nb.ask("why is checkout crashing?", model="openai/scripted", cluster="demo")
+    assert inv.status == "doubtful" and not inv.ok and inv.answer == OFF_TOPIC
+    assert any("doubtful" in w for w in inv.warnings)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "all fine",  # too short to judge
+        "The recommendations container was killed for exceeding its memory limit; raise it to 512Mi and redeploy.",
+    ],
+)
+def test_on_topic_or_short_answers_stay_answered(server, reply):  # noqa: F811
+    server([call("list_pods", namespace="shop"), say(reply)])
+    inv = holmes_nb.ask("why is checkout crashing?", model="openai/scripted", cluster="demo")
+    assert inv.status == "answered" and not inv.warnings
