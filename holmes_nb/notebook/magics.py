@@ -108,12 +108,19 @@ class HolmesMagic(Magics):
         self.followed = {}
 
 
+def notebook_hint(hint: str) -> str:
+    """A hint as a notebook user types it: ``export NAME=value`` becomes ``%env NAME=value``."""
+    import re
+
+    return re.sub(r"\bexport (?=[A-Z_][A-Z0-9_]*=)", "%env ", hint)
+
+
 def show_holmes_error(shell, etype, value, tb, tb_offset=None):
     """Custom exception display for HolmesError: the message and hint, not a library traceback.
     The cell still fails (an ``error`` output), so nbval and papermill stop where they should."""
     lines = [f"{etype.__name__}: {value.message}"]
     if value.hint:
-        lines.append(f"hint: {value.hint}")
+        lines.append(f"hint: {notebook_hint(value.hint)}")
     if value.investigation is not None:
         lines.append("the partial investigation is kept: _holmes_last, or %holmes history")
     shell._showtraceback(etype, value, lines)
