@@ -99,7 +99,6 @@ def _env_rows(cfg) -> list[dict[str, Any]]:
     base = cfg.env("OPENAI_API_BASE")
     served = probe_server(base, cfg.env("OPENAI_API_KEY")).model_ids
     env_model = os.environ.get("MODEL")
-    ids = ([env_model] if env_model else []) + served
 
     def prefixed(m: str) -> str:
         return m if "/" in m else f"openai/{m}"
