@@ -90,8 +90,10 @@ class HolmesMagic(Magics):
     def cell_key(self, cmd: Any) -> str:
         """Which follow-up cell this is: the front end's cell id when it sends one (JupyterLab,
         Notebook 7), else the cell's text."""
-        header = getattr(getattr(self.shell, "kernel", None), "get_parent", None)
-        parent = header() if callable(header) else getattr(self.shell, "parent_header", None) or {}
+        try:
+            parent = self.shell.kernel.get_parent()
+        except AttributeError:  # terminal IPython or a test shell: no kernel, no cell ids
+            parent = {}
         cell_id = ((parent or {}).get("metadata") or {}).get("cellId")
         return f"id:{cell_id}" if cell_id else f"text:{cmd.text}"
 

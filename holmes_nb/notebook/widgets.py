@@ -190,7 +190,10 @@ class ModelPicker(_Linked):
         self.target.observe(self._from_target_temperature, "temperature")
         if self.target.has_trait("config_path"):
             self.target.observe(lambda _change: self.refresh(), "config_path")
-        shell = getattr(self.target, "shell", None)
+        try:
+            shell = self.target.shell
+        except AttributeError:  # a target without a shell (a plain HasTraits)
+            shell = None
         if shell is not None:  # a %env cell changes the choices: re-read after each cell
             shell.events.register("post_run_cell", self.refresh_if_env_changed)
         self._from_target_temperature()
