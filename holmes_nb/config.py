@@ -163,7 +163,8 @@ class Config:
             return self.adhoc(env_model)
         raise ConfigError(
             "no model configured",
-            hint="pass --model openai/<name> with OPENAI_API_BASE set, or define a modelList (see README)",
+            hint="export OPENAI_API_BASE=http://127.0.0.1:8000/v1 and pass --model openai/<name> (the server's "
+            "model id), or define a modelList (see README)",
         )
 
     def adhoc(self, model: str) -> ModelEntry:

@@ -31,6 +31,19 @@ class ToolCallRecord:
     frame: Any = None  # pandas.DataFrame or None
     notes: list[str] = field(default_factory=list)  # repairs applied (text call, fixed JSON, ...)
 
+    def python(self, cluster: str | None = None) -> str | None:
+        """The ``holmes_nb`` call returning the same data (``holmes_nb.cluster("demo").pods(...)``), or None."""
+        from holmes_nb.report.rerun import python_call
+
+        return python_call(self.tool, self.arguments, cluster)
+
+    @property
+    def kubectl(self) -> str | None:
+        """The read-only kubectl command showing the same objects, or None."""
+        from holmes_nb.report.rerun import kubectl_command
+
+        return kubectl_command(self.tool, self.arguments)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "step": self.step,
@@ -82,7 +95,7 @@ class Investigation:
     model_id: str = ""  # the LiteLLM model id
     cluster: str = ""
     answer: str | None = None
-    status: str = "running"  # running | answered | failed | interrupted
+    status: str = "running"  # running | answered | doubtful (off-topic answer) | failed | interrupted
     error: str | None = None
     steps: list[Step] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -152,6 +165,19 @@ class Investigation:
     @property
     def ok(self) -> bool:
         return self.status == "answered"
+
+    def to_cells(self, *, insert: bool = True) -> list[str]:
+        """The agent's path as code cells, one per tool call that has an equivalent: the Python call
+        and the kubectl command (as a comment). In IPython they are inserted below the running cell
+        (``insert=False``: only returned). ``inv.to_cells()``; the magic is ``%holmes cells``."""
+        from holmes_nb.report.rerun import rerun_cells
+
+        cells = rerun_cells(self)
+        if insert and cells:
+            from holmes_nb.report.rerun import insert_cells
+
+            insert_cells(cells)
+        return cells
 
     # -- exports -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

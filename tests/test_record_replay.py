@@ -250,3 +250,12 @@ def test_a_model_list_entry_can_replay_a_recording_beside_its_config(recorded, t
     status = {c.name: c.status for c in report.checks}
     assert report.ok and status["reachable"] == "ok" and status["tool results"] == "skip"
     assert "team_oncall" in next(c.detail for c in report.checks if c.name == "tool calls")
+
+
+def test_replay_of_a_followup_after_other_questions_names_the_right_fix(recorded):
+    path, inv, _ = recorded
+    with pytest.raises(
+        ModelError, match="continues a conversation of [1-9][0-9]* messages, the recorded one continued 0"
+    ) as e:
+        holmes_nb.ask(QUESTION, model=f"replay/{path}", cluster="demo", tools=[oncall_tool()], previous=inv)
+    assert "%holmes reset" in e.value.hint and "in order" in e.value.hint

@@ -191,5 +191,5 @@ def test_timeline_plots_to_png(tmp_path):
     assert len(ax.get_yticklabels()) == 25 and "busiest" in ax.get_title()
     inv = Investigation(question="q", model="m", cluster="demo")
     empty = inv.timeline()  # no evidence yet: an empty picture, not an error
-    assert empty.axes[0].texts[0].get_text() == "no timed events"
+    assert empty.axes[0].texts[0].get_text() == "no timed events in this investigation"
     assert inv.timeline("demo").axes[0].get_yticklabels()  # a spec string is opened

@@ -214,3 +214,38 @@ def test_pickers_work_without_a_target(picker_class, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     picker = picker_class()
     assert picker.target.model is None and picker.text().startswith("holmes-nb ")
+
+
+def test_env_only_picker_lists_the_servers_models_and_follows_env_changes(model_server, monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    InteractiveShell.clear_instance()
+    shell = InteractiveShell.instance()
+    try:
+        first = model_server([], model_ids=("qwen2.5-7b", "smollm2"))
+        second = model_server([], model_ids=("llama3",))
+        monkeypatch.delenv("MODEL", raising=False)
+        monkeypatch.setenv("OPENAI_API_BASE", first.url)
+        magic = Magic()
+        magic.shell = shell
+        picker = ModelPicker(magic)
+        assert [v for _, v in picker.dropdown.options] == [DEFAULT, "openai/qwen2.5-7b", "openai/smollm2"]
+        assert f"openai/smollm2 @ {first.url} (server /v1/models)" in picker.text()
+        shell.run_cell(f"%env OPENAI_API_BASE={second.url}")  # the post_run_cell hook re-reads
+        assert [v for _, v in picker.dropdown.options] == [DEFAULT, "openai/llama3"]
+        assert not picker.refresh_if_env_changed()  # nothing changed since
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_no_model_hint_shows_env_in_a_notebook(monkeypatch):
+    from holmes_nb.config import load_config
+    from holmes_nb.errors import ConfigError
+    from holmes_nb.notebook.magics import notebook_hint
+
+    monkeypatch.delenv("OPENAI_API_BASE", raising=False)
+    monkeypatch.delenv("MODEL", raising=False)
+    with pytest.raises(ConfigError) as e:
+        load_config().select(None)
+    assert "export OPENAI_API_BASE=" in e.value.hint  # the CLI's words
+    assert notebook_hint(e.value.hint).startswith("%env OPENAI_API_BASE=http://127.0.0.1:8000/v1 and pass --model")

@@ -22,7 +22,7 @@ from holmes_nb.agent.messages import (
     ResultDelivery,
     system_prompt,
 )
-from holmes_nb.agent.safeguards import all_refused, echoes_prompt, narrates_call
+from holmes_nb.agent.safeguards import all_refused, echoes_prompt, narrates_call, off_topic_answer
 from holmes_nb.agent.state import RunState
 from holmes_nb.anonymize import NO_ANONYMIZER, Masker
 from holmes_nb.errors import HolmesError, ModelError
@@ -228,6 +228,11 @@ class Agent:
         record.content = answer
         state.conversation.add_answer(answer)
         inv.answer, inv.status = answer, "answered"
+        if not inv.fallback and off_topic_answer(inv, [self.cluster_name, self.namespace or ""]):
+            inv.status = "doubtful"
+            msg = "the answer mentions nothing of the question, the cluster or the evidence: treat it as doubtful"
+            inv.warnings.append(msg)
+            yield Notice(step, msg)
         if self.tools and not inv.calls and state.previous is None:
             msg = (
                 "the model answered without calling any tool, so the answer is not based on cluster data; "

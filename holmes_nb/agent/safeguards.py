@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from holmes_nb.investigation import ToolCallRecord
+from holmes_nb.investigation import Investigation, ToolCallRecord
 from holmes_nb.llm.compat import ToolCall, is_tool_result
 
 #: statuses of calls that did not run
@@ -72,3 +72,16 @@ def narrates_call(answer: str, tools: Iterable[str]) -> bool:
     for name in sorted(names, key=len, reverse=True):
         text = re.sub(re.escape(name) + r"\s*(?:\([^)]*\))?", " ", text)
     return not re.search(r"\w{2,}", _CALL_WORDS.sub(" ", text))
+
+
+def off_topic_answer(inv: Investigation, names: list[str]) -> bool:
+    """True when the answer shares no word with the question, the cluster's names, the earlier
+    conversation or any tool result (holmes_nb.report.relevance): a reply about something else."""
+    from holmes_nb.report.relevance import off_topic
+
+    context = list(names)
+    node: Investigation | None = inv
+    while node is not None:  # this question, the earlier ones, and every tool result
+        context += [node.question, (node.answer or "") if node is not inv else "", *(c.text for c in node.calls)]
+        node = node.parent
+    return off_topic(inv.answer or "", context)

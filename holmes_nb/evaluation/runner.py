@@ -52,6 +52,26 @@ def verdict(scenario: Scenario, run: Run) -> tuple[bool, list[str]]:
     return (run.error is None and not run.fallback and run.status == "answered" and not missing), missing
 
 
+def grade(answer: Any, scenario: str, suite: str | Suite = "demo") -> tuple[bool, list[str]]:
+    """Grade one answer against a suite's scenario, as ``eval`` does: an Investigation passes only
+    when the model itself answered (no fallback, no error, status answered) and its answer matches
+    every ``expect`` pattern; a str is graded on its words alone. Returns (passed, missed patterns).
+
+    ``grade(inv, "missing-secret-key")``; ``grade("the Secret lacks api-key", "missing-secret-key")``
+    """
+    from holmes_nb.errors import ConfigError
+
+    chosen = next((s for s in load_suite(suite).scenarios if s.name == scenario), None)
+    if chosen is None:
+        raise ConfigError(f"no scenario {scenario!r} in the suite", hint="see holmes_nb/data/demo-suite.yaml")
+    if isinstance(answer, str) or answer is None:
+        missing = chosen.missing(answer)
+        return not missing, missing
+    run = Run(model=str(getattr(answer, "model", "")), error=answer.error, status=answer.status)
+    run.answer, run.fallback = answer.answer, bool(answer.fallback)
+    return verdict(chosen, run)
+
+
 def evaluate(
     suite: str | Suite,
     models: Iterable[str],

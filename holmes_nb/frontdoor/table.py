@@ -298,6 +298,12 @@ COMMANDS: dict[str, CommandSpec] = {
             argument=Argument("path", "PATH.md", "where to write (default postmortem.md)"),
             fronts=NOTEBOOK,
         ),
+        CommandSpec(
+            "cells",
+            "insert the last investigation's tool calls as re-runnable code (Python and kubectl)",
+            fronts=NOTEBOOK,
+            aliases=("rerun",),
+        ),
         CommandSpec("pick", "model and cluster picker widgets", ("config",), aliases=("picker",), fronts=NOTEBOOK),
         CommandSpec("help", "this list", fronts=NOTEBOOK),
     )

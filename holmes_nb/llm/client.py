@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from holmes_nb.errors import ModelError
-from holmes_nb.llm.compat import ToolCall, parse_native_calls, parse_text_tool_calls
+from holmes_nb.llm.compat import ToolCall, parse_native_calls, parse_text_tool_calls, unescape_reply
 from holmes_nb.llm.context import ContextInfo, ServerInfo, discover_context, probe_server
 from holmes_nb.llm.deadline import call_with_deadline, total_deadline
 from holmes_nb.llm.entry import ModelEntry
@@ -187,7 +187,7 @@ class LLMClient:
                 hint="check the server's log; the model may have crashed",
             )
         message = choices[0].message
-        content = getattr(message, "content", None) or ""
+        content = unescape_reply(getattr(message, "content", None))
         raw_calls = getattr(message, "tool_calls", None) or []
         ids = [str(getattr(tc, "id", "") or "") for tc in raw_calls]
         calls = parse_native_calls(raw_calls, valid)

@@ -144,6 +144,21 @@ _FUNCTIONS_STYLE = re.compile(
 _FENCED = re.compile(r"```(?:json|tool_call|tool_code)?\s*\n?(.*?)```", re.S)
 
 
+#: entities some servers' chat templates apply to the reply (llama-cpp-python writes ``&#39;``)
+_HTML_ENTITY = re.compile(r"&(?:#\d{1,5}|#x[0-9a-fA-F]{1,4}|quot|amp|lt|gt|apos);")
+
+
+def unescape_reply(content: str | None) -> str:
+    """The reply text with the HTML escaping some servers apply undone (``it&#39;s`` -> ``it's``);
+    text without entities is returned unchanged."""
+    text = content or ""
+    if not _HTML_ENTITY.search(text):
+        return text
+    import html
+
+    return html.unescape(text)
+
+
 def strip_thinking(content: str) -> str:
     text = _THINK.sub("", content or "")
     if "</think>" in text:  # an opening tag the server swallowed

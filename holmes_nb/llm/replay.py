@@ -216,6 +216,13 @@ class Player:
             said = "offered tools" if request.get("tools") else "withheld tools (final answer)"
             raise ModelError(f"{where}: the recorded run {said} there, this run did not", hint=hint)
         mine, theirs = _roles(messages), _roles(request["messages"])
+        if i == 0 and len(mine) != len(theirs):  # the first request: the question and what it continues
+            raise ModelError(
+                f"{where}: this question continues a conversation of {len(mine) - 2} messages, "
+                f"the recorded one continued {len(theirs) - 2}",
+                hint="a follow-up replays only after the same earlier questions: reset (%holmes reset) and "
+                "run the recorded ask, then its follow-ups, in order; or record this follow-up again",
+            )
         if mine != theirs:
             raise ModelError(
                 f"{where}: this conversation has {len(mine)} messages, the recorded one "

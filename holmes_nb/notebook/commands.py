@@ -46,7 +46,8 @@ def _investigate(magic, cmd: Command, previous=None) -> Any:
     cfg = _load_config(magic, opts.get("config"))
     flag = True if opts.get("live") else False if opts.get("no_live") else None
     mode = resolve_mode(magic.setting("live_display", cfg), flag, shell=magic.shell)
-    view = live_view(mode, cmd.text)
+    view = live_view(mode, heading(cmd.text))
+    view.cluster = opts.get("cluster")
     kwargs = {**api_kwargs(opts), "model": _entry(magic, cfg, opts.get("model")), "config": cfg}
     inv = None
     error: BaseException | None = None
@@ -70,6 +71,18 @@ def _investigate(magic, cmd: Command, previous=None) -> Any:
     return inv
 
 
+#: characters of the question shown as a live view's heading
+HEADING_CHARS = 100
+
+
+def heading(question: str) -> str:
+    """The first non-empty line of a question, clipped: a long ``%%holmes`` body is not a heading."""
+    lines = [ln.strip() for ln in question.strip().splitlines() if ln.strip()]
+    first = lines[0] if lines else ""
+    clipped = first if len(first) <= HEADING_CHARS else first[: HEADING_CHARS - 1].rstrip() + "…"
+    return clipped + (" …" if len(lines) > 1 and clipped == first else "")
+
+
 def _notice(mode: str):
     def notice(message: str) -> None:
         print(f"holmes-nb: {message}", file=sys.stderr if mode == "off" else sys.stdout)
@@ -83,9 +96,27 @@ def cmd_ask(magic, cmd: Command) -> Any:
 
 
 def cmd_followup(magic, cmd: Command) -> Any:
-    if magic.current is None:
+    previous = magic.followed_by_cell(cmd)
+    if previous is not None:  # a re-run of this cell: continue from what it followed last time
+        print(f"holmes-nb: re-run of this follow-up: continuing from {heading(previous.question)!r} (as last time)")
+    elif magic.current is None:
         raise UsageError('nothing to follow up: run %holmes ask "..." first (or %holmes reset was used)')
-    return _investigate(magic, cmd, previous=magic.current)
+    else:
+        previous = magic.current
+    magic.note_followup(cmd, previous)
+    return _investigate(magic, cmd, previous=previous)
+
+
+def cmd_cells(magic, cmd: Command) -> list[str]:
+    """Insert the last investigation's tool calls as code below this cell and return their code."""
+    if magic.current is None:
+        raise UsageError('no investigation yet: run %holmes ask "..." first')
+    cells = magic.current.to_cells()
+    if not cells:
+        print("holmes-nb: the last investigation made no tool call with a Python or kubectl equivalent")
+    else:
+        print(f"holmes-nb: inserted {len(cells) - 1} re-runnable call(s) below (one cell, '# %%' between calls)")
+    return cells
 
 
 def cmd_reset(magic, cmd: Command) -> None:
@@ -257,6 +288,7 @@ HANDLERS: dict[str, Callable[[Any, Command], Any]] = {
     "scan": cmd_scan,
     "investigate": cmd_investigate,
     "export": cmd_export,
+    "cells": cmd_cells,
     "pick": cmd_pick,
     "help": cmd_help,
 }

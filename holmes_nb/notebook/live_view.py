@@ -47,6 +47,9 @@ def live_view(mode: str, title: str = "") -> LiveView:
 class LiveView:
     """Receives agent events (``on_event``); the base class shows nothing (mode ``off``)."""
 
+    #: the cluster spec of the run, for the re-runnable Python calls (None: the default cluster)
+    cluster: str | None = None
+
     def __init__(self, title: str = ""):
         self.title = title
         self.started = time.perf_counter()
@@ -68,7 +71,7 @@ class LiveView:
         head = {"answered": "answered", "failed": "failed", "interrupted": "interrupted"}.get(inv.status, inv.status)
         text = (
             f"holmes-nb {head}: {_n(len(inv.steps), 'step')} · {_n(len(inv.calls), 'tool call')} · "
-            f"{tokens:,} tokens · {seconds:.1f} s · model {inv.model}"
+            f"{tokens:,} tokens · ${inv.cost:.4f} · {seconds:.1f} s · model {inv.model}"
         )
         return text + (f" · {error}" if error is not None and inv.status != "answered" else "")
 
@@ -100,7 +103,7 @@ class HtmlLiveView(LiveView):
         if isinstance(event, ev.ToolCallFinished) and event.record is not None:
             from holmes_nb.report.html import tool_call_html
 
-            self._put(f"call:{event.call_id}", tool_call_html(event.record))
+            self._put(f"call:{event.call_id}", tool_call_html(event.record, cluster=self.cluster))
         elif isinstance(event, ev.ToolCallStarted):
             self._put(
                 f"call:{event.call_id}", f"<div>⏳ <code>{html.escape(_call(event.tool, event.arguments))}</code></div>"

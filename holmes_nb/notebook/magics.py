@@ -60,6 +60,8 @@ class HolmesMagic(Magics):
         self.investigations: list[Any] = []  # every run, also failed ones
         self.current: Any = None  # the conversation ``followup`` continues
         self.last_options: dict[str, Any] = {}
+        #: follow-up cell -> the investigation it continued, so re-running it continues the same one
+        self.followed: dict[str, Any] = {}
 
     @no_var_expand
     @line_cell_magic
@@ -88,9 +90,34 @@ class HolmesMagic(Magics):
         if self.shell is not None:
             self.shell.user_ns["_holmes_last"] = inv
 
+    def cell_key(self, cmd: Any) -> str:
+        """Which follow-up cell this is: the front end's cell id when it sends one (JupyterLab,
+        Notebook 7), else the cell's text."""
+        try:
+            parent = self.shell.kernel.get_parent()  # type: ignore[union-attr]  # AttributeError below
+        except AttributeError:  # terminal IPython or a test shell: no kernel, no cell ids
+            parent = {}
+        cell_id = ((parent or {}).get("metadata") or {}).get("cellId")
+        return f"id:{cell_id}" if cell_id else f"text:{cmd.text}"
+
+    def followed_by_cell(self, cmd: Any) -> Any:
+        """The investigation this follow-up cell continued when it last ran (None the first time)."""
+        return self.followed.get(self.cell_key(cmd))
+
+    def note_followup(self, cmd: Any, previous: Any) -> None:
+        self.followed[self.cell_key(cmd)] = previous
+
     def reset(self) -> None:
         self.current = None
         self.last_options = {}
+        self.followed = {}
+
+
+def notebook_hint(hint: str) -> str:
+    """A hint as a notebook user types it: ``export NAME=value`` becomes ``%env NAME=value``."""
+    import re
+
+    return re.sub(r"\bexport (?=[A-Z_][A-Z0-9_]*=)", "%env ", hint)
 
 
 def show_holmes_error(shell, etype, value, tb, tb_offset=None):
@@ -98,7 +125,7 @@ def show_holmes_error(shell, etype, value, tb, tb_offset=None):
     The cell still fails (an ``error`` output), so nbval and papermill stop where they should."""
     lines = [f"{etype.__name__}: {value.message}"]
     if value.hint:
-        lines.append(f"hint: {value.hint}")
+        lines.append(f"hint: {notebook_hint(value.hint)}")
     if value.investigation is not None:
         lines.append("the partial investigation is kept: _holmes_last, or %holmes history")
     shell._showtraceback(etype, value, lines)

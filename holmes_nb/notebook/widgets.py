@@ -102,21 +102,39 @@ def model_choices(cfg) -> list[dict[str, Any]]:
     for row in rows:
         where = "a recorded run, offline" if row["model"].startswith("replay/") else row["api_base"]
         row["label"] = f"{row['value']} — {row['model']} @ {where}"
-    if not rows and cfg.env("OPENAI_API_BASE"):  # the env-only backend: OPENAI_API_BASE + MODEL
-        model = os.environ.get("MODEL") or "openai/default"
-        model = model if "/" in model else f"openai/{model}"
-        base = scrub(cfg.env("OPENAI_API_BASE"))
-        note = "env" if os.environ.get("MODEL") else "env; other ids: %holmes model openai/<id>"
-        rows.append(
-            {
-                "value": model,
-                "model": model,
-                "api_base": base,
-                "temperature": None,
-                "label": f"{model} @ {base} ({note})",
-            }
-        )
+    if not rows and cfg.env("OPENAI_API_BASE"):  # the env-only backend: OPENAI_API_BASE (+ MODEL)
+        rows = _env_rows(cfg)
     return rows
+
+
+def _env_rows(cfg) -> list[dict[str, Any]]:
+    """The model ids the OPENAI_API_BASE server reports at ``/v1/models`` (MODEL first when set)."""
+    from holmes_nb.llm.context import probe_server
+
+    base = cfg.env("OPENAI_API_BASE")
+    served = probe_server(base, cfg.env("OPENAI_API_KEY")).model_ids
+    env_model = os.environ.get("MODEL")
+
+    def prefixed(m: str) -> str:
+        return m if "/" in m else f"openai/{m}"
+
+    origin = {prefixed(m): "server /v1/models" for m in served}
+    if env_model:
+        origin = {prefixed(env_model): "env", **{k: v for k, v in origin.items() if k != prefixed(env_model)}}
+    origin = origin or {"openai/default": "env; the server lists no model: %holmes model openai/<id>"}
+    where = scrub(base)
+    return [
+        {"value": m, "model": m, "api_base": where, "temperature": None, "label": f"{m} @ {where} ({note})"}
+        for m, note in origin.items()
+    ]
+
+
+#: the environment variables the picker's choices depend on
+PICKER_ENV = ("OPENAI_API_BASE", "OPENAI_BASE_URL", "OPENAI_API_KEY", "MODEL")
+
+
+def env_snapshot() -> tuple[str | None, ...]:
+    return tuple(os.environ.get(n) for n in PICKER_ENV)
 
 
 def _default_label(cfg) -> str:
@@ -187,6 +205,12 @@ class ModelPicker(_Linked):
         self.target.observe(self._from_target_temperature, "temperature")
         if self.target.has_trait("config_path"):
             self.target.observe(lambda _change: self.refresh(), "config_path")
+        try:
+            shell = self.target.shell  # type: ignore[attr-defined]  # optional: AttributeError below
+        except AttributeError:  # a target without a shell (a plain HasTraits)
+            shell = None
+        if shell is not None:  # a %env cell changes the choices: re-read after each cell
+            shell.events.register("post_run_cell", self.refresh_if_env_changed)
         self._from_target_temperature()
 
     # -- options and links ------------------------------------------------------------------
@@ -198,8 +222,16 @@ class ModelPicker(_Linked):
         has_path = self.config is None and self.target.has_trait("config_path")
         return load_config(self.target.config_path if has_path else self.config)
 
+    def refresh_if_env_changed(self, *_args: Any) -> bool:
+        """Refresh when OPENAI_API_BASE, MODEL, ... changed since the last refresh."""
+        if env_snapshot() == self._env:
+            return False
+        self.refresh()
+        return True
+
     def refresh(self) -> None:
-        """Re-read the config (after editing it, or when target.config_path changes)."""
+        """Re-read the config (after editing it, when target.config_path or the environment changes)."""
+        self._env = env_snapshot()
         try:
             self._cfg = self._config()
             self.rows, self.default_label, self.error = model_choices(self._cfg), _default_label(self._cfg), None

@@ -77,7 +77,22 @@ def _summary(record: Any) -> str:
     return " · ".join(parts)
 
 
-def tool_call_html(record: Any, max_rows: int = 20) -> str:
+def rerun_html(record: Any, cluster: str | None = None) -> str:
+    """The Python call and kubectl command equivalent to a tool call, copyable (empty when none)."""
+    from holmes_nb.report.rerun import kubectl_command, python_call
+
+    lines = [
+        f'<div class="hnb-{label}" style="{_MUTED}">{label}: <code style="user-select:all">{_e(code)}</code></div>'
+        for label, code in (
+            ("python", python_call(record.tool, record.arguments, cluster)),
+            ("kubectl", kubectl_command(record.tool, record.arguments)),
+        )
+        if code
+    ]
+    return "\n".join(lines)
+
+
+def tool_call_html(record: Any, max_rows: int = 20, cluster: str | None = None) -> str:
     """One finished tool call (a ToolCallRecord) as a collapsible ``<details>`` block: tool,
     arguments, status, duration, error and notes, and the result as a table (or the text).
 
@@ -87,6 +102,9 @@ def tool_call_html(record: Any, max_rows: int = 20) -> str:
     if record.arguments:
         args = json.dumps(record.arguments, ensure_ascii=False, sort_keys=True, default=str)
         body.append(f'<div style="{_MUTED}">arguments: <code>{_e(args)}</code></div>')
+    rerun = rerun_html(record, cluster)
+    if rerun:
+        body.append(rerun)
     if record.error:
         body.append(f'<div class="hnb-error" style="color:#cf222e">error: {_e(record.error)}</div>')
     if record.notes:
@@ -164,7 +182,7 @@ def investigation_html(inv: Any, max_rows: int = 20) -> str:
     if calls:
         parts.append(
             f'<div class="hnb-calls">\n<div style="{_MUTED}">tool calls</div>\n'
-            + "\n".join(tool_call_html(c, max_rows) for c in calls)
+            + "\n".join(tool_call_html(c, max_rows, inv.cluster) for c in calls)
             + "\n</div>"
         )
     return f'<div class="hnb-investigation" data-status="{_e(inv.status)}">\n' + "\n".join(parts) + "\n</div>"

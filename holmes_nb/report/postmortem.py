@@ -1,4 +1,6 @@
-"""A postmortem in Markdown: question, model, answer, evidence tables, tool call log, token usage, timeline.
+"""A postmortem in Markdown: a one-screen summary, then every question of the conversation (the
+first and each follow-up) with its answer, the findings (root causes first), the evidence tables
+(identical ones once), the tool call log with kubectl equivalents, token usage and cost, the timeline.
 
     text = postmortem_markdown(inv)                 # also what inv.to_markdown() returns
     paths = export_postmortem(inv, "postmortem.md")  # [postmortem.md, postmortem-timeline.png]
@@ -17,6 +19,7 @@ from urllib.parse import quote
 
 from holmes_nb.errors import HolmesError
 from holmes_nb.redact import scrub
+from holmes_nb.report.conversation import calls_of, conversation, findings_of, summary_lines, unique_tables
 from holmes_nb.report.html import args_text
 
 #: longest cell in a Markdown table (tool messages can be long)
@@ -71,14 +74,20 @@ def _demote(markdown: str, top: int = 3) -> str:
     return "\n".join(lines)
 
 
-def _header(inv: Any, title: str | None) -> list[str]:
+def _title(chain: list[Any], title: str | None) -> list[str]:
+    first = scrub(chain[0].question.strip()).splitlines() or [""]
+    return [f"# {title or 'Postmortem: ' + first[0][:100]}", ""]
+
+
+def _question(inv: Any, n: int) -> list[str]:
+    """One question of the conversation: the question quoted and its run's facts."""
     model = f"`{inv.model}`" + (f" (`{inv.model_id}`)" if inv.model_id and inv.model_id != inv.model else "")
     tokens = inv.prompt_tokens + inv.completion_tokens
     when = inv.started_at + (f" → {inv.finished_at}" if inv.finished_at else "")
     question = scrub(inv.question.strip())
-    lines = [f"# {title or 'Postmortem: ' + question.splitlines()[0][:100]}", "", "## Question", ""]
+    lines = ["## Question" if n == 1 else f"## Follow-up {n - 1}", ""]
     lines += ["> " + q for q in question.splitlines()] + [""]
-    lines += [
+    return lines + [
         "| | |",
         "|---|---|",
         f"| model | {model} |",
@@ -87,74 +96,91 @@ def _header(inv: Any, title: str | None) -> list[str]:
         f"| when | {when} |",
         f"| steps | {len(inv.steps)} ({len(inv.calls)} tool calls) |",
         f"| tokens | {tokens} ({inv.prompt_tokens} prompt, {inv.completion_tokens} completion) |",
+        f"| cost | ${inv.cost:.4f} |",
+        "",
     ]
-    if inv.cost:
-        lines.append(f"| cost | ${inv.cost:.4f} |")
-    return lines + [""]
 
 
-def _answer(inv: Any) -> list[str]:
-    lines = ["## Answer", "", _demote(inv.answer.strip()) if inv.answer else "*(no answer)*", ""]
+def _answer(inv: Any, n: int) -> list[str]:
+    head = "## Answer" if n == 1 else f"## Answer to follow-up {n - 1}"
+    lines = [head, "", _demote(inv.answer.strip()) if inv.answer else "*(no answer)*", ""]
     if inv.error:
         lines += [f"**Error:** {inv.error}", ""]
     lines += [f"> **Note:** {w}" for w in inv.warnings] + ([""] if inv.warnings else [])
     return lines
 
 
-def _evidence(inv: Any, max_rows: int) -> list[str]:
+def _findings(chain: list[Any], max_rows: int) -> list[str]:
+    found = findings_of(chain)
+    if found is None or not len(found):
+        return []
+    return [
+        "## Findings (root causes first)",
+        "",
+        "An empty `caused_by` is a root cause; the others follow from the finding they name.",
+        "",
+        markdown_table(found, max_rows),
+        "",
+    ]
+
+
+def _evidence(chain: list[Any], max_rows: int) -> list[str]:
     lines = ["## Evidence", ""]
-    shown = 0
-    for i, c in enumerate(inv.calls, 1):
-        if c.frame is None or not hasattr(c.frame, "columns") or not len(c.frame.columns):
-            continue
-        shown += 1
+    tables = unique_tables(chain)
+    for i, (n, c, seen) in enumerate(tables, 1):
+        where = f" (question {n})" if len(chain) > 1 else ""
+        again = f"; the same table came back {seen - 1} more time(s)" if seen > 1 else ""
         lines += [
-            f"### {i}. `{c.tool}`({args_text(c.arguments)}): {len(c.frame)} rows",
+            f"### {i}. `{c.tool}`({args_text(c.arguments)}): {len(c.frame)} rows{where}{again}",
             "",
             markdown_table(c.frame, max_rows),
             "",
         ]
-    if not shown:
+    if not tables:
         lines += ["*No tool returned a table.*", ""]
     return lines
 
 
-def _call_log(inv: Any) -> list[str]:
+def _call_log(chain: list[Any]) -> list[str]:
     lines = ["## Tool call log", ""]
-    if not inv.calls:
+    calls = calls_of(chain)
+    if not calls:
         return lines + ["*No tool calls.*", ""]
     lines += [
-        "| # | step | tool | arguments | status | ms | tokens | rows | error |",
-        "|---:|---:|---|---|---|---:|---:|---:|---|",
+        "| # | step | tool | arguments | status | ms | tokens | rows | error | question | kubectl |",
+        "|---:|---:|---|---|---|---:|---:|---:|---|---:|---|",
     ]
-    for i, c in enumerate(inv.calls, 1):
+    for i, (n, c) in enumerate(calls, 1):
         args = _cell(json.dumps(c.arguments, sort_keys=True, ensure_ascii=False, default=str))
         rows = "" if c.frame is None or not hasattr(c.frame, "__len__") else len(c.frame)
+        kubectl = f"`{_cell(c.kubectl)}`" if c.kubectl else ""
         lines.append(
             f"| {i} | {c.step} | `{_cell(c.tool)}` | `{args}` | {c.status} | {c.duration_ms:.0f} | "
-            f"{c.tokens} | {rows} | {_cell(c.error)} |"
+            f"{c.tokens} | {rows} | {_cell(c.error)} | {n} | {kubectl} |"
         )
     return lines + [""]
 
 
-def _usage(inv: Any) -> list[str]:
+def _usage(chain: list[Any]) -> list[str]:
     lines = [
         "## Token usage",
         "",
         "| step | prompt | completion | total | max_tokens | seconds | tool calls |",
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for s in inv.steps:
-        lines.append(
-            f"| {s.index} | {s.prompt_tokens} | {s.completion_tokens} | {s.prompt_tokens + s.completion_tokens} "
-            f"| {s.max_tokens} | {s.duration_s:.1f} | {len(s.tool_calls)} |"
-        )
-    seconds = sum(s.duration_s for s in inv.steps)
-    lines.append(
-        f"| **total** | {inv.prompt_tokens} | {inv.completion_tokens} | "
-        f"{inv.prompt_tokens + inv.completion_tokens} | | {seconds:.1f} | {len(inv.calls)} |"
-    )
-    return lines + [""]
+    for n, inv in enumerate(chain, 1):
+        for s in inv.steps:
+            label = s.index if len(chain) == 1 else f"{n}.{s.index}"
+            lines.append(
+                f"| {label} | {s.prompt_tokens} | {s.completion_tokens} | {s.prompt_tokens + s.completion_tokens} "
+                f"| {s.max_tokens} | {s.duration_s:.1f} | {len(s.tool_calls)} |"
+            )
+    prompt, completion = sum(i.prompt_tokens for i in chain), sum(i.completion_tokens for i in chain)
+    seconds = sum(s.duration_s for i in chain for s in i.steps)
+    calls = sum(len(i.calls) for i in chain)
+    lines.append(f"| **total** | {prompt} | {completion} | {prompt + completion} | | {seconds:.1f} | {calls} |")
+    cost = sum(i.cost for i in chain)
+    return lines + ["", f"Cost: ${cost:.4f} (0 for local models).", ""]
 
 
 def _timeline(frame: Any, png: str | None, max_rows: int) -> list[str]:
@@ -162,7 +188,12 @@ def _timeline(frame: Any, png: str | None, max_rows: int) -> list[str]:
     if png:
         lines += [f"![Timeline of events, restarts and terminations]({png})", ""]
     if frame is None or not len(frame):
-        return lines + ["*No events, restarts or terminations in the evidence.*", ""]
+        return lines + [
+            "*No events, restarts or terminations in the evidence.*",
+            "",
+            "No timed events in this investigation.",
+            "",
+        ]
     lines += [
         "Times come from the evidence the tools returned (ages are rounded like kubectl's).",
         "",
@@ -173,15 +204,27 @@ def _timeline(frame: Any, png: str | None, max_rows: int) -> list[str]:
 
 
 def _render(inv: Any, title: str | None, timeline_png: str | None, max_rows: int, frame: Any) -> str:
-    lines = (
-        _header(inv, title)
-        + _answer(inv)
-        + _evidence(inv, max_rows)
-        + _call_log(inv)
-        + _usage(inv)
+    chain = conversation(inv)
+    lines = _title(chain, title) + summary_lines(chain, frame)
+    for n, link in enumerate(chain, 1):
+        lines += _question(link, n) + _answer(link, n)
+    lines += (
+        _findings(chain, max_rows)
+        + _evidence(chain, max_rows)
+        + _call_log(chain)
+        + _usage(chain)
         + _timeline(frame, timeline_png, max(max_rows, 50))
     )
     return scrub("\n".join(lines).rstrip() + "\n")
+
+
+def _joined(inv: Any) -> Any:
+    """The conversation as one Investigation-like object for the timeline (every question's calls)."""
+    from types import SimpleNamespace
+
+    chain = conversation(inv)
+    calls = [c for _, c in calls_of(chain)]
+    return SimpleNamespace(question=chain[0].question, calls=calls, cluster=inv.cluster, started_at=chain[0].started_at)
 
 
 def postmortem_markdown(
@@ -193,7 +236,7 @@ def postmortem_markdown(
     """
     from holmes_nb.report.timeline import timeline_frame
 
-    return _render(inv, title, timeline_png, max_rows, timeline_frame(inv))
+    return _render(inv, title, timeline_png, max_rows, timeline_frame(_joined(inv)))
 
 
 def export_postmortem(inv: Any, path: str | Path, *, title: str | None = None) -> list[Path]:
@@ -205,7 +248,7 @@ def export_postmortem(inv: Any, path: str | Path, *, title: str | None = None) -
     from holmes_nb.report.timeline import plot_timeline, timeline_frame
 
     md = Path(path).expanduser()
-    frame = timeline_frame(inv)
+    frame = timeline_frame(_joined(inv))
     written: list[Path] = []
     png = None
     try:

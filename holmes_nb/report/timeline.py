@@ -23,6 +23,7 @@ from typing import Any
 from holmes_nb.errors import HolmesError
 from holmes_nb.frames.common import strip_uids
 from holmes_nb.k8s import DURATION_PATTERN, dig, name_of, ns_of, parse_duration, parse_time
+from holmes_nb.report.timeline_marks import mark_empty, mark_plot
 from holmes_nb.sources.kinds import resolve_kind
 
 COLUMNS = ["time", "kind", "namespace", "object", "reason", "message", "count", "since"]
@@ -341,13 +342,13 @@ def plot_timeline(frame: Any, ax: Any = None, *, max_lanes: int = 25, start: Any
     fig = _figure(ax, len(order))
     ax = ax if ax is not None else fig.axes[0]
     if not order:
-        ax.text(0.5, 0.5, "no timed events", ha="center", va="center", transform=ax.transAxes)
-        ax.set_yticks([])
+        mark_empty(ax)
         return fig
     lane = {k: i for i, k in enumerate(order)}
     keys = timed["namespace"] + "/" + timed["object"]
     rows = timed[keys.isin(lane)].assign(y=keys.map(lane))
     _draw(ax, rows, left)
+    mark_plot(ax, rows)
     ax.set_yticks(range(len(order)))
     ax.set_yticklabels([k if len(k) <= 48 else k[:47] + "…" for k in order], fontsize=8)
     ax.set_ylim(len(order) - 0.5, -0.5)
@@ -356,7 +357,6 @@ def plot_timeline(frame: Any, ax: Any = None, *, max_lanes: int = 25, start: Any
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_xlabel("time (UTC)")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     notes = [

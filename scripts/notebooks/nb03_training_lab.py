@@ -119,7 +119,7 @@ The check below reads the facts from the cluster itself (the pod's environment a
 not from this notebook, and tells you what your answer gets right.
 """),
     code("""
-my_answer = "The payments-api container takes STRIPE_API_KEY from key api-key of Secret stripe-credentials, but that Secret has no such key (only publishable-key and secret-key), so the kubelet cannot create the container (CreateContainerConfigError)."
+my_answer = ""  # your answer, between the quotes; then run the check below
 """),
     code("""
 NEGATIONS = ("missing", "not found", "no key", "no such", "does not", "doesn't", "couldn't find", "cannot find",
@@ -142,6 +142,9 @@ def lab_facts(frames):
 
 def check(answer, frames=lab):
     \"\"\"Grade an answer against the cluster's facts; prints what it gets right and returns True when it is correct.\"\"\"
+    if not (answer or "").strip():
+        print("No answer yet: write it in my_answer above, then run this cell again.")
+        return False
     facts, text = lab_facts(frames), " ".join(answer.lower().split())
     criteria = [
         ("names the Secret the container reads", facts["secret"] in text),
@@ -178,14 +181,28 @@ inv
     code("""
 inv.tool_calls[["step", "tool", "arguments", "status", "rows"]]
 """, "nbval-check-output"),
-    md("The same grader for the model: does its answer hold up against the cluster's facts?"),
+    md("""
+The model is graded as `holmes-nb eval` grades it (docs/evaluation.md), on the demo suite's
+`missing-secret-key` scenario: only **the model's own answer** counts. When the model gave no usable
+answer, holmes-nb shows the evidence its tool calls gathered; that evidence names the Secret and the
+key, but it is not a diagnosis, so it never passes.
+"""),
     code("""
-check(inv.answer)
+from holmes_nb.evaluation.runner import grade
+
+passed, missed = grade(inv, "missing-secret-key")
+if passed:
+    print("The model's answer names the Secret and the missing key: passed.")
+elif inv.fallback:
+    print("Not passed: the model gave no answer of its own (what is shown is the evidence its tools gathered).")
+else:
+    print(f"Not passed: the model's answer ({inv.status}) does not mention {', '.join(missed)}.")
 """, "nbval-check-output"),
     md("""
 A 135M model mostly shows the pipeline at work; a capable model (or you) names the Secret and the key.
 Either way, the evidence is in `inv.frames`, one DataFrame per tool call, and `%holmes export lab.md`
-writes it all as a postmortem.
+writes it all as a postmortem. Your own answer is graded the same way:
+`grade(my_answer, "missing-secret-key")`.
 
 **More exercises on the same cluster**: why is `ledger` (payments) stuck in ContainerCreating? Why
 does `fraud-detector` have no pods at all? (`lab.problems("payments")` has the answers.)
