@@ -137,7 +137,8 @@ class Agent:
         configured = self.profile or getattr(self.client.entry, "profile", "auto")
         profile = choose_profile(configured, self.client.server_info(), window)
         # the profile needs the analyzers: "auto" keeps the standard loop for a toolset without them
-        needs = configured == "evidence-first" or "find_problems" in self.tools
+        # ... and a replay reproduces its recording, which auto cannot tell apart (see docs/local-model.md)
+        needs = configured == "evidence-first" or ("find_problems" in self.tools and not self.client.entry.replays)
         if state.previous is not None or profile != "evidence-first" or not needs:
             return
         state.inv.profile = "evidence-first"
