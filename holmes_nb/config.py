@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from holmes_nb.errors import ConfigError
-from holmes_nb.llm.entry import RECORD_HINT, REPLAY_PREFIX, TOOL_RESULT_MODES, ModelEntry
+from holmes_nb.llm.entry import PROFILES, RECORD_HINT, REPLAY_PREFIX, TOOL_RESULT_MODES, ModelEntry
 from holmes_nb.redact import known_secrets
 
 DEFAULT_CONFIG = "~/.holmes/config.yaml"
@@ -45,6 +45,7 @@ _OWN_KEYS = {
     "max_tokens",
     "custom_args",
     "tool_results",
+    "profile",
     "timeout",
     "num_retries",
     "name",
@@ -352,6 +353,7 @@ def _build_entry(cfg: Config, key: str, raw: dict[str, Any]) -> ModelEntry:
             "custom_args.max_context_size",
         ),
         tool_results=str(data.get("tool_results", "auto")),
+        profile=str(data.get("profile", "auto")),
         timeout=_number(data.get("timeout"), float, key, "timeout") or float(cfg.settings.get("timeout", 120.0)),
         num_retries=_number(data.get("num_retries"), int, key, "num_retries") if "num_retries" in data else 2,
         extra=extra,
@@ -360,6 +362,8 @@ def _build_entry(cfg: Config, key: str, raw: dict[str, Any]) -> ModelEntry:
     _seconds(entry.timeout, f"modelList entry {key!r}: timeout")
     if entry.tool_results not in TOOL_RESULT_MODES:
         raise ConfigError(f"modelList entry {key!r}: tool_results must be one of {', '.join(TOOL_RESULT_MODES)}")
+    if entry.profile not in PROFILES:
+        raise ConfigError(f"modelList entry {key!r}: profile must be one of {', '.join(PROFILES)}")
     if entry.model.startswith("openai/"):
         entry.api_base = entry.api_base or cfg.env("OPENAI_API_BASE")
         if entry.api_key is None:

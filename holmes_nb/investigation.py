@@ -101,6 +101,8 @@ class Investigation:
     warnings: list[str] = field(default_factory=list)
     #: True when the model gave no usable answer and the answer shown is the evidence its calls gathered
     fallback: bool = False
+    #: "evidence-first" when holmes-nb gathered the evidence and the model only explained it
+    profile: str = "standard"
     context_window: int | None = None
     context_source: str | None = None
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -189,6 +191,7 @@ class Investigation:
             "status": self.status,
             "answer": self.answer,
             "fallback": self.fallback,
+            "profile": self.profile,
             "error": self.error,
             "warnings": self.warnings,
             "started_at": self.started_at,

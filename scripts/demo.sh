@@ -12,14 +12,16 @@ VENV=${HOLMES_NB_VENV:-.venv}
 "$VENV/bin/python" -m pip install -q -e .
 export PATH="$PWD/$VENV/bin:$PATH"
 export LITELLM_LOCAL_MODEL_COST_MAP=True
-QUESTION=${1:-"what pods are failing?"}
+# A question about one workload: a small model then gets the evidence-first profile (docs/local-model.md)
+QUESTION=${1:-"Why does checkout keep restarting?"}
+NAMESPACE=${NAMESPACE:-$([ $# -eq 0 ] && echo shop || true)}
 CONFIG=()
 if [ -z "${OPENAI_API_BASE:-}" ]; then
   holmes-nb local-model start
   trap 'holmes-nb local-model stop >/dev/null' EXIT
   CONFIG=(--config scripts/local-model.yaml)
-  echo "holmes-nb: answering with SmolLM2-135M on llama-cpp-python: a 135M model is a demonstration" \
-       "of the pipeline, not an investigator. Set OPENAI_API_BASE (and MODEL) to use a real model." >&2
+  echo "holmes-nb: answering with SmolLM2-135M on llama-cpp-python: holmes-nb gathers the evidence" \
+       "and the 135M model explains it (evidence-first). Set OPENAI_API_BASE (and MODEL) for a real model." >&2
 fi
-holmes-nb ask "$QUESTION" --cluster demo ${MODEL:+--model "$MODEL"} "${CONFIG[@]}" \
+holmes-nb ask "$QUESTION" --cluster demo ${NAMESPACE:+--namespace "$NAMESPACE"} ${MODEL:+--model "$MODEL"} "${CONFIG[@]}" \
   --json-output-file demo-investigation.json

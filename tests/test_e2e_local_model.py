@@ -38,9 +38,7 @@ def local_model(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def local_config(local_model, tmp_path):
-    path = tmp_path / "local.yaml"
+def _config(local_model, path, profile: str):
     path.write_text(f"""
 modelList:
   local-smollm2:
@@ -48,10 +46,33 @@ modelList:
     api_base: {local_model.api_base}
     api_key: not-needed
     temperature: 0
+    profile: {profile}
     custom_args:
       max_context_size: {local_model.n_ctx}
 """)
     return path
+
+
+@pytest.fixture
+def local_config(local_model, tmp_path):
+    """The standard loop (the model calls the tools), as before the evidence-first profile."""
+    return _config(local_model, tmp_path / "local.yaml", "standard")
+
+
+def test_evidence_first_diagnosis_on_demo_scenarios(local_model, tmp_path):
+    """The profile chosen automatically for this server: the model's own answer names the root cause
+    in at least one of three demo scenarios (measured: docs/local-model.md)."""
+    import holmes_nb
+    from holmes_nb.evaluation.suite import Suite, load_suite
+
+    names = ("crash-missing-env", "missing-secret-key", "init-command-typo")
+    suite = Suite(tuple(s for s in load_suite("demo").scenarios if s.name in names), "demo")
+    cfg = _config(local_model, tmp_path / "auto.yaml", "auto")
+    ev = holmes_nb.evaluate(suite, models=["local-smollm2"], config=str(cfg))
+    runs = [r.run for r in ev.runs if r.run.error is None]
+    assert len(runs) == 3 and all(r.investigation.profile == "evidence-first" for r in runs)
+    passed = [r.run for r in ev.runs if r.passed]
+    assert passed and all(not r.fallback and "gave no usable answer" not in r.answer for r in passed)
 
 
 def test_investigation_of_the_demo_cluster(local_model, local_config, tmp_path):

@@ -230,7 +230,7 @@ def test_cli_eval_prints_the_table_and_writes_json(model_server, suite_file, tmp
     printed = capsys.readouterr()
     assert re.search(r"checkout\s+good\s+True\s+False\s+2\s+1", printed.out)
     assert re.search(r"ledger\s+good\s+False\s+True", printed.out)  # the fallback row
-    assert "good / checkout: pass" in printed.err and "good / search: fail" in printed.err
+    assert "good / checkout -> passed" in printed.err and "good / search -> failed" in printed.err
     runs = json.loads(out.read_text())
     assert [(r["scenario"], r["passed"], r["fallback"]) for r in runs] == [
         ("checkout", True, False),

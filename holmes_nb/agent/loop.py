@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 
 from holmes_nb.agent.calls import CallRunner
 from holmes_nb.agent.evidence import evidence_answer
+from holmes_nb.agent.evidence_first import EVIDENCE_PROMPT, choose_profile
+from holmes_nb.agent.evidence_run import NOTE, gather
 from holmes_nb.agent.messages import (
     EMPTY_NUDGE,
     FINAL_NUDGE,
@@ -48,6 +50,7 @@ class Agent:
         namespace: str | None = None,
         max_parallel: int = 4,
         anonymizer: Masker | None = None,
+        profile: str | None = None,
     ):
         if max_steps < 1:
             raise HolmesError("max_steps must be at least 1")
@@ -60,6 +63,8 @@ class Agent:
         self.max_parallel = max_parallel
         #: hides names and IPs from the model and restores them in what people see (--anonymize)
         self.anonymizer = anonymizer or NO_ANONYMIZER
+        #: "evidence-first", "standard", or None/"auto": the entry's, chosen from the server (agent/evidence_first.py)
+        self.profile = profile
 
     def run(
         self, question: str, *, previous: Investigation | None = None, on_event: Callable[[Event], None] | None = None
@@ -93,6 +98,7 @@ class Agent:
             delivery = state.conversation.delivery
             if delivery.auto and delivery.start(self.client.server_info()):
                 yield Notice(0, ResultDelivery.NOTICE)
+            yield from self._evidence_first(state, 0 if ctx.assumed else ctx.tokens)
             for step in range(1, self.max_steps + 1):
                 done = yield from self._step(state, step)
                 if done:
@@ -127,12 +133,27 @@ class Agent:
             budget.adopt_previous(conversation.messages)
         return RunState(inv, previous, conversation, budget)
 
+    def _evidence_first(self, state: RunState, window: int) -> Generator[Event, None, None]:
+        configured = self.profile or self.client.entry.profile or "auto"
+        profile = choose_profile(configured, self.client.server_info(), window)
+        # the profile needs the analyzers: "auto" keeps the standard loop for a toolset without them
+        # ... and a replay reproduces its recording, which auto cannot tell apart (see docs/local-model.md)
+        needs = configured == "evidence-first" or ("find_problems" in self.tools and not self.client.entry.replays)
+        if state.previous is not None or profile != "evidence-first" or not needs:
+            return
+        state.inv.profile = "evidence-first"
+        yield Notice(0, NOTE)
+        runner = CallRunner(self.tools, self.anonymizer, self.client.count_text, self.max_parallel)
+        system = system_prompt(EVIDENCE_PROMPT, self.cluster_name, self.namespace)
+        state.evidence_fallback = yield from gather(state, runner, set(self.tools), self.namespace, system)
+        state.evidence_first = True
+
     def _step(self, state: RunState, step: int) -> Generator[Event, None, bool]:
         inv, convo = state.inv, state.conversation
         # The answer is due at the last step, or when the phase says so (see state.py).
-        last = step == self.max_steps or state.tools_withheld
+        last = step == self.max_steps or state.tools_withheld or state.evidence_first
         offer = bool(self.tools) and not last
-        if last and inv.calls and convo.last_content != FINAL_NUDGE:
+        if last and inv.calls and convo.last_content != FINAL_NUDGE and not state.evidence_first:
             convo.nudge(FINAL_NUDGE)
             if state.circles:
                 yield Notice(step, "the model is going in circles; asking for the answer without tools")
@@ -217,7 +238,7 @@ class Agent:
                     state.conversation.nudge(EMPTY_NUDGE)
                 yield Notice(step, "asking again" if rejected else "the model sent an empty reply; asking again")
                 return False
-            answer = evidence_answer(inv)
+            answer = state.evidence_fallback or evidence_answer(inv)
             if not answer:
                 raise ModelError("the model returned an empty reply", hint="check the server log; try another model")
             inv.fallback = True

@@ -40,6 +40,8 @@ class RunState:
     phase: Phase = Phase.INVESTIGATING
     circling: int = 0  # steps in a row whose calls were all refused or unknown
     seen: dict[str, int] = field(default_factory=dict)  # call signature -> the step that made it
+    evidence_first: bool = False  # holmes-nb gathered the evidence (agent/evidence_run.py); no tools offered
+    evidence_fallback: str = ""  # the findings shown when the model still gives no usable answer
 
     @property
     def messages(self) -> list[dict]:

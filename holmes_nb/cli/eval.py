@@ -25,8 +25,10 @@ def run(args) -> int:
 
     def progress(r) -> None:
         if not args.quiet:
-            mark = "pass" if r.passed else ("error" if r.run.error else "fail")
-            stderr(f"holmes-nb: {r.run.model} / {r.scenario.name}: {mark} ({r.run.steps} steps, {r.run.seconds:.1f} s)")
+            mark = "passed" if r.passed else ("error" if r.run.error else "failed")
+            stderr(
+                f"holmes-nb: {r.run.model} / {r.scenario.name} -> {mark} ({r.run.steps} steps, {r.run.seconds:.1f} s)"
+            )
 
     ev = evaluate(
         args.suite,

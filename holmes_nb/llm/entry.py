@@ -18,6 +18,8 @@ from holmes_nb.redact import mask_key
 
 #: how tool results reach the model: "tool" messages, "user" messages, or decided per server
 TOOL_RESULT_MODES = ("auto", "tool", "user")
+#: how a run gathers evidence: the model calls tools (standard), or holmes-nb first (agent/evidence_first.py)
+PROFILES = ("auto", "standard", "evidence-first")
 #: ``--model replay/FILE`` replays a recorded run offline (holmes_nb/llm/replay.py)
 REPLAY_PREFIX = "replay/"
 RECORD_HINT = "record one from a real run: holmes-nb ask --record FILE ... (or ask(..., record=FILE))"
@@ -36,6 +38,7 @@ class ModelEntry:
     max_tokens: int | None = None
     max_context_size: int | None = None
     tool_results: str = "auto"  # how tool results reach the model: "tool" messages, "user" messages, or auto
+    profile: str = "auto"  # "evidence-first" | "standard" | "auto" (from the server: agent/evidence_first.py)
     timeout: float = 120.0  # seconds per model request (LiteLLM's default is 6000)
     num_retries: int = 2  # retries on 429/5xx/connection errors, with backoff
     extra: dict[str, Any] = field(default_factory=dict)
@@ -98,6 +101,7 @@ class ModelEntry:
             "temperature": self.temperature,
             "max_context_size": self.max_context_size,
             "tool_results": self.tool_results,
+            "profile": self.profile,
             "source": self.source,
         }
 

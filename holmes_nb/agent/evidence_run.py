@@ -1,0 +1,71 @@
+"""Running the evidence-first profile's gathering before the model's first step (see
+agent/evidence_first.py for the why): the calls are real tool calls, recorded in step 0 of the
+Investigation, and their gist becomes the one user message the model answers.
+
+    fallback = yield from gather(state, runner, tools, namespace)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+from holmes_nb.agent.calls import CallRunner
+from holmes_nb.agent.evidence_first import (
+    evidence_message,
+    fallback_answer,
+    findings_text,
+    first_calls,
+    object_calls,
+    pick_subject,
+)
+from holmes_nb.agent.state import RunState
+from holmes_nb.events import Event
+from holmes_nb.investigation import Step
+from holmes_nb.redact import scrub
+
+#: share of the window the gathered evidence may use (the rest: prompt, question, answer)
+EVIDENCE_SHARE = 0.45
+NOTE = "evidence-first profile: holmes-nb gathered the evidence; the model explains it"
+
+
+def gather(
+    state: RunState, runner: CallRunner, tools: set[str], namespace: str | None, system: str
+) -> Generator[Event, None, str]:
+    """Run the evidence calls into step 0, rewrite the conversation as (``system``, evidence + question);
+    returns the findings-based fallback answer ("" when the analyzers matched nothing)."""
+    inv = state.inv
+    record = Step(0, tools_offered=False, notes=[NOTE])
+    inv.steps.append(record)
+    chain, findings = [], ""
+    if "find_problems" in tools:
+        yield from _run(state, runner, first_calls(namespace), record)
+        problems = record.tool_calls[0]
+        chain = pick_subject(inv.question, problems.frame) if problems.status == "ok" else []
+        findings = findings_text(chain) if chain else problems.text
+    extras: list[tuple[str, str]] = []
+    if chain:
+        results = yield from _run(state, runner, object_calls(chain[0], tools, state.budget.window), record)
+        extras = [(_title(c.name, c.arguments), text) for c, text in results if text.strip()]
+    budget = state.budget
+    room = int(budget.window * EVIDENCE_SHARE)
+    findings, _ = budget.cut(findings, max(120, room // 2))
+    share = max(80, (room - budget.client.count_text(findings)) // max(1, len(extras)))
+    extras = [(title, budget.cut(text, share)[0]) for title, text in extras]
+    hide = state.conversation.hide.hide
+    messages = state.conversation.messages
+    messages[0] = {"role": "system", "content": hide(system)}
+    messages[-1] = {"role": "user", "content": hide(evidence_message(scrub(inv.question), findings, extras))}
+    return fallback_answer(findings_text(chain)) if chain else ""
+
+
+def _run(state: RunState, runner: CallRunner, calls: list, record: Step) -> Generator[Event, None, list]:
+    batch = Step(0)  # the runner orders a record's calls by this batch
+    results = yield from runner.run(state, 0, calls, batch)
+    record.tool_calls.extend(batch.tool_calls)
+    return results
+
+
+def _title(tool: str, args: dict) -> str:
+    return {"describe": "Describe", "pod_logs": "Logs of the previous run", "events": "Events"}.get(tool, tool) + (
+        f" {args.get('kind', 'pod')}/{args.get('name') or args.get('object', '')}" if tool != "events" else ""
+    )

@@ -1,0 +1,92 @@
+"""The evidence-first profile (agent/evidence_first.py): holmes-nb gathers the evidence on the demo
+cluster, the scripted model only explains it; the prompt prefix stays the same across steps."""
+
+from __future__ import annotations
+
+import pytest
+
+from devkit.openai_server import call, say
+from holmes_nb.agent.evidence_first import choose_profile, pick_subject
+from holmes_nb.api import ask
+from holmes_nb.config import load_config
+from holmes_nb.errors import ConfigError
+from holmes_nb.llm.context import ServerInfo
+
+
+def _config(tmp_path, url: str, profile: str | None = "evidence-first"):
+    line = f"    profile: {profile}\n" if profile else ""
+    (tmp_path / "c.yaml").write_text(
+        f"modelList:\n  small:\n    model: openai/scripted\n    api_base: {url}\n    api_key: x\n{line}"
+        "    custom_args:\n      max_context_size: 4096\n"
+    )
+    return load_config(tmp_path / "c.yaml")
+
+
+def test_choose_profile():
+    llama = ServerInfo(reachable=True, owned_by=["me"])
+    assert choose_profile("auto", llama, 128000) == "evidence-first"
+    assert choose_profile("auto", ServerInfo(reachable=True), 4096) == "evidence-first"
+    assert choose_profile("auto", ServerInfo(reachable=True), 128000) == "standard"
+    assert choose_profile("standard", llama, 2048) == "standard"
+
+
+def test_unknown_profile_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="profile must be one of"):
+        _config(tmp_path, "http://127.0.0.1:1/v1", "tiny").select("small")
+
+
+def test_subject_is_found_from_the_question_and_followed_to_its_root():
+    import pandas as pd
+
+    rows = [
+        {"kind": "Deployment", "namespace": "shop", "name": "checkout", "reason": "PodsFailing", "message": "m",
+         "evidence": [], "caused_by": "Pod/shop/checkout-7f-x1"},
+        {"kind": "Pod", "namespace": "shop", "name": "checkout-7f-x1", "reason": "CrashLoopBackOff", "message": "m",
+         "evidence": [], "caused_by": None},
+        {"kind": "Pod", "namespace": "shop", "name": "search-1", "reason": "NotReady", "message": "m",
+         "evidence": [], "caused_by": None},
+    ]  # fmt: skip
+    chain = pick_subject("Why does checkout keep restarting?", pd.DataFrame(rows))
+    assert [r["name"] for r in chain] == ["checkout-7f-x1", "checkout"]
+    assert pick_subject("Why is the ledger slow?", pd.DataFrame(rows)) == []
+
+
+def test_evidence_gathered_first_and_the_answer_is_the_models(model_server, tmp_path):
+    srv = model_server([say("checkout lacks PAYMENTS_API_URL; set it in the Deployment")])
+    inv = ask("Why does checkout keep restarting?", model="small", cluster="demo", config=_config(tmp_path, srv.url),
+              namespace="shop")  # fmt: skip
+    assert inv.profile == "evidence-first" and not inv.fallback
+    assert inv.answer.startswith("checkout lacks PAYMENTS_API_URL")
+    assert [c.tool for c in inv.steps[0].tool_calls] == ["find_problems", "describe", "pod_logs", "events"]
+    (request,) = srv.chat_requests
+    assert "tools" not in request  # the model only explains
+    prompt = request["messages"][-1]["content"]
+    assert "Root cause: Pod shop/checkout-" in prompt and "PAYMENTS_API_URL" in prompt
+    assert prompt.rstrip().endswith("quoting the evidence.")
+
+
+def test_unusable_reply_shows_the_findings_and_keeps_the_prefix(model_server, tmp_path):
+    srv = model_server([say(""), say("")])
+    inv = ask("Why does checkout keep restarting?", model="small", cluster="demo", config=_config(tmp_path, srv.url),
+              namespace="shop")  # fmt: skip
+    assert inv.fallback
+    assert inv.answer.startswith("The model gave no usable answer. What holmes-nb's analyzers found:")
+    assert "Root cause: Pod shop/checkout-" in inv.answer and "|" not in inv.answer.splitlines()[2]
+    first, second = srv.chat_requests
+    # the second request extends the first: llama.cpp's prompt cache reuses the whole prefix
+    assert second["messages"][: len(first["messages"])] == first["messages"]
+
+
+def test_auto_uses_evidence_first_for_llama_cpp_python(model_server, tmp_path):
+    srv = model_server([call("list_pods"), say("checkout crashes")], owned_by="me")
+    inv = ask("Why does checkout keep restarting?", model="small", cluster="demo",
+              config=_config(tmp_path, srv.url, None), namespace="shop")  # fmt: skip
+    assert inv.profile == "evidence-first" and inv.answer == "checkout crashes"
+    assert "tools" not in srv.chat_requests[0]
+
+
+def test_standard_profile_lets_the_model_call_tools(model_server, tmp_path):
+    srv = model_server([call("list_pods", namespace="shop"), say("fine")], owned_by="me")
+    inv = ask("Why does checkout keep restarting?", model="small", cluster="demo",
+              config=_config(tmp_path, srv.url, "standard"), namespace="shop")  # fmt: skip
+    assert inv.profile == "standard" and [c.tool for c in inv.calls] == ["list_pods"]
