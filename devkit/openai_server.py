@@ -353,6 +353,8 @@ def _handler_for(server: ScriptedModelServer):
                 return self._error(
                     turn["status"], turn.get("message", f"scripted error {turn['status']}"), turn.get("headers")
                 )
+            if "raw" in turn and body.get("stream"):  # a broken streaming server: its body as one event
+                return self._send(200, b"data: " + turn["raw"].encode() + b"\n\n")
             if "raw" in turn:
                 return self._send(200, turn["raw"].encode())
             if body.get("stream"):

@@ -105,7 +105,7 @@ class Agent:
                 inv.status = "incomplete"
                 inv.error = f"no answer after {self.max_steps} steps"
         except KeyboardInterrupt as e:
-            inv.status, inv.error = "interrupted", "interrupted by the user"
+            inv.status, inv.error = "stopped", "stopped by the user"
             e.investigation = inv  # type: ignore[attr-defined]  # KeyboardInterrupt carries the run too
             _finish(inv, state)
             raise

@@ -169,21 +169,27 @@ class LLMClient:
         if not (streamed and tools):
             response, duration = self._request(kwargs, on_text if streamed else None, on_notice)
             return self._normalize(response, duration, list(valid_names), estimated_prompt, messages, tools)
-        try:  # a streamed tool turn: one try, then non-streamed for good if the server misbehaves
+        # A streamed tool turn: one try; an empty reply or an error is tried once more without
+        # streaming, and a server that then answers properly keeps its tool turns non-streamed.
+        try:
             response, duration = self._request(kwargs, on_text, on_notice, retries=0)
             completion = self._normalize(response, duration, list(valid_names), estimated_prompt, messages, tools)
             if completion.tool_calls or completion.content.strip():
                 return completion
-            why = "sent no tool calls in a streamed reply"
+            why, retries = "sent no tool calls in a streamed reply", None
         except ContextOverflow:
             raise
         except ModelError as e:
-            why = f"failed a streamed request with tools ({e.message})"
-        self.learned.stream_tools = False
-        if on_notice is not None:
-            on_notice(f"the server {why}; its tool turns are no longer streamed")
-        response, duration = self._request(kwargs, None, on_notice)
-        return self._normalize(response, duration, list(valid_names), estimated_prompt, messages, tools)
+            if self.entry.num_retries < 1:  # the try without streaming would be a retry
+                raise
+            why, retries = f"failed a streamed request with tools ({e.message})", self.entry.num_retries - 1
+        response, duration = self._request(kwargs, None, on_notice, retries=retries)
+        completion = self._normalize(response, duration, list(valid_names), estimated_prompt, messages, tools)
+        if completion.tool_calls:
+            self.learned.stream_tools = False
+            if on_notice is not None:
+                on_notice(f"the server {why}; its tool turns are no longer streamed")
+        return completion
 
     def _may_stream(self, tool_turn: bool) -> bool:
         if self.entry.replays:

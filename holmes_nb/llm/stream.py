@@ -15,6 +15,7 @@ text; :func:`streams_tool_turns` keeps those non-streamed (the answer turn is st
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -38,7 +39,9 @@ def collect(chunks: Iterable[Any], on_text: Callable[[str], None] | None = None)
     calls: list[dict[str, Any]] = []
     finish: str | None = None
     usage: Any = None
+    seen = 0
     for chunk in chunks:
+        seen += 1
         usage = _get(chunk, "usage") or usage
         for choice in _get(chunk, "choices") or []:
             delta = _get(choice, "delta") or {}
@@ -50,6 +53,8 @@ def collect(chunks: Iterable[Any], on_text: Callable[[str], None] | None = None)
             for tc in _get(delta, "tool_calls") or []:
                 _merge(calls, tc)
             finish = _get(choice, "finish_reason") or finish
+    if not seen:  # no event at all: as empty as an HTTP 200 without a body
+        raise json.JSONDecodeError("a streamed reply without any event", "", 0)
     message: dict[str, Any] = {"role": "assistant", "content": "".join(content) or None}
     if calls:
         message["tool_calls"] = [{k: v for k, v in c.items() if k != "index"} for c in calls]
@@ -81,8 +86,6 @@ def _merge(calls: list[dict[str, Any]], delta: Any) -> None:
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value)
 
 
