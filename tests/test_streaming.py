@@ -145,3 +145,36 @@ def test_cli_prints_the_answer_as_it_streams(model_server, capsys, tmp_path):
     out = capsys.readouterr().out
     assert out == "Line one of the diagnosis.\nLine two: the fix is a rollback.\n"  # printed once
     assert srv.chat_requests[-1].get("stream") is True
+
+
+def test_html_live_view_updates_each_block_alone(model_server, monkeypatch):
+    """Per-block display ids: the streamed text grows in its own area, a finished tool-call block
+    (a <details> the user may open) is never sent again by later updates, the head has its own id."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from holmes_nb.notebook.live_view import HtmlLiveView
+
+    InteractiveShell.clear_instance()
+    InteractiveShell.instance()
+    try:
+        srv = model_server()
+        with capture_output() as cap:
+            view = HtmlLiveView("what is failing?")
+            inv, events = _run(srv, monkeypatch, stream=True, max_steps=3)
+            for event in events:
+                view(event)
+            view.close(inv)
+        outs = [(o.transient.get("display_id"), o.update, o.data.get("text/html", "")) for o in cap.outputs]
+        ids = {i for i, _, _ in outs}
+        assert None not in ids and len(ids) > 5  # the head, steps, calls, streamed text: one area each
+        details = [(i, u) for i, u, h in outs if "<details" in h]
+        assert len(details) == 2 and len({i for i, _ in details}) == 2  # each call block sent once
+        last_detail = max(n for n, (_, _, h) in enumerate(outs) if "<details" in h)
+        later = [i for i, _, h in outs[last_detail + 1 : -len(ids)] if h]  # before close() clears the blocks
+        assert not {i for i, _ in details} & set(later)
+        streamed = [h for i, _, h in outs if "holmes-stream" in h]
+        assert len(streamed) > 5 and "crash looping" in streamed[-1]
+        assert "holmes-nb answered: 3 steps · 2 tool calls" in outs[-1][2]
+    finally:
+        InteractiveShell.clear_instance()
