@@ -178,3 +178,40 @@ def test_html_live_view_updates_each_block_alone(model_server, monkeypatch):
         assert "holmes-nb answered: 3 steps · 2 tool calls" in outs[-1][2]
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_streamed_text_is_scrubbed_in_every_front(model_server, monkeypatch, capsys, tmp_path):
+    """A key the model echoes is masked as it streams: CLI stdout, the text view, the HTML view."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from holmes_nb.cli import main
+    from holmes_nb.notebook.live_view import HtmlLiveView, TextLiveView
+    from tests.planted_secrets import STRIPE
+
+    leak = say(f"The payments pod fails.\nIts env holds {STRIPE} in plain text.\nRotate it.")
+    srv = model_server(SCRIPT[:1] + [leak])
+    config = tmp_path / "c.yaml"
+    config.write_text(f"modelList:\n  scripted:\n    model: openai/scripted\n    api_base: {srv.url}\n")
+    assert main(["ask", "q", "--cluster", "demo", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "The payments pod fails." in out and "Rotate it." in out and STRIPE not in out
+    _, events = _run(srv, monkeypatch, stream=True, script=SCRIPT[:1] + [leak])
+    assert STRIPE in "".join(e.text for e in events if isinstance(e, ev.TextDelta))  # the raw events carry it
+    text_view = TextLiveView("q")
+    for event in events:
+        text_view(event)
+    printed = capsys.readouterr().out
+    assert "Rotate it." in printed and STRIPE not in printed
+    InteractiveShell.clear_instance()
+    InteractiveShell.instance()
+    try:
+        with capture_output() as cap:
+            view = HtmlLiveView("q")
+            for event in events:
+                view(event)
+            view.close(None)
+        shown = "".join(o.data.get("text/html", "") for o in cap.outputs)
+        assert "payments pod fails" in shown and STRIPE not in shown
+    finally:
+        InteractiveShell.clear_instance()

@@ -79,22 +79,26 @@ class TextLiveView(LiveView):
 
     def __init__(self, title: str = ""):
         super().__init__(title)
-        self.streaming = False
+        self.pending = ""  # streamed text not yet printed: printed a whole (scrubbed) line at a time
 
     def handle(self, event: ev.Event) -> None:
+        from holmes_nb.redact import scrub
+
         if isinstance(event, ev.TextDelta):
-            print(event.text, end="", flush=True)
-            self.streaming = True
+            self.pending += event.text
+            while "\n" in self.pending:
+                line, self.pending = self.pending.split("\n", 1)
+                print(scrub(line), flush=True)
             return
-        if self.streaming:
-            print(flush=True)
-            self.streaming = False
+        if self.pending:
+            print(scrub(self.pending), flush=True)
+            self.pending = ""
         line = _line(event)
         if line:
             print(line, flush=True)
 
     def close(self, inv: Any = None, error: BaseException | None = None) -> None:
-        print(("\n" if self.streaming else "") + self.summary(inv, error), flush=True)
+        print(self.summary(inv, error), flush=True)
 
 
 class HtmlLiveView(LiveView):
@@ -129,8 +133,11 @@ class HtmlLiveView(LiveView):
 
     def _handle(self, event: ev.Event) -> None:
         if isinstance(event, ev.TextDelta):
+            from holmes_nb.redact import scrub
+
             text = self.texts[event.step] = self.texts.get(event.step, "") + event.text
-            self._put(f"text:{event.step}", f'<div class="holmes-stream"><pre>{html.escape(text)}</pre></div>')
+            shown = html.escape(scrub(text))  # an echoed key is masked while it streams too
+            self._put(f"text:{event.step}", f'<div class="holmes-stream"><pre>{shown}</pre></div>')
         elif isinstance(event, ev.StepStarted):
             self._start(f"step:{event.step}", _line(event) or "")
         elif isinstance(event, ev.ToolCallFinished) and event.record is not None:
