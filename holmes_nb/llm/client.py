@@ -180,7 +180,7 @@ class LLMClient:
         except ContextOverflow:
             raise
         except ModelError as e:
-            if self.entry.num_retries < 1:  # the try without streaming would be a retry
+            if self.entry.num_retries < 1 or not getattr(e, "retryable", False):  # the next try is a retry
                 raise
             why, retries = f"failed a streamed request with tools ({e.message})", self.entry.num_retries - 1
         response, duration = self._request(kwargs, None, on_notice, retries=retries)
@@ -216,6 +216,7 @@ class LLMClient:
                 break
             except Exception as e:  # every LiteLLM/OpenAI/httpx error is mapped below
                 error, retry_after = map_error(e, self.entry, lit)
+                error.retryable = retry_after is not None  # type: ignore[attr-defined]
                 if retry_after is None or attempt >= (self.entry.num_retries if retries is None else retries):
                     if self.recorder is not None:
                         self.recorder.add(kwargs, error=error, duration_s=time.perf_counter() - start)
