@@ -29,6 +29,8 @@ from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from devkit.openai_stream import sse_events
+
 
 def say(content: str, **extra: Any) -> dict[str, Any]:
     """A plain answer turn."""
@@ -63,6 +65,8 @@ class ScriptedModelServer:
         ssl_context: ssl.SSLContext | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        stream_tools: str = "deltas",
+        stream_delay: float = 0.0,
     ):
         self.script: list[Any] = list(script)
         self.model_ids = list(model_ids)
@@ -77,6 +81,8 @@ class ScriptedModelServer:
         self.max_model_len = max_model_len
         self.default = default if default is not None else say("No further script: done.")
         self.ssl_context = ssl_context
+        self.stream_tools = stream_tools
+        self.stream_delay = stream_delay  # seconds between streamed chunks (browser test: tokens visibly arrive)  # how streamed replies carry tool calls (devkit/openai_stream.py)
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._counter = 0
@@ -347,8 +353,33 @@ def _handler_for(server: ScriptedModelServer):
                 return self._error(
                     turn["status"], turn.get("message", f"scripted error {turn['status']}"), turn.get("headers")
                 )
+            if "raw" in turn and body.get("stream"):  # a broken streaming server: its body as one event
+                return self._send(200, b"data: " + turn["raw"].encode() + b"\n\n")
             if "raw" in turn:
                 return self._send(200, turn["raw"].encode())
+            if body.get("stream"):
+                if server.stream_tools in ("dropped", "raises") and turn.get("tool_calls"):
+                    with server._lock:  # the model says it again when asked without streaming
+                        server.script.insert(0, turn)
+                return self._send_stream(body, server._completion(body, turn))
             self._send(200, server._completion(body, turn))
+
+        def _send_stream(self, body: dict[str, Any], completion: dict[str, Any]) -> None:
+            """Server-sent events, one chunk per write (``turn["trickle"]`` does not apply)."""
+            if server.stream_tools == "raises" and body.get("tools") and body.get("tool_choice") == "auto":
+                return self._error(500, "Automatic streaming tool choice is not supported")
+            usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            self.close_connection = True
+            for event in sse_events(completion, stream_tools=server.stream_tools, include_usage=usage):
+                self.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+                self.wfile.flush()
+                if server.stream_delay:
+                    time.sleep(server.stream_delay)
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
 
     return Handler

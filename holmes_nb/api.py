@@ -53,6 +53,7 @@ def ask(
     notice: Callable[[str], None] | None = None,
     record: str | None = None,
     anonymize: bool = False,
+    stream: bool = False,
 ) -> Investigation:
     """Investigate ``question`` and return the Investigation.
 
@@ -63,7 +64,8 @@ def ask(
     model request and response of this run (keys masked), for ``model="replay/FILE"``.
     ``anonymize``: the model sees placeholders (``ns-1``, ``deploy-2``, ``ip-3``) instead of the
     cluster's names and IPs; the Investigation and the answer keep the real ones (holmes_nb.anonymize).
-    A follow-up of an anonymized investigation stays anonymized.
+    A follow-up of an anonymized investigation stays anonymized. ``stream``: the model's replies
+    reach ``on_event`` piece by piece as ``TextDelta`` events while they are generated.
     """
     from holmes_nb.agent import Agent
     from holmes_nb.cluster_spec import open_cluster
@@ -93,6 +95,7 @@ def ask(
         cluster_name=target.name,
         namespace=namespace or cfg.settings.get("namespace"),
         anonymizer=anonymizer,
+        stream=stream,
     )
     if record:
         from holmes_nb.llm.record import record_run

@@ -34,6 +34,13 @@ class ModelReplied(Event):
 
 
 @dataclass
+class TextDelta(Event):
+    """A piece of the model's reply text as it streams in (raw: not yet scrubbed or restored)."""
+
+    text: str
+
+
+@dataclass
 class ToolCallStarted(Event):
     call_id: str
     tool: str

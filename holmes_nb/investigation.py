@@ -95,7 +95,7 @@ class Investigation:
     model_id: str = ""  # the LiteLLM model id
     cluster: str = ""
     answer: str | None = None
-    status: str = "running"  # running | answered | doubtful (off-topic answer) | failed | interrupted
+    status: str = "running"  # running | answered | doubtful (off-topic answer) | failed | stopped | incomplete
     error: str | None = None
     steps: list[Step] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

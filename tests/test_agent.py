@@ -393,7 +393,7 @@ def test_ctrl_c_keeps_the_partial_investigation(model_server, monkeypatch):
     with pytest.raises(KeyboardInterrupt) as err:
         run(agent_for(srv, monkeypatch, tools))
     inv = err.value.investigation
-    assert inv.status == "interrupted" and inv.calls[0].status == "ok" and len(inv.steps) == 2
+    assert inv.status == "stopped" and inv.calls[0].status == "ok" and len(inv.steps) == 2
 
 
 def test_follow_up_continues_the_conversation(model_server, monkeypatch):

@@ -24,11 +24,12 @@ from holmes_nb.agent.messages import (
     ResultDelivery,
     system_prompt,
 )
+from holmes_nb.agent.pump import pump
 from holmes_nb.agent.safeguards import all_refused, echoes_prompt, narrates_call, off_topic_answer
 from holmes_nb.agent.state import RunState
 from holmes_nb.anonymize import NO_ANONYMIZER, Masker
 from holmes_nb.errors import HolmesError, ModelError
-from holmes_nb.events import Answered, Event, Failed, ModelReplied, Notice, StepStarted
+from holmes_nb.events import Answered, Event, Failed, ModelReplied, Notice, StepStarted, TextDelta
 from holmes_nb.investigation import Investigation, Step
 from holmes_nb.llm.budget import Budget
 from holmes_nb.llm.client import Completion, ContextOverflow, LLMClient
@@ -51,6 +52,7 @@ class Agent:
         max_parallel: int = 4,
         anonymizer: Masker | None = None,
         profile: str | None = None,
+        stream: bool = False,
     ):
         if max_steps < 1:
             raise HolmesError("max_steps must be at least 1")
@@ -65,6 +67,8 @@ class Agent:
         self.anonymizer = anonymizer or NO_ANONYMIZER
         #: "evidence-first", "standard", or None/"auto": the entry's, chosen from the server (agent/evidence_first.py)
         self.profile = profile
+        #: stream each reply's text as TextDelta events (the Investigation is the same either way)
+        self.stream = stream
 
     def run(
         self, question: str, *, previous: Investigation | None = None, on_event: Callable[[Event], None] | None = None
@@ -107,7 +111,7 @@ class Agent:
                 inv.status = "incomplete"
                 inv.error = f"no answer after {self.max_steps} steps"
         except KeyboardInterrupt as e:
-            inv.status, inv.error = "interrupted", "interrupted by the user"
+            inv.status, inv.error = "stopped", "stopped by the user"
             e.investigation = inv  # type: ignore[attr-defined]  # KeyboardInterrupt carries the run too
             _finish(inv, state)
             raise
@@ -160,7 +164,7 @@ class Agent:
         schemas = [t.schema() for t in self.tools.values()] if offer else None
         estimate, max_tokens = state.budget.fit(state.messages, schemas, state.forget)
         yield StepStarted(step, self.max_steps, estimate, offer)
-        completion, max_tokens = self._complete(state, schemas, max_tokens, estimate)
+        completion, max_tokens = yield from self._complete(state, step, schemas, max_tokens, estimate)
         record = Step(
             step,
             completion.prompt_tokens,
@@ -197,10 +201,12 @@ class Agent:
         state.after_calls(useless=all_refused(record.tool_calls))
         return False
 
-    def _complete(self, state: RunState, schemas, max_tokens: int, estimate: int) -> tuple[Completion, int]:
+    def _complete(
+        self, state: RunState, step: int, schemas, max_tokens: int, estimate: int
+    ) -> Generator[Event, None, tuple[Completion, int]]:
         """(completion, the max_tokens finally sent)."""
         try:
-            return self._call(state, schemas, max_tokens, estimate), max_tokens
+            return (yield from self._call(state, step, schemas, max_tokens, estimate)), max_tokens
         except ContextOverflow as e:
             # The server knows its window better than we do: learn it, shrink, retry once.
             if e.limit:
@@ -210,16 +216,33 @@ class Agent:
                 state.budget.shrink_window()
             estimate, max_tokens = state.budget.fit(state.messages, schemas, state.forget)
             try:
-                return self._call(state, schemas, max_tokens, estimate), max_tokens
+                return (yield from self._call(state, step, schemas, max_tokens, estimate)), max_tokens
             except ContextOverflow as again:
                 raise ModelError(
                     f"the request still does not fit the context window: {again.message}",
                     hint="raise the server's context size (e.g. n_ctx) or set custom_args.max_context_size",
                 ) from None
 
-    def _call(self, state: RunState, schemas, max_tokens: int, estimate: int) -> Completion:
-        return self.client.complete(
-            state.messages, schemas, max_tokens=max_tokens, valid_names=list(self.tools), estimated_prompt=estimate
+    def _call(self, state: RunState, step: int, schemas, max_tokens: int, estimate: int):
+        """The model call, run aside so its streamed text and retry notices are yielded as they come."""
+
+        def request(on_text, on_notice) -> Completion:
+            return self.client.complete(
+                state.messages,
+                schemas,
+                max_tokens=max_tokens,
+                valid_names=list(self.tools),
+                estimated_prompt=estimate,
+                on_text=on_text,
+                on_notice=on_notice,
+            )
+
+        return (
+            yield from pump(
+                request,
+                lambda text: TextDelta(step, text) if self.stream else None,
+                lambda message: Notice(step, message),
+            )
         )
 
     def _answer(self, state: RunState, step: int, content: str, record: Step) -> Generator[Event, None, bool]:

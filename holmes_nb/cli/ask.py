@@ -61,7 +61,13 @@ def run(args: argparse.Namespace) -> int:
     progress = None if args.quiet else ProgressPrinter()
     inv = None
     try:
-        inv = ask(question, **api_kwargs(vars(args)), on_event=progress, notice=lambda m: stderr(f"holmes-nb: {m}"))
+        inv = ask(
+            question,
+            **api_kwargs(vars(args)),
+            on_event=progress,
+            notice=lambda m: stderr(f"holmes-nb: {m}"),
+            stream=progress is not None,
+        )
     except HolmesError as e:
         inv = e.investigation
         raise
@@ -78,7 +84,14 @@ def run(args: argparse.Namespace) -> int:
     if inv.answer:
         from holmes_nb.redact import scrub
 
-        print(scrub(inv.answer))
+        answer = scrub(inv.answer)
+        shown = progress.streamed.shown if progress is not None else ""
+        if shown and answer.startswith(shown):
+            print(answer[len(shown) :])  # the rest of the answer that was streamed line by line
+        else:
+            if shown:
+                stderr("holmes-nb: the final answer:")
+            print(answer)
     else:
         stderr(f"holmes-nb: no answer: {inv.error}")
         return 1
@@ -95,13 +108,46 @@ def _write_failure(path: str, question: str, error) -> None:
         f.write("\n")
 
 
+class StreamedText:
+    """The model's streamed text, printed to stdout a whole line at a time (each line scrubbed),
+    unless it looks like a tool call written as text; ``shown`` is what the last reply printed."""
+
+    HELD = ("<", "{", "[", "```", "functions.")
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.shown = ""
+
+    def add(self, text: str) -> None:
+        from holmes_nb.redact import scrub
+
+        self.buffer += text
+        if self.buffer.lstrip().startswith(self.HELD):
+            return
+        while "\n" in self.buffer:
+            line, self.buffer = self.buffer.split("\n", 1)
+            if not self.shown and not line.strip():
+                continue
+            print(scrub(line), flush=True)
+            self.shown += scrub(line) + "\n"
+
+    def new_reply(self) -> None:
+        self.buffer, self.shown = "", ""
+
+
 class ProgressPrinter:
-    """Turns agent events into short progress lines on stderr."""
+    """Turns agent events into short progress lines on stderr; streamed text goes to stdout."""
+
+    def __init__(self) -> None:
+        self.streamed = StreamedText()
 
     def __call__(self, event) -> None:
         from holmes_nb import events as ev
 
-        if isinstance(event, ev.StepStarted):
+        if isinstance(event, ev.TextDelta):
+            self.streamed.add(event.text)
+        elif isinstance(event, ev.StepStarted):
+            self.streamed.new_reply()
             tools = "" if event.tools_offered else ", tools withheld: final answer"
             stderr(f"[step {event.step}/{event.max_steps}] asking the model (~{event.prompt_tokens} tokens{tools})")
         elif isinstance(event, ev.ModelReplied):
@@ -120,6 +166,8 @@ class ProgressPrinter:
             )
         elif isinstance(event, ev.Notice):
             stderr(f"  note: {event.message}")
+        elif isinstance(event, ev.Answered):
+            return
         elif isinstance(event, ev.Failed):
             stderr(f"  failed: {event.error}")
 

@@ -19,6 +19,7 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from holmes_nb.llm.deadline import call_with_deadline, total_deadline
 from holmes_nb.llm.entry import ModelEntry
 from holmes_nb.llm.errors import ContextOverflow, map_error, where
 from holmes_nb.llm.replay import open_recording, register_provider
+from holmes_nb.llm.stream import collect, streams_tool_turns
 
 __all__ = ["ClientCache", "Completion", "ContextOverflow", "LLMClient", "Learned", "apply_tls", "get_litellm"]
 
@@ -90,6 +92,7 @@ class Learned:
     context_limit: ContextInfo | None = None
     calibration: float = 1.0  # server tokens / our estimate, learned from reported usage
     priced: bool | None = None
+    stream_tools: bool | None = None  # False: this server sends tool calls only in non-streamed replies
 
 
 class LLMClient:
@@ -151,33 +154,88 @@ class LLMClient:
         max_tokens: int | None = None,
         valid_names: list[str] | tuple[str, ...] = (),
         estimated_prompt: int | None = None,
+        on_text: Callable[[str], None] | None = None,
+        on_notice: Callable[[str], None] | None = None,
     ) -> Completion:
-        lit = get_litellm()
+        """One model call. ``on_text``: stream the reply, handing on its text as it arrives (tool
+        turns stay non-streamed for servers known to misbehave); ``on_notice``: told of each retry."""
         kwargs = self.entry.litellm_kwargs()
         kwargs.update(messages=messages, timeout=self.entry.timeout, num_retries=0, max_retries=0)
         if tools:
             kwargs.update(tools=tools, tool_choice="auto")
         if max_tokens:
             kwargs["max_tokens"] = int(max_tokens)
+        streamed = on_text is not None and self._may_stream(bool(tools))
+        if not (streamed and tools):
+            response, duration = self._request(kwargs, on_text if streamed else None, on_notice)
+            return self._normalize(response, duration, list(valid_names), estimated_prompt, messages, tools)
+        # A streamed tool turn: one try; an empty reply or an error is tried once more without
+        # streaming, and a server that then answers properly keeps its tool turns non-streamed.
+        try:
+            response, duration = self._request(kwargs, on_text, on_notice, retries=0)
+            completion = self._normalize(response, duration, list(valid_names), estimated_prompt, messages, tools)
+            if completion.tool_calls or completion.content.strip():
+                return completion
+            why, retries = "sent no tool calls in a streamed reply", None
+        except ContextOverflow:
+            raise
+        except ModelError as e:
+            if self.entry.num_retries < 1 or not getattr(e, "retryable", False):  # the next try is a retry
+                raise
+            why, retries = f"failed a streamed request with tools ({e.message})", self.entry.num_retries - 1
+        response, duration = self._request(kwargs, None, on_notice, retries=retries)
+        completion = self._normalize(response, duration, list(valid_names), estimated_prompt, messages, tools)
+        if completion.tool_calls:
+            self.learned.stream_tools = False
+            if on_notice is not None:
+                on_notice(f"the server {why}; its tool turns are no longer streamed")
+        return completion
+
+    def _may_stream(self, tool_turn: bool) -> bool:
+        if self.entry.replays:
+            return False
+        if not tool_turn:
+            return True
+        if self.learned.stream_tools is None:
+            info = self.server_info()
+            self.learned.stream_tools = streams_tool_turns(info.owned_by if info else ())
+        return self.learned.stream_tools
+
+    def _request(self, kwargs: dict[str, Any], on_text, on_notice, retries: int | None = None) -> tuple[Any, float]:
+        """(response, seconds): bounded retries, each announced through ``on_notice``."""
+        lit = get_litellm()
+        sent = dict(kwargs, stream=True, stream_options={"include_usage": True}) if on_text is not None else kwargs
         attempt = 0
         while True:
             start = time.perf_counter()
             try:
                 # a total deadline: the socket timeout alone never cuts off a server that trickles
-                response = call_with_deadline(lambda: lit.completion(**kwargs), total_deadline(self.entry.timeout))
+                response = call_with_deadline(
+                    lambda: self._send(lit, sent, on_text), total_deadline(self.entry.timeout)
+                )
                 break
             except Exception as e:  # every LiteLLM/OpenAI/httpx error is mapped below
                 error, retry_after = map_error(e, self.entry, lit)
-                if retry_after is None or attempt >= self.entry.num_retries:
+                error.retryable = retry_after is not None  # type: ignore[attr-defined]
+                if retry_after is None or attempt >= (self.entry.num_retries if retries is None else retries):
                     if self.recorder is not None:
                         self.recorder.add(kwargs, error=error, duration_s=time.perf_counter() - start)
                     raise error from None
                 attempt += 1
-                time.sleep(retry_after if retry_after > 0 else min(2 ** (attempt - 1), 8))
+                wait = retry_after if retry_after > 0 else min(2 ** (attempt - 1), 8)
+                if on_notice is not None:
+                    on_notice(f"{error.message} - retry {attempt} of {self.entry.num_retries} in {wait:g} s")
+                time.sleep(wait)
         duration = time.perf_counter() - start
         if self.recorder is not None:
             self.recorder.add(kwargs, response=response, duration_s=duration)
-        return self._normalize(response, duration, list(valid_names), estimated_prompt, messages, tools)
+        return response, duration
+
+    @staticmethod
+    def _send(lit, kwargs: dict[str, Any], on_text):
+        if on_text is None:
+            return lit.completion(**kwargs)
+        return lit.ModelResponse(**collect(lit.completion(**kwargs), on_text))
 
     def _normalize(self, response, duration, valid, estimated, messages, tools) -> Completion:
         choices = getattr(response, "choices", None) or []

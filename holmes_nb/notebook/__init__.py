@@ -41,6 +41,27 @@ def load_ipython_extension(ipython) -> None:
     if not ipython.custom_exceptions:  # never replace a user's handler
         ipython.set_custom_exc((HolmesError,), show_holmes_error)
     state.shell, state.magic = ipython, magic
+    warm_up(ipython)
+
+
+def warm_up(ipython) -> None:
+    """In a Jupyter kernel, import LiteLLM (~3 s) in a background thread, so the first ask's first
+    request leaves at once; ``%load_ext`` itself does not wait. ``HOLMES_NB_WARM=off`` skips it."""
+    import os
+    import threading
+
+    if type(ipython).__name__ != "ZMQInteractiveShell" or os.environ.get("HOLMES_NB_WARM", "on").lower() == "off":
+        return
+
+    def warm() -> None:
+        try:
+            from holmes_nb.llm.client import get_litellm
+
+            get_litellm()
+        except Exception:  # the first ask imports it again and reports any problem itself
+            pass
+
+    threading.Thread(target=warm, name="holmes-nb-warm-up", daemon=True).start()
 
 
 def unload_ipython_extension(ipython) -> None:

@@ -52,13 +52,16 @@ def _investigate(magic, cmd: Command, previous=None) -> Any:
     inv = None
     error: BaseException | None = None
     try:
-        inv = ask(cmd.text, **kwargs, on_event=view, previous=previous, notice=_notice(mode))
+        inv = ask(cmd.text, **kwargs, on_event=view, previous=previous, notice=_notice(mode), stream=mode != "off")
     except HolmesError as e:
         error, inv = e, e.investigation
         raise
     except KeyboardInterrupt as e:
         error, inv = e, getattr(e, "investigation", None)  # the agent attaches the partial run
-        raise
+        if inv is None:
+            raise
+        # Stop / Ctrl-C / Kernel > Interrupt: the partial run is the cell's result, no traceback
+        print("holmes-nb: stopped; the partial investigation is in _holmes_last (and %holmes history)")
     except Exception as e:  # a bug: the view still closes as failed
         error = e
         raise

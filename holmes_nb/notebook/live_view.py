@@ -1,7 +1,7 @@
 """The live view of an investigation: each step and tool call appears as it happens.
 
-A view owns one ``display_id`` and re-renders its blocks in place (components in
-:mod:`holmes_nb.report.html` build the HTML). When the run ends the view shrinks to a one-line
+Each block (a step, a tool call, the streamed text) owns one ``display_id`` and is re-rendered
+in place alone (components in :mod:`holmes_nb.report.html` build the HTML). When the run ends the view shrinks to a one-line
 summary; the Investigation itself, returned by the magic, shows the answer and the evidence.
 
     view = live_view("auto", title="what pods are failing?")
@@ -68,7 +68,7 @@ class LiveView:
         if inv is None:
             return f"holmes-nb: failed after {seconds:.1f} s: {error}"
         tokens = inv.prompt_tokens + inv.completion_tokens
-        head = {"answered": "answered", "failed": "failed", "interrupted": "interrupted"}.get(inv.status, inv.status)
+        head = inv.status
         text = (
             f"holmes-nb {head}: {_n(len(inv.steps), 'step')} · {_n(len(inv.calls), 'tool call')} · "
             f"{tokens:,} tokens · ${inv.cost:.4f} · {seconds:.1f} s · model {inv.model}"
@@ -77,62 +77,126 @@ class LiveView:
 
 
 class TextLiveView(LiveView):
-    """One printed line per step and tool call (terminal IPython, or ``live_display = "text"``)."""
+    """One printed line per step and tool call (terminal IPython, or ``live_display = "text"``);
+    the model's text is printed as it streams in."""
+
+    def __init__(self, title: str = ""):
+        super().__init__(title)
+        self.pending = ""  # streamed text not yet printed: printed a whole (scrubbed) line at a time
 
     def handle(self, event: ev.Event) -> None:
-        line = _line(event)
-        if line:
-            print(line, flush=True)
+        from holmes_nb.redact import scrub
+
+        if isinstance(event, ev.TextDelta):
+            self.pending += event.text
+            while "\n" in self.pending:
+                line, self.pending = self.pending.split("\n", 1)
+                print(scrub(line), flush=True)
+            return
+        if self.pending:
+            print(scrub(self.pending), flush=True)
+            self.pending = ""
+        text = _line(event)
+        if text:
+            print(text, flush=True)
 
     def close(self, inv: Any = None, error: BaseException | None = None) -> None:
         print(self.summary(inv, error), flush=True)
 
 
 class HtmlLiveView(LiveView):
-    """Blocks rendered into one display area, updated in place."""
+    """Blocks, each in its own display area (``display_id``), updated in place: updating one block
+    never re-renders another, so a block the user opened stays open. The running step and tool
+    calls show their elapsed time, refreshed every second by a ticker thread."""
+
+    TICK_S = 1.0
 
     def __init__(self, title: str = ""):
         super().__init__(title)
+        import threading
+
         from IPython.display import HTML, display
 
-        self._HTML = HTML
-        self.blocks: list[tuple[str, str]] = []  # (key, html)
-        self.handle_ = display(HTML(self._render("starting…")), display_id=True)
+        self._HTML, self._display = HTML, display
+        self.handles: dict[str, Any] = {}  # key -> DisplayHandle
+        self.shown: dict[str, str] = {}  # key -> the HTML last sent
+        self.running: dict[str, tuple[str, float]] = {}  # key -> (label, started)
+        self.texts: dict[int, str] = {}  # step -> streamed text
+        self.status = "starting…"
+        self._lock = threading.RLock()
+        self._put("head", self._head())
+        self._done = threading.Event()
+        threading.Thread(target=self._tick, name="holmes-nb-live-timer", daemon=True).start()
 
     def handle(self, event: ev.Event) -> None:
-        if isinstance(event, ev.ToolCallFinished) and event.record is not None:
+        with self._lock:
+            self._handle(event)
+            self.status = "running…"
+            self._put("head", self._head())
+
+    def _handle(self, event: ev.Event) -> None:
+        if isinstance(event, ev.TextDelta):
+            from holmes_nb.redact import scrub
+
+            text = self.texts[event.step] = self.texts.get(event.step, "") + event.text
+            shown = html.escape(scrub(text))  # an echoed key is masked while it streams too
+            self._put(f"text:{event.step}", f'<div class="holmes-stream"><pre>{shown}</pre></div>')
+        elif isinstance(event, ev.StepStarted):
+            self._start(f"step:{event.step}", _line(event) or "")
+        elif isinstance(event, ev.ToolCallFinished) and event.record is not None:
             from holmes_nb.report.html import tool_call_html
 
+            self.running.pop(f"call:{event.call_id}", None)
             self._put(f"call:{event.call_id}", tool_call_html(event.record, cluster=self.cluster))
         elif isinstance(event, ev.ToolCallStarted):
-            self._put(
-                f"call:{event.call_id}", f"<div>⏳ <code>{html.escape(_call(event.tool, event.arguments))}</code></div>"
-            )
+            self._start(f"call:{event.call_id}", "⏳ " + _call(event.tool, event.arguments))
         elif isinstance(event, ev.ModelReplied):
+            self.running.pop(f"step:{event.step}", None)
             self._put(f"step:{event.step}", f"<div>{html.escape(_line(event) or '')}</div>")
         else:
             line = _line(event)
             if line and not isinstance(event, ev.Answered):
-                self._put(f"{type(event).__name__}:{len(self.blocks)}", f"<div>{html.escape(line)}</div>")
-        self._show("running…")
+                self._put(f"{type(event).__name__}:{len(self.handles)}", f"<div>{html.escape(line)}</div>")
+
+    def _start(self, key: str, label: str) -> None:
+        self.running[key] = (label, time.perf_counter())
+        self._put(key, _running_html(label, 0.0))
+
+    def _tick(self) -> None:
+        while not self._done.wait(self.TICK_S):
+            with self._lock:
+                now = time.perf_counter()
+                for key, (label, started) in list(self.running.items()):
+                    self._put(key, _running_html(label, now - started))
 
     def _put(self, key: str, block: str) -> None:
-        for i, (k, _) in enumerate(self.blocks):
-            if k == key:
-                self.blocks[i] = (key, block)
-                return
-        self.blocks.append((key, block))
+        if self.shown.get(key) == block:
+            return
+        self.shown[key] = block
+        if key in self.handles:
+            self.handles[key].update(self._HTML(block))
+        else:
+            self.handles[key] = self._display(self._HTML(block), display_id=True)
 
-    def _render(self, status: str) -> str:
+    def _head(self) -> str:
         title = f"<b>holmes-nb</b> · {html.escape(self.title[:120])}" if self.title else "<b>holmes-nb</b>"
-        body = "".join(b for _, b in self.blocks)
-        return f'<div class="holmes-live"><div>{title} · <i>{html.escape(status)}</i></div>{body}</div>'
-
-    def _show(self, status: str) -> None:
-        self.handle_.update(self._HTML(self._render(status)))
+        seconds = time.perf_counter() - self.started
+        return f'<div class="holmes-live">{title} · <i>{html.escape(self.status)}</i> · {seconds:.0f} s</div>'
 
     def close(self, inv: Any = None, error: BaseException | None = None) -> None:
-        self.handle_.update(self._HTML(f'<div class="holmes-live">{html.escape(self.summary(inv, error))}</div>'))
+        self._done.set()
+        with self._lock:
+            self.running.clear()
+            for key in list(self.handles):
+                if key != "head":
+                    self._put(key, "")
+            self._put("head", f'<div class="holmes-live">{html.escape(self.summary(inv, error))}</div>')
+
+
+def _running_html(label: str, seconds: float) -> str:
+    return (
+        f'<div class="holmes-running">{html.escape(label)} · <span class="holmes-elapsed">{seconds:.0f} s</span></div>'
+    )
 
 
 def _n(count: int, noun: str) -> str:
