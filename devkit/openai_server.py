@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from devkit.openai_stream import sse_events
+from holmes_nb.apiserver.server import drop_connections
 
 
 def say(content: str, **extra: Any) -> dict[str, Any]:
@@ -115,11 +116,7 @@ class ScriptedModelServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         with self._lock:
-            for conn in list(self._connections):
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            drop_connections(self._connections)
 
     def __enter__(self) -> ScriptedModelServer:
         return self.start()

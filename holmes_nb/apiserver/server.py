@@ -152,11 +152,7 @@ class SnapshotAPIServer:
             self._thread = None
         self._httpd.server_close()
         with self._lock:
-            for conn in list(self._connections):
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            drop_connections(self._connections)
 
     def __enter__(self) -> SnapshotAPIServer:
         return self.start()
@@ -362,3 +358,13 @@ def _rule_allows(rule: dict, verb: str, resource: str, group: str, name: str | N
         and ("*" in resources or resource in resources or (sub is not None and "*" + sub in resources))
         and (not names or name in names)
     )
+
+
+def drop_connections(connections: Iterable[socket.socket]) -> None:
+    """Shut down open (keep-alive) client connections, as a server that goes away does; the test
+    model server (devkit) uses it too."""
+    for conn in list(connections):
+        try:
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
