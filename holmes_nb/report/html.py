@@ -22,6 +22,11 @@ from holmes_nb.report.mdhtml import markdown_to_html
 MAX_TEXT_CHARS = 20_000
 _STATUS_COLORS = {"ok": "#1a7f37", "error": "#cf222e", "refused": "#9a6700", "unknown_tool": "#9a6700"}
 _MUTED = "color:#57606a;font-size:0.9em"
+#: beats JupyterLab's ``.jp-RenderedHTMLCommon td`` (more specific, and later in the page)
+NOWRAP_STYLE = (
+    "<style>table.hnb-table { table-layout: auto; margin: 0; }"
+    " table.hnb-table td, table.hnb-table th { white-space: nowrap; }</style>"
+)
 
 
 def _e(value: Any) -> str:
@@ -54,6 +59,9 @@ def frame_html(frame: Any, max_rows: int = 20) -> str:
     line saying how many rows were left out."""
     shown = frame.head(max_rows).map(lambda v: scrub(v) if isinstance(v, str) else v)
     table = shown.to_html(index=False, border=0, na_rep="", classes="hnb-table", escape=True)
+    # JupyterLab squeezes a wide table into the output's width by wrapping its cells (its CSS sets
+    # white-space: normal on every cell): each row stays one line, a wide table scrolls sideways
+    table = f'<div class="hnb-table-scroll" style="overflow-x:auto">{NOWRAP_STYLE}{table}</div>'
     more = len(frame) - len(shown)
     if more > 0:
         table += f'\n<div style="{_MUTED}">… {more} more rows ({len(shown)} of {len(frame)} shown)</div>'
