@@ -41,6 +41,12 @@ LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"autoStartDefaultKernel": True, "windowingMode": "none"},
 }
 START_TIMEOUT = 60.0  # s: Jupyter server up
+#: the table cells whose text the browser breaks over more than one line
+WRAPPED_CELLS_JS = """t => Array.from(t.querySelectorAll("td, th")).filter(cell => {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size > 1;
+}).map(cell => cell.textContent)"""
 
 
 def _missing() -> list[str]:

@@ -29,6 +29,7 @@ import pytest
 from devkit.openai_server import ScriptedModelServer, call, say
 from tests import browser_lab
 from tests.browser_lab import (
+    WRAPPED_CELLS_JS,
     Budget,
     lab_env,
     outputs_text,
@@ -116,3 +117,5 @@ def test_quickstart_renders_picker_and_answer(jupyter, page, scripted_llm):
     assert "test-key" not in page.content()  # never the API key
     assert page.locator(".jp-OutputArea-output", has_text="holmes-nb answered").count() >= 1  # the live view ran
     assert page.locator(".jp-OutputArea-output .holmes-stop-button").count() == 0  # removed when the run ended
+    wrapped = [t.evaluate(WRAPPED_CELLS_JS) for t in page.locator(".jp-OutputArea-output table").all()]
+    assert not any(wrapped), wrapped

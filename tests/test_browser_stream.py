@@ -24,6 +24,7 @@ import pytest
 from devkit.openai_server import ScriptedModelServer, call, say
 from tests import browser_lab
 from tests.browser_lab import (
+    WRAPPED_CELLS_JS,
     Budget,
     lab_env,
     outputs_text,
@@ -60,12 +61,6 @@ CELLS = (
     "inv.timeline()",
     "inv.tool_calls",
 )
-#: the table cells whose text the browser breaks over more than one line
-WRAPPED_CELLS_JS = """t => Array.from(t.querySelectorAll("td, th")).filter(cell => {
-  const range = document.createRange();
-  range.selectNodeContents(cell);
-  return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size > 1;
-}).map(cell => cell.textContent)"""
 
 
 @pytest.fixture
