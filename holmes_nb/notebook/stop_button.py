@@ -2,9 +2,9 @@
 
 While a cell runs the kernel is busy, so a widget click would only reach it after the run. The
 button therefore talks to the *server*: ``POST {baseUrl}api/kernels/<id>/interrupt`` with the
-``_xsrf`` cookie as ``X-XSRFToken`` (what JupyterLab's Kernel > Interrupt sends). The server sends
-SIGINT, the run raises KeyboardInterrupt, and the magic returns the partial Investigation with status
-"stopped" (holmes_nb.notebook.commands).
+``_xsrf`` cookie as ``X-XSRFToken`` and the page config's token, if any (what JupyterLab's Kernel >
+Interrupt sends). The server sends SIGINT, the run raises KeyboardInterrupt, and the magic returns
+the partial Investigation with status "stopped" (holmes_nb.notebook.commands).
 
 The kernel knows its id from its connection file (``kernel-<id>.json``, written by jupyter_server).
 Output made in the live session is trusted, so JupyterLab and Notebook 7 run the block's script: it
@@ -49,6 +49,8 @@ _CLICK = (
     "var b=this, box=b.parentNode, hint=box.querySelector('.holmes-stop-hint');"
     "var m=document.cookie.match(/(?:^|;\\s*)_xsrf=([^;]*)/), h={};"
     "if(m){h['X-XSRFToken']=m[1];}"
+    "var c=document.getElementById('jupyter-config-data');"
+    "try{var t=c&&JSON.parse(c.textContent).token; if(t){h['Authorization']='token '+t;}}catch(e){}"
     "b.disabled=true; b.textContent='stopping…';"
     "fetch(b.dataset.base+'api/kernels/'+b.dataset.kernel+'/interrupt',"
     "{method:'POST',credentials:'same-origin',headers:h})"
