@@ -82,8 +82,8 @@ class ScriptedModelServer:
         self.max_model_len = max_model_len
         self.default = default if default is not None else say("No further script: done.")
         self.ssl_context = ssl_context
-        self.stream_tools = stream_tools
-        self.stream_delay = stream_delay  # seconds between streamed chunks (browser test: tokens visibly arrive)  # how streamed replies carry tool calls (devkit/openai_stream.py)
+        self.stream_tools = stream_tools  # how streamed replies carry tool calls (devkit/openai_stream.py)
+        self.stream_delay = stream_delay  # seconds between streamed chunks (the browser test watches tokens arrive)
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._counter = 0
@@ -374,8 +374,8 @@ def _handler_for(server: ScriptedModelServer):
             for event in sse_events(completion, stream_tools=server.stream_tools, include_usage=usage):
                 self.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
                 self.wfile.flush()
-                if server.stream_delay:
-                    time.sleep(server.stream_delay)
+                if server.stream_delay and server._stopping.wait(server.stream_delay):
+                    return  # the server stops: the reply ends unfinished
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
 

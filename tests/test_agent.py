@@ -396,6 +396,20 @@ def test_ctrl_c_keeps_the_partial_investigation(model_server, monkeypatch):
     assert inv.status == "stopped" and inv.calls[0].status == "ok" and len(inv.steps) == 2
 
 
+def test_ctrl_c_while_an_event_is_shown_keeps_the_partial_investigation(model_server, monkeypatch):
+    """The interrupt (Stop, Kernel > Interrupt) may land while the live view draws an event."""
+
+    def show(event):
+        if isinstance(event, ev.ToolCallFinished):
+            raise KeyboardInterrupt
+
+    srv = model_server([call("list_pods", namespace="a"), say("never")])
+    with pytest.raises(KeyboardInterrupt) as err:
+        agent_for(srv, monkeypatch, [Pods().tool()]).run("q", on_event=show)
+    inv = err.value.investigation
+    assert inv.status == "stopped" and inv.error == "stopped by the user" and inv.calls[0].status == "ok"
+
+
 def test_follow_up_continues_the_conversation(model_server, monkeypatch):
     srv = model_server([call("list_pods", namespace="a"), say("a is broken"), say("restart it")])
     agent = agent_for(srv, monkeypatch, [Pods().tool()])

@@ -84,7 +84,11 @@ class Agent:
             except StopIteration as stop:
                 return stop.value
             if on_event is not None:
-                on_event(event)
+                try:
+                    on_event(event)
+                except KeyboardInterrupt as e:  # Stop while the live view draws: the run stops the same way
+                    gen.throw(e)  # the loop marks it "stopped" and re-raises it with the partial run attached
+                    raise
 
     # -- the loop -------------------------------------------------------------------------
     def iter_run(

@@ -2,7 +2,8 @@
 
 Loading is cheap (no LiteLLM, pandas or kubernetes import: they wait for the first ask). The
 layer is thin: parsing (``parsing.py``), one handler per subcommand (``commands.py``), the live
-view (``live_view.py``) and the pickers (``widgets.py``) call the core; the core never imports IPython.
+view (``live_view.py``, its Stop button ``stop_button.py``), DataFrames that scroll sideways
+(``tables.py``) and the pickers (``widgets.py``) call the core; the core never imports IPython.
 Commands and options come from the core's table (holmes_nb.frontdoor.table).
 """
 
@@ -28,6 +29,7 @@ state = ExtensionState()
 
 def load_ipython_extension(ipython) -> None:
     from holmes_nb.errors import HolmesError
+    from holmes_nb.notebook import tables
     from holmes_nb.notebook.magics import HolmesMagic, show_holmes_error
     from holmes_nb.notebook.transform import protect_holmes_lines
 
@@ -40,6 +42,7 @@ def load_ipython_extension(ipython) -> None:
         cleanup.append(protect_holmes_lines)
     if not ipython.custom_exceptions:  # never replace a user's handler
         ipython.set_custom_exc((HolmesError,), show_holmes_error)
+    tables.register(ipython)  # wide DataFrames scroll sideways instead of wrapping their cells
     state.shell, state.magic = ipython, magic
     warm_up(ipython)
 
@@ -66,8 +69,10 @@ def warm_up(ipython) -> None:
 
 def unload_ipython_extension(ipython) -> None:
     from holmes_nb.errors import HolmesError
+    from holmes_nb.notebook import tables
     from holmes_nb.notebook.transform import protect_holmes_lines
 
+    tables.unregister(ipython)
     if protect_holmes_lines in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.remove(protect_holmes_lines)
     if ipython.custom_exceptions == (HolmesError,):

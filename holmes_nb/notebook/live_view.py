@@ -22,6 +22,10 @@ from typing import Any
 from holmes_nb import events as ev
 
 ENV_VAR = "HOLMES_NB_LIVE_DISPLAY"
+#: the streamed text: prose, its line breaks kept, wrapped between words
+_STREAM_STYLE = (
+    "white-space:pre-wrap;overflow-wrap:anywhere;margin:0.3em 0;padding-left:0.6em;border-left:3px solid #d0d7de"
+)
 
 
 def resolve_mode(setting: str | None, flag: bool | None = None, *, shell: Any = None) -> str:
@@ -107,7 +111,9 @@ class TextLiveView(LiveView):
 class HtmlLiveView(LiveView):
     """Blocks, each in its own display area (``display_id``), updated in place: updating one block
     never re-renders another, so a block the user opened stays open. The running step and tool
-    calls show their elapsed time, refreshed every second by a ticker thread."""
+    calls show their elapsed time, refreshed every second by a ticker thread. Under the head, a
+    Stop button asks the Jupyter server to interrupt the kernel (holmes_nb.notebook.stop_button);
+    it is removed when the run ends."""
 
     TICK_S = 1.0
 
@@ -117,6 +123,8 @@ class HtmlLiveView(LiveView):
 
         from IPython.display import HTML, display
 
+        from holmes_nb.notebook.stop_button import kernel_id, stop_html
+
         self._HTML, self._display = HTML, display
         self.handles: dict[str, Any] = {}  # key -> DisplayHandle
         self.shown: dict[str, str] = {}  # key -> the HTML last sent
@@ -125,6 +133,7 @@ class HtmlLiveView(LiveView):
         self.status = "starting…"
         self._lock = threading.RLock()
         self._put("head", self._head())
+        self._put("stop", stop_html(kernel_id()))  # the Stop button (or the Kernel > Interrupt hint)
         self._done = threading.Event()
         threading.Thread(target=self._tick, name="holmes-nb-live-timer", daemon=True).start()
 
@@ -140,7 +149,7 @@ class HtmlLiveView(LiveView):
 
             text = self.texts[event.step] = self.texts.get(event.step, "") + event.text
             shown = html.escape(scrub(text))  # an echoed key is masked while it streams too
-            self._put(f"text:{event.step}", f'<div class="holmes-stream"><pre>{shown}</pre></div>')
+            self._put(f"text:{event.step}", f'<div class="holmes-stream" style="{_STREAM_STYLE}">{shown}</div>')
         elif isinstance(event, ev.StepStarted):
             self._start(f"step:{event.step}", _line(event) or "")
         elif isinstance(event, ev.ToolCallFinished) and event.record is not None:

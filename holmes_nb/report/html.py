@@ -22,6 +22,11 @@ from holmes_nb.report.mdhtml import markdown_to_html
 MAX_TEXT_CHARS = 20_000
 _STATUS_COLORS = {"ok": "#1a7f37", "error": "#cf222e", "refused": "#9a6700", "unknown_tool": "#9a6700"}
 _MUTED = "color:#57606a;font-size:0.9em"
+#: beats JupyterLab's ``.jp-RenderedHTMLCommon td`` (more specific, and later in the page)
+_NOWRAP_STYLE = (
+    "<style>div.hnb-table-scroll table { table-layout: auto; margin: 0; }"
+    " div.hnb-table-scroll td, div.hnb-table-scroll th { white-space: nowrap; }</style>"
+)
 
 
 def _e(value: Any) -> str:
@@ -54,10 +59,18 @@ def frame_html(frame: Any, max_rows: int = 20) -> str:
     line saying how many rows were left out."""
     shown = frame.head(max_rows).map(lambda v: scrub(v) if isinstance(v, str) else v)
     table = shown.to_html(index=False, border=0, na_rep="", classes="hnb-table", escape=True)
+    table = scroll_table(table)
     more = len(frame) - len(shown)
     if more > 0:
         table += f'\n<div style="{_MUTED}">… {more} more rows ({len(shown)} of {len(frame)} shown)</div>'
     return table
+
+
+def scroll_table(table: str) -> str:
+    """An HTML table in a box that scrolls sideways, each row on one line. JupyterLab's CSS sets
+    ``white-space: normal`` on every cell and squeezes a table wider than the output until its
+    cells wrap; the box's style undoes that for its own table only."""
+    return f'<div class="hnb-table-scroll" style="overflow-x:auto">{_NOWRAP_STYLE}{table}</div>'
 
 
 def _is_frame(value: Any) -> bool:
