@@ -158,6 +158,28 @@ def test_liveness_probe_restarting_a_ready_pod_recently():
     assert f.reason == "LivenessProbeFailed" and "HTTP 500" in f.message
 
 
+def test_readiness_probe_failing_quotes_the_apps_error_line_not_a_healthy_log():
+    name = "search-5c8d7f9b6-rdy02"
+    c = container(readinessProbe={"httpGet": {"path": "/ready", "port": 8080}})
+    p = pod(name, containers=[c], statuses=[running(ready=False)])
+    ev = event("Pod", name, "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503", count=12,
+               field_path="spec.containers{app}")  # fmt: skip
+    bad = (
+        '{"level":"info","ts":"2025-03-14T09:50:02Z","msg":"listening","addr":":8080"}\n'
+        '{"level":"warn","ts":"2025-03-14T10:29:02Z","msg":"readiness check failed","check":"index",'
+        '"error":"index_not_found_exception: no such index [products-v7]"}\n'
+    )
+    f = only(scan(cluster(p, ev, logs={(NS, name, "app", False): bad})))
+    assert "HTTP 503" in f.message
+    assert 'its log says "warn: readiness check failed (index_not_found_exception: no such index [products-v7])"' in (
+        f.message
+    )
+    assert any(e.startswith("log: warn: readiness check failed") for e in f.evidence)
+    healthy = '{"level":"info","msg":"GET /ready 200"}\n'
+    f = only(scan(cluster(p, ev, logs={(NS, name, "app", False): healthy})))
+    assert "its log says" not in f.message and not any(e.startswith("log:") for e in f.evidence)
+
+
 def test_stuck_terminating_on_a_lost_node():
     p = pod(
         "web-7d9f8c6b5-term1",

@@ -1,4 +1,5 @@
-"""Failing readiness, liveness and startup probes, explained with the probe's own spec.
+"""Failing readiness, liveness and startup probes, explained with the probe's own spec and, when
+the endpoint answers "unhealthy", the app's own last error line.
 
 The kubelet reports probe failures as Unhealthy events ("Readiness probe failed: HTTP probe
 failed with statuscode: 503"). The finding says which probe fails, what the failure text
@@ -12,6 +13,7 @@ import re
 from holmes_nb.analyzers.finding import Finding
 from holmes_nb.analyzers.index import ClusterIndex, Obj, event_count, event_text
 from holmes_nb.analyzers.safe import as_int
+from holmes_nb.analyzers.util import clip, error_gist
 from holmes_nb.k8s import ns_name, probe_target, seconds_since
 
 _KINDS = (("readiness", "readinessProbe"), ("liveness", "livenessProbe"), ("startup", "startupProbe"))
@@ -36,9 +38,14 @@ def probe_finding(pod: Obj, idx: ClusterIndex, *, ready: bool) -> Finding | None
     pspec = cspec.get(dict(_KINDS)[probe]) or {}
     port_note = _port_mismatch(pspec, cspec)
     cause = _cause(ev.get("message") or ev.get("note") or "", port_note)
+    # the endpoint answers but says "unhealthy": the app's own log usually says why
+    gist = "" if port_note else error_gist(idx.log_tail(ns, name, container, previous=False))
+    if gist:
+        cause += f'; its log says "{clip(gist, 160)}"'
     restarts = _restarts(pod, container)
     evidence = [event_text(ev), f"{probe}Probe: {describe_probe(pspec)}" if pspec else f"{probe}Probe: (not in spec)"]
     evidence += [port_note] if port_note else []
+    evidence += [f"log: {clip(gist, 200)}"] if gist else []
     evidence += [f"container {container}: restarts {restarts}"] if restarts else []
     severity, reason, message = _message(probe, container, cause, event_count(ev))
     return Finding("Pod", ns, name, severity, reason, message, evidence)

@@ -92,6 +92,12 @@ def log_gist(lines: list[str]) -> str:
     return best
 
 
+def error_gist(lines: list[str]) -> str:
+    """``log_gist`` when the line it picks reports a problem, else '' (a healthy log says nothing)."""
+    gist = log_gist(lines)
+    return gist if _TELLING.search(gist) else ""
+
+
 def _gist(line: str) -> tuple[str, bool]:
     """(compact text, whether the line reports an error)."""
     text = line.strip()
