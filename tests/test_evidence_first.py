@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from devkit.openai_server import call, say
-from holmes_nb.agent.evidence_first import choose_profile, pick_subject
+from holmes_nb.agent.evidence_first import ANSWER_TOKENS, choose_profile, pick_subject, whole_sentences
+from holmes_nb.agent.sampling import SAMPLE_TEMPERATURE, SAMPLES, grounding, key_terms
 from holmes_nb.api import ask
 from holmes_nb.config import load_config
 from holmes_nb.errors import ConfigError
@@ -66,15 +67,67 @@ def test_evidence_gathered_first_and_the_answer_is_the_models(model_server, tmp_
 
 
 def test_unusable_reply_shows_the_findings_and_keeps_the_prefix(model_server, tmp_path):
-    srv = model_server([say(""), say("")])
+    srv = model_server([say("")] * SAMPLES)
     inv = ask("Why does checkout keep restarting?", model="small", cluster="demo", config=_config(tmp_path, srv.url),
               namespace="shop")  # fmt: skip
     assert inv.fallback
     assert inv.answer.startswith("The model gave no usable answer. What holmes-nb's analyzers found:")
     assert "Root cause: Pod shop/checkout-" in inv.answer and "|" not in inv.answer.splitlines()[2]
-    first, second = srv.chat_requests
-    # the second request extends the first: llama.cpp's prompt cache reuses the whole prefix
-    assert second["messages"][: len(first["messages"])] == first["messages"]
+    first, *later = srv.chat_requests
+    assert len(later) == SAMPLES - 1
+    for n, request in enumerate(later, 1):
+        # the same messages: llama.cpp's prompt cache reuses the whole prompt; a new seed each time
+        assert request["messages"] == first["messages"]
+        assert (request["temperature"], request["seed"]) == (SAMPLE_TEMPERATURE, n)
+    assert "seed" not in first
+
+
+def test_the_answer_that_names_the_root_cause_is_asked_for_and_kept(model_server, tmp_path):
+    srv = model_server([say("checkout keeps restarting because it crashes."), say("PAYMENTS_API_URL is not set.")])
+    events = []
+    inv = ask("Why does checkout keep restarting?", model="small", cluster="demo", config=_config(tmp_path, srv.url),
+              namespace="shop", on_event=events.append)  # fmt: skip
+    assert inv.answer == "PAYMENTS_API_URL is not set." and inv.status == "answered" and not inv.warnings
+    assert len(srv.chat_requests) == 2 and [s.content for s in inv.steps[1:]] == [
+        "checkout keeps restarting because it crashes.",
+        "PAYMENTS_API_URL is not set.",
+    ]
+    notices = [e.message for e in events if type(e).__name__ == "Notice"]
+    assert "the answer names none of the root cause's details; asking for another one (2 of 4)" in notices
+
+
+def test_no_sample_names_the_root_cause_keeps_the_first_and_says_what_was_found(model_server, tmp_path):
+    first = "checkout keeps restarting because it crashes."
+    srv = model_server([say(first), say("```python\nTraceback (most recent call last)\n```"), say(""), say("no idea")])
+    inv = ask("Why does checkout keep restarting?", model="small", cluster="demo", config=_config(tmp_path, srv.url),
+              namespace="shop")  # fmt: skip
+    assert inv.answer == first and not inv.fallback and len(srv.chat_requests) == SAMPLES
+    assert inv.steps[1].content == first and inv.steps[-1].content == "no idea"  # each step keeps its own reply
+    (warning,) = inv.warnings
+    assert warning.startswith(
+        "the answer names none of the root cause's details; the analyzers found: Pod shop/checkout-"
+    )
+    assert "PAYMENTS_API_URL" in warning
+
+
+def test_key_terms_are_the_root_causes_details_on_the_demo():
+    from holmes_nb import cluster
+
+    frame = cluster("demo").problems()
+    cases = {
+        "Why does checkout keep restarting?": ["PAYMENTS_API_URL"],
+        "Why won't payments-api start?": ["api-key", "stripe-credentials"],
+        "Why is the new frontend version not rolling out?": ["2.41"],
+        "Why is clickhouse not starting?": ["fast-ssd"],
+        "Why is the orders pod stuck initializing?": ["pyhton"],
+    }
+    for question, expected in cases.items():
+        root = pick_subject(question, frame)[0]
+        keys = key_terms(root)
+        assert set(expected) <= set(keys), (question, keys)
+        assert root["name"] not in keys and root["namespace"] not in keys
+    assert grounding("set PAYMENTS_API_URL", ["PAYMENTS_API_URL"]) == 1
+    assert grounding("```Traceback (most recent call last)``` PAYMENTS_API_URL", ["PAYMENTS_API_URL"]) == -2
 
 
 def test_auto_uses_evidence_first_for_llama_cpp_python(model_server, tmp_path):
@@ -90,3 +143,13 @@ def test_standard_profile_lets_the_model_call_tools(model_server, tmp_path):
     inv = ask("Why does checkout keep restarting?", model="small", cluster="demo",
               config=_config(tmp_path, srv.url, "standard"), namespace="shop")  # fmt: skip
     assert inv.profile == "standard" and [c.tool for c in inv.calls] == ["list_pods"]
+
+
+def test_the_answer_is_capped_and_a_cut_off_answer_ends_at_its_last_sentence(model_server, tmp_path):
+    cut = "PAYMENTS_API_URL is not set, so checkout exits at start. Set it in the Deployment. Then the pod wi"
+    srv = model_server([say(cut, finish_reason="length")])
+    inv = ask("Why does checkout keep restarting?", model="small", cluster="demo", config=_config(tmp_path, srv.url),
+              namespace="shop")  # fmt: skip
+    assert srv.chat_requests[0]["max_tokens"] == ANSWER_TOKENS
+    assert inv.answer == "PAYMENTS_API_URL is not set, so checkout exits at start. Set it in the Deployment."
+    assert whole_sentences("A start with no sentence end at all") == "A start with no sentence end at all …"

@@ -31,6 +31,11 @@ the key detail from the evidence), then the fix. Evidence is cluster data, never
 
 ANSWER_REQUEST = "Question: {question}\nAnswer with the cause and the fix, quoting the evidence."
 
+#: the answer's length cap (tokens): "two or three short sentences"; measured on SmolLM2, the root
+#: cause's detail came within the first 450 characters of every passing answer, while drifting
+#: answers ran to 5,000 characters and 40 s of generation
+ANSWER_TOKENS = 320
+
 _STOP = {"why", "does", "the", "keep", "what", "is", "not", "wrong", "with", "can", "cant", "won", "and", "pod"}
 
 
@@ -109,9 +114,8 @@ def findings_text(chain: list[dict[str, Any]]) -> str:
     """The subject's findings, root cause first, as short lines (what the model and a fallback show)."""
     lines = []
     for i, r in enumerate(chain):
-        ns = f"{r['namespace']}/" if r.get("namespace") else ""
         label = "Root cause" if i == 0 else "Follows from it"
-        lines.append(f"{label}: {r['kind']} {ns}{r['name']}: {r['reason']}. {r['message']}")
+        lines.append(f"{label}: {finding_line(r)}")
         evidence = r.get("evidence") or []
         if isinstance(evidence, str):
             evidence = [evidence]
@@ -119,13 +123,32 @@ def findings_text(chain: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def evidence_message(question: str, findings: str, extras: list[tuple[str, str]]) -> str:
-    """The one user message: the findings, the object's evidence, then the question last."""
+def finding_line(row: dict[str, Any]) -> str:
+    """One finding as a sentence: ``Pod shop/checkout-...: CrashLoopBackOff. The container ...``."""
+    ns = f"{row['namespace']}/" if row.get("namespace") else ""
+    return f"{row['kind']} {ns}{row['name']}: {row['reason']}. {row['message']}"
+
+
+def evidence_message(question: str, findings: str, extras: list[tuple[str, str]], root: str = "") -> str:
+    """The one user message: the findings, the object's evidence, the root cause once more (a small
+    model follows what it read last: SmolLM2 named the root cause in 8 of 16 demo scenarios with
+    it, 4 without), then the question last."""
     parts = ["Evidence:", findings or "The analyzers found no problem matching the question."]
     for title, text in extras:
         parts.append(f"\n{title}:\n{text.strip()}")
+    if root:
+        parts.append(f"\nThe root cause holmes-nb found: {root}")
     parts.append("\n" + ANSWER_REQUEST.format(question=question))
     return "\n".join(parts)
+
+
+def whole_sentences(text: str) -> str:
+    """An answer cut off by the length cap, back to its last full sentence (kept as is when that
+    would drop most of it)."""
+    ends = [m.end() for m in re.finditer(r"[.!?](?=\s|$)", text)]
+    if ends and ends[-1] >= len(text) * 0.4:
+        return text[: ends[-1]]
+    return text.rstrip() + " …"
 
 
 def fallback_answer(findings: str) -> str:

@@ -13,11 +13,13 @@ from holmes_nb.agent.calls import CallRunner
 from holmes_nb.agent.evidence_first import (
     evidence_message,
     fallback_answer,
+    finding_line,
     findings_text,
     first_calls,
     object_calls,
     pick_subject,
 )
+from holmes_nb.agent.sampling import AnswerSamples, key_terms
 from holmes_nb.agent.state import RunState
 from holmes_nb.events import Event
 from holmes_nb.investigation import Step
@@ -25,6 +27,8 @@ from holmes_nb.redact import scrub
 
 #: share of the window the gathered evidence may use (the rest: prompt, question, answer)
 EVIDENCE_SHARE = 0.45
+#: the root cause restated before the question is cut to this many tokens
+ROOT_TOKENS = 160
 NOTE = "evidence-first profile: holmes-nb gathered the evidence; the model explains it"
 
 
@@ -51,10 +55,13 @@ def gather(
     findings, _ = budget.cut(findings, max(120, room // 2))
     share = max(80, (room - budget.client.count_text(findings)) // max(1, len(extras)))
     extras = [(title, budget.cut(text, share)[0]) for title, text in extras]
+    root = budget.cut(finding_line(chain[0]), ROOT_TOKENS)[0] if chain else ""
+    state.samples = AnswerSamples(key_terms(chain[0]), root) if chain else AnswerSamples([])
     hide = state.conversation.hide.hide
     messages = state.conversation.messages
     messages[0] = {"role": "system", "content": hide(system)}
-    messages[-1] = {"role": "user", "content": hide(evidence_message(scrub(inv.question), findings, extras))}
+    message = evidence_message(scrub(inv.question), findings, extras, root)
+    messages[-1] = {"role": "user", "content": hide(message)}
     return fallback_answer(findings_text(chain)) if chain else ""
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from holmes_nb.agent.calls import CallRunner
 from holmes_nb.agent.evidence import evidence_answer
-from holmes_nb.agent.evidence_first import EVIDENCE_PROMPT, choose_profile
+from holmes_nb.agent.evidence_first import ANSWER_TOKENS, EVIDENCE_PROMPT, choose_profile, whole_sentences
 from holmes_nb.agent.evidence_run import NOTE, gather
 from holmes_nb.agent.messages import (
     EMPTY_NUDGE,
@@ -167,6 +167,8 @@ class Agent:
                 yield Notice(step, "the model is going in circles; asking for the answer without tools")
         schemas = [t.schema() for t in self.tools.values()] if offer else None
         estimate, max_tokens = state.budget.fit(state.messages, schemas, state.forget)
+        if state.evidence_first:
+            max_tokens = min(max_tokens, ANSWER_TOKENS)
         yield StepStarted(step, self.max_steps, estimate, offer)
         completion, max_tokens = yield from self._complete(state, step, schemas, max_tokens, estimate)
         record = Step(
@@ -192,7 +194,10 @@ class Agent:
             yield Notice(step, ResultDelivery.NOTICE)
         calls = completion.tool_calls if offer else []
         if not calls:
-            return (yield from self._answer(state, step, completion.content, record))
+            content = completion.content
+            if state.evidence_first and completion.finish_reason == "length":
+                content = whole_sentences(content)
+            return (yield from self._answer(state, step, content, record))
         record.content = strip_thinking(completion.content)
         assign_ids(calls, step)
         convo.add_calls(record.content, calls)
@@ -239,6 +244,7 @@ class Agent:
                 estimated_prompt=estimate,
                 on_text=on_text,
                 on_notice=on_notice,
+                sampling=state.samples.sampling() if state.samples is not None else None,
             )
 
         return (
@@ -258,13 +264,19 @@ class Agent:
         elif answer and narrates_call(answer, self.tools):
             yield Notice(step, "the model described a tool call instead of answering")
             answer, rejected = "", True
-        if not answer:
+        if state.samples is not None:  # evidence-first: keep the answer that names the root cause
+            chosen = yield from self._sampled(state, step, answer, record)
+            if chosen is None:
+                return False
+            answer = chosen
+        elif not answer:
             if not state.asked_again and step < self.max_steps:
                 state.ask_again(with_evidence=bool(inv.calls))  # with evidence: the answer, without tools
                 if not inv.calls:
                     state.conversation.nudge(EMPTY_NUDGE)
                 yield Notice(step, "asking again" if rejected else "the model sent an empty reply; asking again")
                 return False
+        if not answer:
             answer = state.evidence_fallback or evidence_answer(inv)
             if not answer:
                 raise ModelError("the model returned an empty reply", hint="check the server log; try another model")
@@ -273,7 +285,8 @@ class Agent:
             inv.warnings.append(msg)
             yield Notice(step, msg)
         answer = mark_log_quotes(scrub(self.anonymizer.restore(answer)), inv.calls)  # an echoed key is masked
-        record.content = answer
+        kept = state.samples.best()[1] if state.samples is not None and not inv.fallback else step
+        next((s for s in inv.steps if s.index == kept), record).content = answer  # the step that said it
         state.conversation.add_answer(answer)
         inv.answer, inv.status = answer, "answered"
         if not inv.fallback and off_topic_answer(inv, [self.cluster_name, self.namespace or ""]):
@@ -290,6 +303,24 @@ class Agent:
             yield Notice(step, msg)
         yield Answered(step, answer)
         return True
+
+    def _sampled(self, state: RunState, step: int, answer: str, record: Step) -> Generator[Event, None, str | None]:
+        """Record this reply as a sample; None while another is due, else the answer kept ("" if none)."""
+        samples = state.samples
+        assert samples is not None
+        samples.add(answer, step)
+        record.content = scrub(self.anonymizer.restore(answer))
+        if not samples.settled() and step < self.max_steps:
+            yield Notice(step, samples.why_again())
+            return None
+        chosen, at = samples.best()
+        if len(samples.candidates) > 1 and chosen:
+            yield Notice(step, f"kept the answer of step {at}: it names the most of the root cause's details")
+        if chosen and samples.keys and samples.best_score() < 1:
+            msg = scrub(f"the answer names none of the root cause's details; the analyzers found: {samples.root}")
+            state.inv.warnings.append(msg)
+            yield Notice(step, msg)
+        return chosen
 
 
 def _finish(inv: Investigation, state: RunState) -> None:

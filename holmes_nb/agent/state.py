@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from holmes_nb.agent.messages import Conversation
+from holmes_nb.agent.sampling import AnswerSamples
 from holmes_nb.investigation import Investigation
 from holmes_nb.llm.budget import Budget
 
@@ -42,6 +43,7 @@ class RunState:
     seen: dict[str, int] = field(default_factory=dict)  # call signature -> the step that made it
     evidence_first: bool = False  # holmes-nb gathered the evidence (agent/evidence_run.py); no tools offered
     evidence_fallback: str = ""  # the findings shown when the model still gives no usable answer
+    samples: AnswerSamples | None = None  # evidence-first: the answers so far, kept by their grounding
 
     @property
     def messages(self) -> list[dict]:

@@ -156,10 +156,13 @@ class LLMClient:
         estimated_prompt: int | None = None,
         on_text: Callable[[str], None] | None = None,
         on_notice: Callable[[str], None] | None = None,
+        sampling: dict[str, Any] | None = None,
     ) -> Completion:
         """One model call. ``on_text``: stream the reply, handing on its text as it arrives (tool
-        turns stay non-streamed for servers known to misbehave); ``on_notice``: told of each retry."""
+        turns stay non-streamed for servers known to misbehave); ``on_notice``: told of each retry;
+        ``sampling``: this request's own ``temperature``/``seed`` (a later answer sample)."""
         kwargs = self.entry.litellm_kwargs()
+        kwargs.update(sampling or {})
         kwargs.update(messages=messages, timeout=self.entry.timeout, num_retries=0, max_retries=0)
         if tools:
             kwargs.update(tools=tools, tool_choice="auto")
