@@ -269,13 +269,12 @@ class Agent:
             if chosen is None:
                 return False
             answer = chosen
-        elif not answer:
-            if not state.asked_again and step < self.max_steps:
-                state.ask_again(with_evidence=bool(inv.calls))  # with evidence: the answer, without tools
-                if not inv.calls:
-                    state.conversation.nudge(EMPTY_NUDGE)
-                yield Notice(step, "asking again" if rejected else "the model sent an empty reply; asking again")
-                return False
+        elif not answer and not state.asked_again and step < self.max_steps:
+            state.ask_again(with_evidence=bool(inv.calls))  # with evidence: the answer, without tools
+            if not inv.calls:
+                state.conversation.nudge(EMPTY_NUDGE)
+            yield Notice(step, "asking again" if rejected else "the model sent an empty reply; asking again")
+            return False
         if not answer:
             answer = state.evidence_fallback or evidence_answer(inv)
             if not answer:
