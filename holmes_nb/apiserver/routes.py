@@ -22,7 +22,7 @@ from holmes_nb.errors import ConfigError, ForbiddenError, GoneError, HolmesError
 from holmes_nb.redact import redact_obj, scrub
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import KINDS, Kind
-from holmes_nb.sources.snapshot import without_secret_values
+from holmes_nb.sources.snapshot import Snapshot, without_secret_values
 
 #: subresources that act on a running container or proxy traffic: refused like writes
 WRITE_SUBRESOURCES = frozenset({"exec", "attach", "portforward", "proxy", "eviction", "binding", "ephemeralcontainers"})
@@ -115,6 +115,9 @@ class ReplayAPI:
         self._pages: OrderedDict[str, tuple[tuple, list[Obj]]] = OrderedDict()
         self._lock = threading.Lock()
         self._next_id = 0
+        #: a snapshot's objects as served (redaction is most of a list's cost), by id of the object
+        #: (kept too, so that an id is never reused); a live cluster's objects are new every time
+        self._served: dict[int, tuple[Obj, Obj]] | None = {} if isinstance(cluster, Snapshot) else None
 
     # -- entry point ----------------------------------------------------------------------
     def get(self, path: str, query: dict[str, str], accept: str | None) -> Response:
@@ -292,11 +295,17 @@ class ReplayAPI:
 
     def _serve(self, kind: Kind, obj: Obj) -> Obj:
         """The object as sent: Secrets without values (whatever list a snapshot filed them under),
-        secret-looking values redacted (the one redaction path), kind and apiVersion always set."""
-        obj = redact_obj(without_secret_values(obj, kind.name))
-        if obj.get("kind") and obj.get("apiVersion"):
-            return obj
-        return {"kind": kind.kind, "apiVersion": kind.api_version, **obj}
+        secret-looking values redacted (the one redaction path), kind and apiVersion always set;
+        a snapshot's object is redacted once, on its first serve."""
+        cached = self._served.get(id(obj)) if self._served is not None else None
+        if cached is not None and cached[0] is obj:
+            return cached[1]
+        served = redact_obj(without_secret_values(obj, kind.name))
+        if not (served.get("kind") and served.get("apiVersion")):
+            served = {"kind": kind.kind, "apiVersion": kind.api_version, **served}
+        if self._served is not None:
+            self._served[id(obj)] = (obj, served)
+        return served
 
     # -- logs -----------------------------------------------------------------------------
     def _logs(self, namespace: str, pod: str, query: dict) -> Response:
