@@ -16,8 +16,15 @@ from __future__ import annotations
 from typing import Any
 
 from holmes_nb.errors import ConfigError, NotFoundError
-from holmes_nb.frames.cluster_frames import CLUSTER_SCOPED, ClusterFrames, frame_method, split_object
+from holmes_nb.frames.cluster_frames import (
+    CLUSTER_SCOPED,
+    RESOURCE_FRAME_KINDS,
+    ClusterFrames,
+    frame_method,
+    split_object,
+)
 from holmes_nb.frames.pods import events_for, events_frame, is_unhealthy, pods_frame, pods_frame_unhealthy_first
+from holmes_nb.frames.workloads import WORKLOAD_KINDS
 from holmes_nb.sources.base import Cluster
 from holmes_nb.sources.kinds import resolve_kind
 from holmes_nb.sources.lookup import check_namespace, locate
@@ -27,29 +34,7 @@ from holmes_nb.tools.k8s_logs import pod_logs
 from holmes_nb.tools.k8s_text import cap_text, table_text
 
 #: kinds offered by ``list_resources`` (aliases like "deploy" or "pvc" are accepted too)
-LIST_KINDS = (
-    "workloads",
-    "deployments",
-    "statefulsets",
-    "daemonsets",
-    "replicasets",
-    "jobs",
-    "cronjobs",
-    "nodes",
-    "namespaces",
-    "services",
-    "pvcs",
-    "pvs",
-    "storageclasses",
-    "ingresses",
-    "ingressclasses",
-    "configmaps",
-    "secrets",
-    "hpas",
-    "quotas",
-    "limitranges",
-    "networkpolicies",
-)
+LIST_KINDS = ("workloads", *WORKLOAD_KINDS, *RESOURCE_FRAME_KINDS)
 _ALL_NAMESPACES = {"", "all", "*", "-a", "--all-namespaces", "all namespaces", "any", "none", "null"}
 _NS = {"type": "string"}
 
