@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_tool_tokens import count_tokens
 from benchlib import (
     HERE,
     StampedServer,
-    count_tokens,
     exe,
     fmt_s,
     isolate_environment,

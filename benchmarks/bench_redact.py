@@ -76,23 +76,14 @@ def realistic_log(mb: int) -> str:
     return (base * (mb * 1_000_000 // len(base) + 1))[: mb * 1_000_000]
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", type=int, default=100, help="MB of realistic log (default 100)")
-    ap.add_argument("--adversarial-kb", type=int, default=256, help="size N of the adversarial inputs, in KB")
-    ap.add_argument("--runs", type=int, default=5)
-    args = ap.parse_args(argv)
+def measure(size_mb: int, adversarial_kb: int, runs: int) -> dict:
+    """The adversarial rows, the realistic log's times and the secrets left in it."""
     from holmes_nb.redact import scrub
 
     scrub("warm up: password=x sk_live_0123456789abcdefghijklmnop wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
     # (that loads detect-secrets' patterns and its entropy measure, which the first call would pay for)
-    rows = adversarial_rows(args.adversarial_kb * 1000, args.runs)
-    print(f"| adversarial input ({args.adversarial_kb} KB, then 4x) | N | 4 N | ratio (linear: ~4) |")
-    print("|---|---:|---:|---:|")
-    for name, t1, t4, ratio in rows:
-        print(f"| {name} | {t1 * 1000:.1f} ms | {t4 * 1000:.1f} ms | {ratio:.1f} |")
-    worst = max(r[3] for r in rows)
-    text = realistic_log(args.size)
+    rows = adversarial_rows(adversarial_kb * 1000, runs)
+    text = realistic_log(size_mb)
     pieces = [text[i : i + 1_000_000] for i in range(0, len(text), 1_000_000)]
     t0 = time.perf_counter()
     for piece in pieces:
@@ -102,15 +93,67 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     out = scrub(text)
     t_whole = time.perf_counter() - t0
-    print()
-    print("| realistic log | time | per MB |")
-    print("|---|---:|---:|")
-    print(f"| 1 MB (median of 5 pieces) | {one_mb * 1000:.0f} ms | {one_mb * 1000:.0f} ms |")
-    print(f"| {args.size} MB in 1 MB pieces | {t_pieces:.1f} s | {t_pieces / args.size * 1000:.0f} ms |")
-    print(f"| {args.size} MB as one string | {t_whole:.1f} s | {t_whole / args.size * 1000:.0f} ms |")
-    print(f"\nworst adversarial ratio: {worst:.1f} (must stay under {MAX_RATIO}); "
-          f"secrets left in the large log: {sum(s in out for s in ('Pl4ntedPw', 'S3cret', 'Pl4ntedStripeKey'))}")  # fmt: skip
-    return 0 if worst < MAX_RATIO else 1
+    left = sum(s in out for s in ("Pl4ntedPw", "S3cret", "Pl4ntedStripeKey"))
+    return {
+        "size_mb": size_mb,
+        "adversarial_kb": adversarial_kb,
+        "rows": rows,
+        "worst": max(r[3] for r in rows),
+        "one_mb": one_mb,
+        "pieces": t_pieces,
+        "whole": t_whole,
+        "left": left,
+    }
+
+
+def tables(m: dict) -> list[str]:
+    """The Markdown tables of :func:`measure`'s result."""
+    lines = [
+        f"| adversarial input ({m['adversarial_kb']} KB, then 4x) | N | 4 N | ratio (linear: ~4) |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {name} | {t1 * 1000:.1f} ms | {t4 * 1000:.1f} ms | {ratio:.1f} |" for name, t1, t4, ratio in m["rows"]
+    ]
+    size = m["size_mb"]
+    return lines + [
+        "",
+        "| realistic log | time | per MB |",
+        "|---|---:|---:|",
+        f"| 1 MB (median of 5 pieces) | {m['one_mb'] * 1000:.0f} ms | {m['one_mb'] * 1000:.0f} ms |",
+        f"| {size} MB in 1 MB pieces | {m['pieces']:.1f} s | {m['pieces'] / size * 1000:.0f} ms |",
+        f"| {size} MB as one string | {m['whole']:.1f} s | {m['whole'] / size * 1000:.0f} ms |",
+    ]
+
+
+def redact_section(quick: bool) -> dict:
+    """Section 6 of ``run.py``: the tables, and the targets (linear time, no secret left)."""
+    m = measure(20 if quick else 100, 64 if quick else 256, 3 if quick else 5)
+    targets = [
+        {"name": "worst adversarial ratio at 4x the input", "value": f"{m['worst']:.1f}",
+         "target": f"< {MAX_RATIO:.0f} (linear: ~4)", "met": m["worst"] < MAX_RATIO},
+        {"name": f"secrets left in the {m['size_mb']} MB log", "value": str(m["left"]), "target": "0",
+         "met": m["left"] == 0},
+    ]  # fmt: skip
+    note = (
+        "`scrub` on adversarial inputs of N and 4 N bytes (best of the runs) and on a realistic log (the demo "
+        "cluster's logs with planted secrets, repeated), in 1 MB pieces as the tools scrub and as one string. "
+        "Reuses `bench_redact.py`; the security page explains the patterns."
+    )
+    return {"title": "6. Redaction", "lines": [*tables(m), "", note], "targets": targets, "data": m}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", type=int, default=100, help="MB of realistic log (default 100)")
+    ap.add_argument("--adversarial-kb", type=int, default=256, help="size N of the adversarial inputs, in KB")
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args(argv)
+    m = measure(args.size, args.adversarial_kb, args.runs)
+    print("\n".join(tables(m)))
+    print(f"\nworst adversarial ratio: {m['worst']:.1f} (must stay under {MAX_RATIO}); "
+          f"secrets left in the large log: {m['left']}")  # fmt: skip
+    return 0 if m["worst"] < MAX_RATIO else 1
 
 
 if __name__ == "__main__":

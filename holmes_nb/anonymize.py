@@ -7,8 +7,8 @@ ReplicaSets), Services and pods, the cluster's name and every IPv4 address becom
 question, and every tool result (events and logs included). A name is replaced wherever it stands
 as a whole ``-``/``.``-separated part, so a pod ``checkout-7d9f-x2x4q`` of Deployment ``checkout``
 becomes ``deploy-3-7d9f-x2x4q`` and ``postgres.data.svc`` becomes ``sts-1.ns-2.svc``. The model's
-tool-call arguments are mapped back to real names before a tool runs, and its answer is restored
-before anyone sees it: only model traffic is anonymized. Placeholders are numbered in sorted name
+tool-call arguments are mapped back to real names before a tool runs, and its answer (streamed
+text too, as it arrives) is restored before anyone sees it: only model traffic is anonymized. Placeholders are numbered in sorted name
 order, so the same cluster always gets the same ones.
 
     anon = Anonymizer.from_cluster(open_cluster("demo"))
@@ -289,6 +289,31 @@ class _NoAnonymizer:
 
 
 NO_ANONYMIZER: Masker = _NoAnonymizer()
+
+
+class StreamRestore:
+    """:meth:`Masker.restore` for text that arrives in pieces (a streamed reply): each piece is given
+    back up to the last character no placeholder holds, so a placeholder split between two pieces
+    is restored whole; :meth:`flush` gives back the rest when the reply ends.
+
+        stream = StreamRestore(anon)
+        stream.feed("deploy-4 in ns") + stream.feed("-5 is down") + stream.flush()  # 'checkout in shop is down'
+    """
+
+    _TAIL = re.compile(r"[A-Za-z0-9._-]*\Z")  # what a placeholder (or SVC_1_SERVICE_HOST) may still grow into
+
+    def __init__(self, masker: Masker):
+        self.masker, self.held = masker, ""
+
+    def feed(self, text: str) -> str:
+        text = self.held + text
+        cut = self._TAIL.search(text).start()  # type: ignore[union-attr]  # matches at least ""
+        self.held = text[cut:]
+        return self.masker.restore(text[:cut])
+
+    def flush(self) -> str:
+        text, self.held = self.held, ""
+        return self.masker.restore(text)
 
 
 def _walk(value: Any, fn) -> Any:

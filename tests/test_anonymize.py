@@ -173,3 +173,30 @@ def test_cli_flag_and_follow_up_stay_anonymized(demo, model_server, openai_env, 
     inv = api.ask("first", model="openai/scripted", cluster="demo", anonymize=True)
     api.ask("and what about checkout?", model="openai/scripted", cluster="demo", previous=inv)
     assert "checkout" not in json.dumps(srv.chat_requests[-1]["messages"])
+
+
+def test_streamed_answer_shows_real_names_once(demo, model_server, openai_env, capsys):
+    """With --anonymize the streamed text is restored as it arrives (a placeholder split between two
+    pieces too), so the CLI prints the answer once, with real names, and never "revised"."""
+    from holmes_nb.cli import main
+
+    anon = Anonymizer.from_cluster(demo)
+    deploy, ns = anon.to_placeholder["checkout"], anon.to_placeholder["shop"]
+    answer = f"{deploy} in {ns} is crashing:\nits pods {deploy}-zn9hbl8h66 restart.\nRoll back {deploy}."
+    openai_env(model_server([say(answer)]))
+    argv = ["ask", "is checkout healthy?", "--model", "openai/scripted", "--cluster", "demo", "--anonymize"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert out == "checkout in shop is crashing:\nits pods checkout-zn9hbl8h66 restart.\nRoll back checkout.\n"
+    assert "revised" not in err
+
+
+def test_stream_restore_holds_a_placeholder_split_between_pieces(demo):
+    from holmes_nb.anonymize import StreamRestore
+
+    anon = Anonymizer.from_cluster(demo)
+    text = f"{anon.to_placeholder['checkout']} in {anon.to_placeholder['shop']}, ip {anon.hide('10.244.1.12')}."
+    for cut in range(1, len(text)):
+        stream = StreamRestore(anon)
+        assert stream.feed(text[:cut]) + stream.feed(text[cut:]) + stream.flush() == anon.restore(text), cut
+    assert anon.restore(text) == "checkout in shop, ip 10.244.1.12."

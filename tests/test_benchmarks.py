@@ -92,3 +92,25 @@ def test_first_request_stays_within_the_token_target(openai_env, question, turns
     assert [r["tool"] for r in results] == ["list_resources"] and results[0]["arguments"] == {"kind": "nodes"}
     assert "node" in results[0]["text"].lower()
     assert request_tokens(bodies[1]) > request_tokens(bodies[0])
+
+
+def test_the_redaction_section_measures_every_pattern_and_finds_no_secret_left():
+    from bench_redact import ADVERSARIAL, measure, tables
+    from run import SECTIONS
+
+    assert SECTIONS["6"] == "redaction"
+    m = measure(1, 4, 1)
+    assert [r[0] for r in m["rows"]] == [name for name, _, _ in ADVERSARIAL] and m["left"] == 0
+    lines = tables(m)
+    assert lines[0].startswith("| adversarial input (4 KB, then 4x) |") and "| 1 MB as one string |" in lines[-1]
+
+
+def test_every_benchmark_module_imports():
+    """A helper moved out of benchlib once left bench_holmesgpt importing it: section 5 then failed
+    only after sections 1-4 had run for minutes."""
+    import importlib
+
+    names = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "benchmarks").glob("bench*.py"))
+    assert "bench_holmesgpt" in names and "benchlib" in names
+    for name in names:
+        importlib.import_module(name)

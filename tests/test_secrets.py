@@ -341,3 +341,25 @@ def _timed(fn, arg) -> float:
     start = time.perf_counter()
     fn(arg)
     return time.perf_counter() - start
+
+
+def test_a_snapshot_is_redacted_once_and_a_live_cluster_every_time(planted):
+    """The snapshot API server redacts a snapshot's object on its first serve and serves that copy
+    afterwards (a 10,000-pod list was mostly redaction); objects from a live cluster are new on
+    every read, so each is redacted as it is served. Nothing leaks either way."""
+    from holmes_nb.apiserver.routes import ReplayAPI
+    from holmes_nb.apiserver.server import SnapshotAPIServer
+    from holmes_nb.formats.importers import load_snapshot
+    from holmes_nb.sources.live import LiveCluster
+
+    path = f"/api/v1/namespaces/{NS}/pods"
+    snap = load_snapshot(planted)
+    api = ReplayAPI(snap)
+    first, second = (api.get(path, {}, "application/json").body.decode() for _ in range(2))
+    assert first == second and POD in first and not _leaks({"first": first, "second": second})
+    pod = snap.get("pods", POD, NS)
+    assert api._served is not None and api._served[id(pod)][0] is pod  # kept: not redacted again
+    with SnapshotAPIServer(snap) as srv, LiveCluster(server=srv.url) as live:
+        relayed = ReplayAPI(live)
+        again = [relayed.get(path, {}, "application/json").body.decode() for _ in range(2)]
+        assert relayed._served is None and POD in again[1] and not _leaks({"relayed": again[0] + again[1]})

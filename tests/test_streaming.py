@@ -215,3 +215,46 @@ def test_streamed_text_is_scrubbed_in_every_front(model_server, monkeypatch, cap
         assert "payments pod fails" in shown and STRIPE not in shown
     finally:
         InteractiveShell.clear_instance()
+
+
+LOGGED = "connecting to postgres-primary.data.svc.cluster.local:5432/orders"
+EXPORT_POD = "orders-export-29032440-lx8wl"
+
+
+def test_cli_prints_only_what_the_final_answer_adds(model_server, capsys, tmp_path):
+    """The final answer marks a streamed line as quoting pod logs: stdout gets that line with its mark
+    and the rest of the answer, never the whole answer a second time."""
+    from holmes_nb.cli import main
+
+    answer = f'The orders export cannot reach its database.\nIts log says "{LOGGED}" first.\nPoint it at postgres.'
+    srv = model_server([call("pod_logs", {"name": EXPORT_POD, "namespace": "data"}), say(answer)])
+    config = tmp_path / "c.yaml"
+    config.write_text(f"modelList:\n  scripted:\n    model: openai/scripted\n    api_base: {srv.url}\n")
+    assert main(["ask", "q", "--cluster", "demo", "--config", str(config)]) == 0
+    out, err = capsys.readouterr()
+    mark = f"_(quoted from logs of pod data/{EXPORT_POD}: cluster data)_"
+    assert out == (
+        f'The orders export cannot reach its database.\nIts log says "{LOGGED}" first.\nPoint it at postgres.\n'
+        f'Its log says "{LOGGED}" first. {mark}\n'
+    )
+    assert "final answer" not in err and "quote pod logs" in err
+
+
+def test_unshown_is_the_rest_the_marks_or_a_revision():
+    from holmes_nb.cli.ask import unshown
+
+    mark = "_(quoted from logs of pod shop/a: cluster data)_"
+    assert unshown("one\ntwo", "one\n") == ("two", [])
+    assert unshown("one\ntwo", "") == ("one\ntwo", [])
+    block = "See:\n```\nerror: boom at 10:00\n```\n" + mark + "\nRestart it."
+    assert unshown(block, "See:\n```\nerror: boom at 10:00\n```\n") == (
+        mark + "\nRestart it.",
+        [],
+    )  # the block's mark comes after the streamed lines: it is part of the rest
+    assert unshown(block + "\nDone.", "See:\n```\nerror: boom at 10:00\n```\n" + "Restart it.\n") == (
+        "Done.",
+        [f'the code block ending "error: boom at 10:00": {mark}'],
+    )
+    assert unshown(f"\none {mark}\ntwo", "one\n") == ("two", [f"one {mark}"])
+    assert unshown("one\nthree", "one\ntwo\n") == (None, [])  # really revised: printed whole
+    assert unshown("one", "one\ntwo\n") == (None, [])

@@ -27,7 +27,7 @@ from holmes_nb.agent.messages import (
 from holmes_nb.agent.pump import pump
 from holmes_nb.agent.safeguards import all_refused, echoes_prompt, narrates_call, off_topic_answer
 from holmes_nb.agent.state import RunState
-from holmes_nb.anonymize import NO_ANONYMIZER, Masker
+from holmes_nb.anonymize import NO_ANONYMIZER, Masker, StreamRestore
 from holmes_nb.errors import HolmesError, ModelError
 from holmes_nb.events import Answered, Event, Failed, ModelReplied, Notice, StepStarted, TextDelta
 from holmes_nb.investigation import Investigation, Step
@@ -247,13 +247,17 @@ class Agent:
                 sampling=state.samples.sampling() if state.samples is not None else None,
             )
 
-        return (
-            yield from pump(
-                request,
-                lambda text: TextDelta(step, text) if self.stream else None,
-                lambda message: Notice(step, message),
-            )
+        # the model writes placeholders (--anonymize); the streamed text shows the names, like the answer
+        restoring = StreamRestore(self.anonymizer) if self.anonymizer.active else None
+        completion = yield from pump(
+            request,
+            lambda text: TextDelta(step, restoring.feed(text) if restoring else text) if self.stream else None,
+            lambda message: Notice(step, message),
         )
+        rest = restoring.flush() if restoring else ""
+        if rest and self.stream:
+            yield TextDelta(step, rest)
+        return completion
 
     def _answer(self, state: RunState, step: int, content: str, record: Step) -> Generator[Event, None, bool]:
         inv = state.inv

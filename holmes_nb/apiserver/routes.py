@@ -1,8 +1,9 @@
-"""The Kubernetes API semantics of the snapshot API server: routing, discovery, lists, objects, logs.
+"""The Kubernetes API semantics of the snapshot API server: routing, lists, objects, logs.
 
 ``ReplayAPI(cluster).get(path, query, accept)`` answers one GET as a real API server would (JSON
 lists and objects, Tables for kubectl, metadata-only lists, Status objects for errors). HTTP plumbing,
-fault injection and request recording live in :mod:`holmes_nb.apiserver.server`.
+fault injection and request recording live in :mod:`holmes_nb.apiserver.server`, discovery in
+:mod:`holmes_nb.apiserver.discovery`, the response shapes in :mod:`holmes_nb.apiserver.responses`.
 
     api = ReplayAPI(snapshot)
     resp = api.get("/api/v1/namespaces/shop/pods", {"limit": "2"}, "application/json")
@@ -11,99 +12,29 @@ fault injection and request recording live in :mod:`holmes_nb.apiserver.server`.
 from __future__ import annotations
 
 import base64
-import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Any
 
+from holmes_nb.apiserver.discovery import VERSION, api_groups, openapi_v3, resource_list
+from holmes_nb.apiserver.responses import (
+    Response,
+    json_response,
+    negotiate,
+    not_served,
+    object_not_found,
+    read_only_response,
+    status_response,
+)
 from holmes_nb.apiserver.tables import render_table
 from holmes_nb.errors import ConfigError, ForbiddenError, GoneError, HolmesError, NotFoundError
 from holmes_nb.redact import redact_obj, scrub
 from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import KINDS, Kind
-from holmes_nb.sources.snapshot import without_secret_values
+from holmes_nb.sources.snapshot import Snapshot, without_secret_values
 
 #: subresources that act on a running container or proxy traffic: refused like writes
 WRITE_SUBRESOURCES = frozenset({"exec", "attach", "portforward", "proxy", "eviction", "binding", "ephemeralcontainers"})
-READ_ONLY_MESSAGE = (
-    "the holmes-nb snapshot API server is read-only: it serves a frozen snapshot and refuses every change ({what})"
-)
-VERSION = {
-    "major": "1",
-    "minor": "32",
-    "gitVersion": "v1.32.0",
-    "gitCommit": "holmes-nb-replay",
-    "gitTreeState": "clean",
-    "buildDate": "2025-01-01T00:00:00Z",
-    "goVersion": "go1.23",
-    "compiler": "gc",
-    "platform": "linux/amd64",
-}
-_CATEGORY_ALL = {
-    "pods",
-    "services",
-    "deployments",
-    "replicasets",
-    "statefulsets",
-    "daemonsets",
-    "jobs",
-    "cronjobs",
-    "replicationcontrollers",
-    "horizontalpodautoscalers",
-}
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def json_response(doc: Any, status: int = 200) -> Response:
-    return Response(status, json.dumps(doc, separators=(",", ":")).encode())
-
-
-def status_response(code: int, reason: str, message: str, details: dict | None = None) -> Response:
-    """A ``v1 Status`` failure, as the API server sends for every error."""
-    doc = {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-        "code": code,
-    }
-    if details:
-        doc["details"] = details
-    return json_response(doc, code)
-
-
-def read_only_response(method: str, path: str) -> Response:
-    return status_response(405, "MethodNotAllowed", READ_ONLY_MESSAGE.format(what=f"{method} {path}"))
-
-
-def negotiate(accept: str | None, *, is_list: bool) -> str | None:
-    """``"table"``, ``"meta"`` or ``"json"`` for an Accept header; None when nothing offered is served."""
-    if not accept:
-        return "json"
-    for option in accept.split(","):
-        mime, *params = (p.strip() for p in option.split(";"))
-        kv = dict(p.split("=", 1) for p in params if "=" in p)
-        as_ = kv.get("as")
-        if mime not in ("application/json", "application/*", "*/*"):
-            continue  # protobuf, yaml: not served
-        if as_ is None:
-            return "json"
-        if as_ == "Table" and kv.get("g") == "meta.k8s.io" and kv.get("v") in ("v1", "v1beta1"):
-            return "table"
-        wanted = "PartialObjectMetadataList" if is_list else "PartialObjectMetadata"
-        if as_ == wanted and kv.get("g") == "meta.k8s.io":
-            return "meta"
-    return None
 
 
 class ReplayAPI:
@@ -115,6 +46,9 @@ class ReplayAPI:
         self._pages: OrderedDict[str, tuple[tuple, list[Obj]]] = OrderedDict()
         self._lock = threading.Lock()
         self._next_id = 0
+        #: a snapshot's objects as served (redaction is most of a list's cost), by id of the object
+        #: (kept too, so that an id is never reused); a live cluster's objects are new every time
+        self._served: dict[int, tuple[Obj, Obj]] | None = {} if isinstance(cluster, Snapshot) else None
 
     # -- entry point ----------------------------------------------------------------------
     def get(self, path: str, query: dict[str, str], accept: str | None) -> Response:
@@ -143,7 +77,7 @@ class ReplayAPI:
         if parts in (["version"],):
             return json_response(VERSION)
         if parts[:2] == ["openapi", "v3"]:
-            return _openapi_v3(parts[2:])
+            return openapi_v3(parts[2:])
         if parts[0] in ("healthz", "livez", "readyz"):
             return Response(200, b"ok", "text/plain")
         if parts == ["api"]:
@@ -155,29 +89,29 @@ class ReplayAPI:
                 }
             )
         if parts == ["apis"]:
-            return json_response({"kind": "APIGroupList", "apiVersion": "v1", "groups": _groups()})
+            return json_response({"kind": "APIGroupList", "apiVersion": "v1", "groups": api_groups()})
         if parts[0] == "apis" and len(parts) == 2:
-            group = next((g for g in _groups() if g["name"] == parts[1]), None)
+            group = next((g for g in api_groups() if g["name"] == parts[1]), None)
             if group:
                 return json_response({"kind": "APIGroup", "apiVersion": "v1", **group})
         if parts[0] == "api" and len(parts) >= 2:
             return self._resource(("", parts[1]), parts[2:], query, accept)
         if parts[0] == "apis" and len(parts) >= 3:
             return self._resource((parts[1], parts[2]), parts[3:], query, accept)
-        return _not_served()
+        return not_served()
 
     def _resource(self, gv: tuple[str, str], rest: list[str], query: dict, accept: str | None) -> Response:
         kinds = {k.name: k for k in KINDS if (k.group, k.version) == gv}
         if not kinds:
-            return _not_served()
+            return not_served()
         if not rest:
-            return json_response(_resource_list(gv, kinds.values()))
+            return json_response(resource_list(gv, kinds.values()))
         namespace = None
         if rest[0] == "namespaces" and len(rest) >= 3 and not (gv[0] == "" and rest[2] in ("status", "finalize")):
             namespace, rest = rest[1], rest[2:]
         kind = kinds.get(rest[0])
         if kind is None or (namespace is not None and not kind.namespaced):
-            return _not_served()
+            return not_served()
         name, sub = (rest[1] if len(rest) > 1 else None), rest[2:]
         if name is None:
             if query.get("watch") in ("true", "1"):
@@ -191,7 +125,7 @@ class ReplayAPI:
             return self._get(kind, name, namespace, query, accept)
         if kind.name == "pods" and sub == ["log"]:
             return self._logs(namespace or "", name, query)
-        return _not_served()
+        return not_served()
 
     # -- collections ----------------------------------------------------------------------
     def _list(self, kind: Kind, namespace: str | None, query: dict, accept: str | None) -> Response:
@@ -279,7 +213,7 @@ class ReplayAPI:
         try:
             obj = self._serve(kind, self.cluster.get(kind, name, namespace))
         except NotFoundError:
-            return _object_not_found(kind, name)
+            return object_not_found(kind, name)
         if media == "table":
             return json_response(
                 render_table(kind, [obj], now=self.cluster.now(), include_object=query.get("includeObject", "Metadata"))
@@ -292,11 +226,17 @@ class ReplayAPI:
 
     def _serve(self, kind: Kind, obj: Obj) -> Obj:
         """The object as sent: Secrets without values (whatever list a snapshot filed them under),
-        secret-looking values redacted (the one redaction path), kind and apiVersion always set."""
-        obj = redact_obj(without_secret_values(obj, kind.name))
-        if obj.get("kind") and obj.get("apiVersion"):
-            return obj
-        return {"kind": kind.kind, "apiVersion": kind.api_version, **obj}
+        secret-looking values redacted (the one redaction path), kind and apiVersion always set;
+        a snapshot's object is redacted once, on its first serve."""
+        cached = self._served.get(id(obj)) if self._served is not None else None
+        if cached is not None and cached[0] is obj:
+            return cached[1]
+        served = redact_obj(without_secret_values(obj, kind.name))
+        if not (served.get("kind") and served.get("apiVersion")):
+            served = {"kind": kind.kind, "apiVersion": kind.api_version, **served}
+        if self._served is not None:
+            self._served[id(obj)] = (obj, served)
+        return served
 
     # -- logs -----------------------------------------------------------------------------
     def _logs(self, namespace: str, pod: str, query: dict) -> Response:
@@ -304,7 +244,7 @@ class ReplayAPI:
         try:
             obj = self.cluster.get(pods, pod, namespace)
         except NotFoundError:
-            return _object_not_found(pods, pod)
+            return object_not_found(pods, pod)
         spec = obj.get("spec") or {}
         names = [c.get("name") for c in spec.get("containers") or []]
         init_names = [c.get("name") for c in spec.get("initContainers") or []]
@@ -376,103 +316,3 @@ def _int(value: str | None, name: str) -> int | None:
         return int(value)
     except ValueError:
         raise ConfigError(f"{name} must be an integer, got {value!r}") from None
-
-
-def _groups() -> list[dict]:
-    groups: dict[str, list[str]] = {}
-    for k in KINDS:
-        if k.group and k.version not in groups.setdefault(k.group, []):
-            groups[k.group].append(k.version)
-    return [
-        {
-            "name": g,
-            "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in vs],
-            "preferredVersion": {"groupVersion": f"{g}/{vs[0]}", "version": vs[0]},
-        }
-        for g, vs in groups.items()
-    ]
-
-
-def _resource_list(gv: tuple[str, str], kinds) -> dict:
-    resources = []
-    for k in kinds:
-        res = {
-            "name": k.name,
-            "singularName": k.singular,
-            "namespaced": k.namespaced,
-            "kind": k.kind,
-            "verbs": ["get", "list"],
-            "shortNames": list(k.short),
-        }
-        if k.name in _CATEGORY_ALL:
-            res["categories"] = ["all"]
-        resources.append(res)
-        resources.append(
-            {
-                "name": f"{k.name}/status",
-                "singularName": "",
-                "namespaced": k.namespaced,
-                "kind": k.kind,
-                "verbs": ["get"],
-            }
-        )
-        if k.name == "pods":
-            resources.append(
-                {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]}
-            )
-    group_version = f"{gv[0]}/{gv[1]}" if gv[0] else gv[1]
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}
-
-
-def _openapi_v3(rest: list[str]) -> Response:
-    """A minimal OpenAPI v3: no schemas, only PATCH operations declaring ``fieldValidation``.
-
-    That is what kubectl checks before a write (apply, create, patch) to choose server-side
-    validation; with it, those commands reach the write and get the read-only 405 instead of
-    failing early with "failed to download openapi"."""
-    gvs = sorted({(k.group, k.version) for k in KINDS})
-    if not rest:
-        return json_response(
-            {"paths": {_gv_path(g, v): {"serverRelativeURL": f"/openapi/v3/{_gv_path(g, v)}?hash=0"} for g, v in gvs}}
-        )
-    target = "/".join(rest)
-    for g, v in gvs:
-        if _gv_path(g, v) != target:
-            continue
-        paths = {}
-        for k in KINDS:
-            if (k.group, k.version) == (g, v):
-                param = {"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}
-                gvk = [{"group": g, "version": v, "kind": k.kind}]
-                paths[k.api_path("{namespace}", "{name}")] = {
-                    "patch": {
-                        "operationId": f"patch{k.kind}",
-                        "parameters": [param],
-                        "x-kubernetes-group-version-kind": gvk[0],
-                        "responses": {},
-                    }
-                }
-        return json_response(
-            {
-                "openapi": "3.0.0",
-                "info": {"title": "holmes-nb replay", "version": "v1.32.0"},
-                "paths": paths,
-                "components": {"schemas": {}},
-            }
-        )
-    return _not_served()
-
-
-def _gv_path(group: str, version: str) -> str:
-    return f"apis/{group}/{version}" if group else f"api/{version}"
-
-
-def _object_not_found(kind: Kind, name: str) -> Response:
-    plural = f"{kind.name}.{kind.group}" if kind.group else kind.name
-    return status_response(
-        404, "NotFound", f'{plural} "{name}" not found', {"name": name, "group": kind.group, "kind": kind.name}
-    )
-
-
-def _not_served() -> Response:
-    return status_response(404, "NotFound", "the server could not find the requested resource")

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from holmes_nb.apiserver.routes import ReplayAPI, Response, read_only_response, status_response
+from holmes_nb.apiserver.responses import Response, read_only_response, status_response
+from holmes_nb.apiserver.routes import ReplayAPI
 from holmes_nb.sources.base import Cluster
 
 _FAULT_REASONS = {

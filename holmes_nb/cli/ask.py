@@ -84,18 +84,54 @@ def run(args: argparse.Namespace) -> int:
     if inv.answer:
         from holmes_nb.redact import scrub
 
-        answer = scrub(inv.answer)
-        shown = progress.streamed.shown if progress is not None else ""
-        if shown and answer.startswith(shown):
-            print(answer[len(shown) :])  # the rest of the answer that was streamed line by line
-        else:
-            if shown:
-                stderr("holmes-nb: the final answer:")
-            print(answer)
+        _print_answer(scrub(inv.answer), progress.streamed.shown if progress is not None else "")
     else:
         stderr(f"holmes-nb: no answer: {inv.error}")
         return 1
     return 0
+
+
+def _print_answer(answer: str, shown: str) -> None:
+    """The final answer on stdout, after the ``shown`` lines streamed there: only what they lack."""
+    rest, marks = unshown(answer, shown)
+    if rest is None:
+        stderr("holmes-nb: final answer (revised):")
+        print(answer)
+        return
+    if rest:
+        print(rest)
+    if marks:
+        stderr("holmes-nb: streamed lines above that quote pod logs (cluster data, not advice):")
+        print("\n".join(marks))
+
+
+def unshown(answer: str, shown: str) -> tuple[str | None, list[str]]:
+    """What the final ``answer`` adds to the ``shown`` streamed lines: ``(rest, marks)``.
+
+    ``rest`` is the answer after the streamed lines (``None`` when the answer differs from them beyond
+    the log-quote marks: revised), ``marks`` the streamed lines the answer marks as quoting pod logs,
+    each with its mark (a marked code block by its last line).
+    """
+    from holmes_nb.tools.k8s_logs import split_log_mark
+
+    if answer.startswith(shown):
+        return answer[len(shown) :], []
+    streamed, lines = shown.split("\n")[:-1], answer.split("\n")
+    marks: list[str] = []
+    n = i = 0
+    while n < len(streamed) and i < len(lines):
+        text, mark = split_log_mark(lines[i])
+        i += 1
+        if mark and not text.strip() and n >= 2:  # a code block's mark, on the line after the fence
+            marks.append(f'the code block ending "{streamed[n - 2].strip()[:60]}": {mark}')
+        elif n == 0 and not text.strip():
+            continue  # the stream skips leading blank lines
+        elif text != streamed[n]:
+            return None, []
+        else:
+            marks += [lines[i - 1]] if mark else []
+            n += 1
+    return ("\n".join(lines[i:]), marks) if n == len(streamed) else (None, [])
 
 
 def _write_failure(path: str, question: str, error) -> None:

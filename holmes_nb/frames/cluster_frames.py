@@ -57,6 +57,7 @@ __all__ = [
     "storageclasses_frame",
     "workloads_frame",
     "FRAME_KINDS",
+    "RESOURCE_FRAME_KINDS",
     "CLUSTER_SCOPED",
     "captured",
     "frame_method",
@@ -64,11 +65,9 @@ __all__ = [
     "split_object",
 ]
 
-#: what ``ClusterFrames.frame(kind)`` accepts besides the kinds table's names and aliases
-FRAME_KINDS = (
-    "workloads",
-    "pods",
-    "events",
+#: the frames of the kinds that are neither pods, events nor workloads (``list_resources`` offers
+#: them after the workloads, in this order: recorded tool schemas depend on it)
+RESOURCE_FRAME_KINDS = (
     "nodes",
     "namespaces",
     "services",
@@ -83,8 +82,9 @@ FRAME_KINDS = (
     "quotas",
     "limitranges",
     "networkpolicies",
-    *WORKLOAD_KINDS,
 )
+#: what ``ClusterFrames.frame(kind)`` accepts besides the kinds table's names and aliases
+FRAME_KINDS = ("workloads", "pods", "events", *RESOURCE_FRAME_KINDS, *WORKLOAD_KINDS)
 
 
 class ClusterFrames:

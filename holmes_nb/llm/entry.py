@@ -1,6 +1,6 @@
 """ModelEntry: one model backend (a LiteLLM model id plus how to reach it), as plain data.
 
-Config (holmes_nb/config.py) builds entries from modelList, Helm values and the environment; the
+Config (holmes_nb/config/) builds entries from modelList, Helm values and the environment; the
 model client (holmes_nb/llm/) uses them. This module imports nothing else of the package but the
 key masking of redact.py, so both sides can import it without a cycle.
 

@@ -82,7 +82,7 @@ def server_specs(cfg: Any) -> dict[str, ServerSpec]:
 
 def parse_server(cfg: Any, name: str, raw: Any) -> ServerSpec | None:
     """One entry; None when it says ``enabled: false``. ConfigError names what is wrong."""
-    from holmes_nb.config import _template
+    from holmes_nb.config.entries import template
     from holmes_nb.redact import known_secrets
 
     where = f"mcp_servers entry {name!r}"
@@ -97,8 +97,8 @@ def parse_server(cfg: Any, name: str, raw: Any) -> ServerSpec | None:
     conf = raw.get("config") or {}
     if not isinstance(conf, dict):
         raise ConfigError(f"{where}: config must be a mapping")
-    conf = _template(cfg, conf, where)
-    url = conf.get("url") or _template(cfg, raw.get("url"), where)
+    conf = template(cfg, conf, where)
+    url = conf.get("url") or template(cfg, raw.get("url"), where)
     command = conf.get("command")
     mode = str(conf.get("mode") or _guess_mode(url, command))
     if mode not in MODES:
@@ -157,6 +157,6 @@ def _names(value: Any, what: str) -> list[str] | None:
 
 
 def _timeout(value: Any, where: str) -> float:
-    from holmes_nb.config import _seconds
+    from holmes_nb.config.entries import seconds
 
-    return _seconds(value, f"{where}: timeout")
+    return seconds(value, f"{where}: timeout")

@@ -18,7 +18,8 @@ _ALERT_OBJECTS = (("pod", "pod"), ("deployment", "deployment"), ("statefulset", 
                   ("persistentvolumeclaim", "pvc"))  # fmt: skip
 
 
-def _row(time, kind, namespace, obj, reason, message) -> dict[str, Any]:
+def timeline_row(time, kind, namespace, obj, reason, message, count=1, since=None) -> dict[str, Any]:
+    """One row of ``timeline_frame``: what happened to ``obj`` at ``time``."""
     return {
         "time": time,
         "kind": kind,
@@ -26,8 +27,8 @@ def _row(time, kind, namespace, obj, reason, message) -> dict[str, Any]:
         "object": obj,
         "reason": reason or "",
         "message": message or "",
-        "count": 1,
-        "since": None,
+        "count": int(count or 1),
+        "since": since,
     }
 
 
@@ -38,7 +39,9 @@ def change_rows(records: list[dict]) -> list[dict]:
             continue  # first revisions and object creation: not changes
         rev = f" revision {int(r['revision'])}" if r.get("revision") == r.get("revision") and r.get("revision") else ""
         obj = f"{str(r['kind']).lower()}/{r['name']}"
-        rows.append(_row(r.get("time"), "change", r.get("namespace"), obj, f"{r['change']}{rev}", r.get("detail")))
+        rows.append(
+            timeline_row(r.get("time"), "change", r.get("namespace"), obj, f"{r['change']}{rev}", r.get("detail"))
+        )
     return rows
 
 
@@ -57,7 +60,7 @@ def alert_rows(alerts: list[dict]) -> list[dict]:
         labels, ann = a.get("labels") or {}, a.get("annotations") or {}
         text = ann.get("summary") or ann.get("description") or ""
         rows.append(
-            _row(
+            timeline_row(
                 parse_time(a.get("startsAt")),
                 "alert",
                 labels.get("namespace"),
@@ -91,11 +94,11 @@ def metric_rows(frame: Any, threshold: float | None, name: str = "metric") -> li
             hit = g[g["value"] >= threshold]
             if len(hit):
                 rows.append(
-                    _row(
+                    timeline_row(
                         hit["timestamp"].iloc[0], "metric", ns, obj, f"{name} reached {value_text(threshold, unit)}", ""
                     )
                 )
-        rows.append(_row(peak["timestamp"], "metric", ns, obj, f"{name} peak", value_text(peak["value"], unit)))
+        rows.append(timeline_row(peak["timestamp"], "metric", ns, obj, f"{name} peak", value_text(peak["value"], unit)))
     return rows
 
 

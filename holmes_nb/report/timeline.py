@@ -23,6 +23,7 @@ from typing import Any
 from holmes_nb.errors import HolmesError
 from holmes_nb.frames.common import strip_uids
 from holmes_nb.k8s import DURATION_PATTERN, dig, name_of, ns_of, parse_duration, parse_time
+from holmes_nb.report.evidence_timeline import timeline_row
 from holmes_nb.report.timeline_marks import mark_empty, mark_plot
 from holmes_nb.sources.kinds import resolve_kind
 
@@ -44,19 +45,6 @@ _LAST_STATE = re.compile(
 _EVENT_VALUE = re.compile(
     r"type=(?P<type>\S*)\s+reason=(?P<reason>\S*)\s+count=(?P<count>\d+)\s+message=(?P<message>.*)"
 )
-
-
-def _row(time, kind, namespace, obj, reason, message, count=1, since=None) -> dict[str, Any]:
-    return {
-        "time": time,
-        "kind": kind,
-        "namespace": namespace or "",
-        "object": obj,
-        "reason": reason or "",
-        "message": message or "",
-        "count": int(count or 1),
-        "since": since,
-    }
 
 
 def _to_frame(rows: list[dict[str, Any]]):
@@ -83,7 +71,7 @@ def _event_rows(events: Iterable[dict]) -> list[dict]:
         first = parse_time(ev.get("firstTimestamp") or ev.get("eventTime"))
         since = first if first is not None and first < when else None
         rows.append(
-            _row(
+            timeline_row(
                 when,
                 "warning" if ev.get("type") == "Warning" else "event",
                 namespace,
@@ -107,7 +95,7 @@ def _pod_rows(pod: dict) -> list[dict]:
             code = term.get("exitCode")
             detail = f"container {cs.get('name')} exit {code}" + (f": {term['message']}" if term.get("message") else "")
             rows.append(
-                _row(
+                timeline_row(
                     parse_time(term["finishedAt"]),
                     "termination",
                     ns,
@@ -119,7 +107,7 @@ def _pod_rows(pod: dict) -> list[dict]:
         started = parse_time(dig(cs, "state", "running", "startedAt"))
         if n and started:
             rows.append(
-                _row(
+                timeline_row(
                     started, "restart", ns, obj, "Restarted", f"container {cs.get('name')} started again ({n} restarts)"
                 )
             )
@@ -127,7 +115,7 @@ def _pod_rows(pod: dict) -> list[dict]:
         conds = {c.get("type"): c for c in status.get("conditions") or []}
         when = parse_time((conds.get("DisruptionTarget") or conds.get("Ready") or {}).get("lastTransitionTime"))
         if when:
-            rows.append(_row(when, "eviction", ns, obj, "Evicted", strip_uids(status.get("message") or "")))
+            rows.append(timeline_row(when, "eviction", ns, obj, "Evicted", strip_uids(status.get("message") or "")))
     return rows
 
 
@@ -153,7 +141,7 @@ def _events_frame_rows(frame: Any, now: datetime, args: dict) -> list[dict]:
     for r in frame.to_dict("records"):
         obj = r.get("object") or args.get("object") or ""
         rows.append(
-            _row(
+            timeline_row(
                 _at(now, r.get("last_seen")),
                 "warning" if r.get("type") == "Warning" else "event",
                 r.get("namespace") or args.get("namespace"),
@@ -180,7 +168,7 @@ def _describe_rows(frame: Any, now: datetime, args: dict) -> list[dict]:
             m = _EVENT_VALUE.match(value)
             if m:
                 rows.append(
-                    _row(
+                    timeline_row(
                         _at(now, field),
                         "warning" if m["type"] == "Warning" else "event",
                         args.get("namespace"),
@@ -194,7 +182,7 @@ def _describe_rows(frame: Any, now: datetime, args: dict) -> list[dict]:
             container = section.split(" ", 1)[-1]
             detail = f"container {container}" + (f" exit {m['code']}" if m["code"] else "")
             rows.append(
-                _row(_at(now, m["age"]), "termination", args.get("namespace"), obj, m["reason"].strip(), detail)
+                timeline_row(_at(now, m["age"]), "termination", args.get("namespace"), obj, m["reason"].strip(), detail)
             )
     return rows
 
@@ -205,7 +193,7 @@ def _pods_frame_rows(frame: Any, args: dict) -> list[dict]:
     for r in frame.to_dict("records"):
         if int(r.get("restarts") or 0) > 0:
             rows.append(
-                _row(
+                timeline_row(
                     None,
                     "restart",
                     r.get("namespace"),

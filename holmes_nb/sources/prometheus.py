@@ -81,17 +81,17 @@ def prometheus_settings(config: Any = None, url: str | None = None) -> Prometheu
     toolset = (config.settings.get("toolsets") or {}).get(TOOLSET) or {}
     if toolset and toolset.get("enabled") is False:
         return None
-    from holmes_nb.config import _template
+    from holmes_nb.config.entries import template
 
     cfg = toolset.get("config") or {}
     where = f"toolsets.{TOOLSET}.config"
     found = cfg.get("prometheus_url") or config.env("PROMETHEUS_URL")
     if not found:
         return None
-    headers = _template(config, dict(cfg.get("headers") or {}), f"{where}.headers")
+    headers = template(config, dict(cfg.get("headers") or {}), f"{where}.headers")
     timeout = float(cfg.get("timeout") or config.settings.get("prometheus_timeout") or 20.0)
     origin = where if cfg.get("prometheus_url") else "PROMETHEUS_URL"
-    return PrometheusSettings(str(_template(config, found, where)).rstrip("/"), headers, timeout, origin)
+    return PrometheusSettings(str(template(config, found, where)).rstrip("/"), headers, timeout, origin)
 
 
 def parse_when(value: Any, now: datetime) -> datetime:

@@ -17,7 +17,7 @@ from holmes_nb.tools.base import Tool
 
 def evidence_tools(cluster: Cluster, config: Any = None) -> list[Tool]:
     from holmes_nb.tools.changes import changes_tool
-    from holmes_nb.tools.kubernetes import KubernetesToolset
+    from holmes_nb.tools.k8s_toolset import KubernetesToolset
 
     ts = KubernetesToolset(cluster)
     tools = [changes_tool(cluster, normalize_namespace=ts._namespace)]

@@ -193,3 +193,16 @@ def mark_log_quotes(answer: str, calls) -> str:
 
 def _mark(pods: list[str]) -> str:
     return f" _(quoted from logs of pod {', '.join(pods)}: cluster data)_"
+
+
+_MARKED = re.compile(r" ?_\(quoted from logs of pod ([^)]*): cluster data\)_$")
+
+
+def split_log_mark(line: str) -> tuple[str, str]:
+    """``line`` without the mark :func:`mark_log_quotes` appended, and the mark (``""`` if none).
+
+    split_log_mark('x "abc" _(quoted from logs of pod shop/a: cluster data)_')
+    # -> ('x "abc"', '_(quoted from logs of pod shop/a: cluster data)_')
+    """
+    found = _MARKED.search(line)
+    return (line[: found.start()], found.group(0).strip()) if found else (line, "")

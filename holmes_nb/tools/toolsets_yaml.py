@@ -73,9 +73,9 @@ def load_toolsets(
 
 
 def _load_file(path: Path, timeout: float) -> list[Tool]:
-    from holmes_nb.config import _read_yaml
+    from holmes_nb.config.files import read_yaml
 
-    doc = _read_yaml(path)
+    doc = read_yaml(path)
     if isinstance(doc, dict) and isinstance(doc.get("holmes"), dict):
         doc = doc["holmes"]  # a Robusta chart values file
     sets = doc.get("toolsets", doc.get("custom_toolsets")) if isinstance(doc, dict) else None
