@@ -7,7 +7,7 @@ import pytest
 
 from devkit.openai_server import call, say
 from holmes_nb.agent.evidence_first import ANSWER_TOKENS, choose_profile, pick_subject, whole_sentences
-from holmes_nb.agent.sampling import SAMPLE_TEMPERATURE, SAMPLES, grounding, key_terms
+from holmes_nb.agent.sampling import SAMPLE_TEMPERATURE, SAMPLES, AnswerSamples, grounding, key_terms
 from holmes_nb.api import ask
 from holmes_nb.config import load_config
 from holmes_nb.errors import ConfigError
@@ -63,6 +63,9 @@ def test_evidence_gathered_first_and_the_answer_is_the_models(model_server, tmp_
     assert "tools" not in request  # the model only explains
     prompt = request["messages"][-1]["content"]
     assert "Root cause: Pod shop/checkout-" in prompt and "PAYMENTS_API_URL" in prompt
+    assert "Follows from it" not in prompt  # the consequences would be restated instead of the cause
+    tail = prompt.rsplit("\n\n", 2)[-2:]
+    assert tail[0].startswith("The root cause holmes-nb found: Pod shop/checkout-") and tail[1].startswith("Question:")
     assert prompt.rstrip().endswith("quoting the evidence.")
 
 
@@ -73,6 +76,7 @@ def test_unusable_reply_shows_the_findings_and_keeps_the_prefix(model_server, tm
     assert inv.fallback
     assert inv.answer.startswith("The model gave no usable answer. What holmes-nb's analyzers found:")
     assert "Root cause: Pod shop/checkout-" in inv.answer and "|" not in inv.answer.splitlines()[2]
+    assert "Follows from it: Deployment shop/checkout" in inv.answer  # the person sees the consequences
     first, *later = srv.chat_requests
     assert len(later) == SAMPLES - 1
     for n, request in enumerate(later, 1):
@@ -153,3 +157,36 @@ def test_the_answer_is_capped_and_a_cut_off_answer_ends_at_its_last_sentence(mod
     assert srv.chat_requests[0]["max_tokens"] == ANSWER_TOKENS
     assert inv.answer == "PAYMENTS_API_URL is not set, so checkout exits at start. Set it in the Deployment."
     assert whole_sentences("A start with no sentence end at all") == "A start with no sentence end at all …"
+
+
+def test_a_recorded_evidence_first_run_replays_with_its_profile(model_server, tmp_path):
+    srv = model_server([say("checkout restarts."), say("PAYMENTS_API_URL is not set.")])
+    question = "Why does checkout keep restarting?"
+    path = tmp_path / "run.json"
+    first = ask(question, model="small", cluster="demo", config=_config(tmp_path, srv.url), namespace="shop",
+                record=str(path))  # fmt: skip
+    again = ask(question, model=f"replay/{path}", cluster="demo", namespace="shop")  # "auto": the recording's profile
+    assert again.profile == first.profile == "evidence-first"
+    assert again.answer == first.answer == "PAYMENTS_API_URL is not set." and len(again.steps) == len(first.steps)
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text(f"modelList:\n  r:\n    model: replay/{path}\n    profile: standard\n")
+    with pytest.raises(ConfigError, match="answers a different question"):  # standard sends the bare question
+        ask(question, model="r", cluster="demo", namespace="shop", config=str(cfg))
+
+
+def test_samples_settle_on_two_details_or_the_only_one():
+    two = AnswerSamples(["api-key", "stripe-credentials"])
+    two.add("the Secret stripe-credentials is wrong", 1)
+    assert not two.settled() and two.why_again() == (
+        "the answer names only 1 of the root cause's details; asking for another one (2 of 4)"
+    )
+    two.add("key api-key is missing from Secret stripe-credentials", 2)
+    assert two.settled() and two.best() == ("key api-key is missing from Secret stripe-credentials", 2)
+    one = AnswerSamples(["PAYMENTS_API_URL"])
+    one.add("set PAYMENTS_API_URL", 1)
+    assert one.settled() and one.sampling() == {"temperature": SAMPLE_TEMPERATURE, "seed": 1}
+    none = AnswerSamples([])
+    none.add("", 1)
+    assert not none.settled() and none.best() == ("", 0)
+    none.add("anything usable", 2)
+    assert none.settled()

@@ -45,7 +45,9 @@ def gather(
         yield from _run(state, runner, first_calls(namespace), record)
         problems = record.tool_calls[0]
         chain = pick_subject(inv.question, problems.frame) if problems.status == "ok" else []
-        findings = findings_text(chain) if chain else problems.text
+        # the root cause only: measured on SmolLM2, with its consequences ("Deployment checkout has
+        # 0/2 replicas available") listed too it restated those instead (docs/local-model.md)
+        findings = findings_text(chain[:1]) if chain else problems.text
     extras: list[tuple[str, str]] = []
     if chain:
         results = yield from _run(state, runner, object_calls(chain[0], tools, state.budget.window), record)

@@ -79,12 +79,13 @@ class AnswerSamples:
         self.candidates.append((score, step, answer))
 
     def settled(self) -> bool:
-        """Done asking: an answer names a detail (or there are no details and one is usable), or
-        the limit is reached."""
+        """Done asking: an answer names two of the details (the one, when there is one; measured:
+        one of several was often a side detail, such as the healthy StorageClasses next to the
+        missing one), or there are no details and one is usable, or the limit is reached."""
         if len(self.candidates) >= self.limit:
             return True
         best = self.best_score()
-        return best >= 1 or (not self.keys and best > -99)
+        return best >= min(2, len(self.keys)) if self.keys else best > -99
 
     def best_score(self) -> int:
         return max((c[0] for c in self.candidates), default=-99)
@@ -105,4 +106,6 @@ class AnswerSamples:
     def why_again(self) -> str:
         n, last = len(self.candidates), self.candidates[-1]
         what = "gave no usable answer" if not last[2] else "names none of the root cause's details"
+        if last[2] and last[0] > 0:
+            what = f"names only {last[0]} of the root cause's details"
         return f"the answer {what}; asking for another one ({n + 1} of {self.limit})"

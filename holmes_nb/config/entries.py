@@ -104,7 +104,11 @@ def build_entry(cfg: Environment, key: str, raw: dict[str, Any]) -> ModelEntry:
     source = raw.get("__source__", "config")
     data = template(cfg, {k: v for k, v in raw.items() if k != "__source__"}, f"modelList entry {key!r}")
     if str(data["model"]).startswith(REPLAY_PREFIX):
-        return _replay_entry(cfg, key, str(data["model"]), source)
+        entry = _replay_entry(cfg, key, str(data["model"]), source)
+        entry.profile = str(data.get("profile", "auto"))  # "auto": the recording's own (llm/replay.py)
+        if entry.profile not in PROFILES:
+            raise ConfigError(f"modelList entry {key!r}: profile must be one of {', '.join(PROFILES)}")
+        return entry
     custom = data.get("custom_args") or {}
     extra = {k: v for k, v in data.items() if k not in _OWN_KEYS}
     for k in extra:

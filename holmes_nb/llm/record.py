@@ -175,6 +175,7 @@ class Recorder:
                 status=inv.status,
                 answer=inv.answer,
                 error=inv.error,
+                profile=getattr(inv, "profile", None) or "standard",  # a replay runs the same profile
                 tool_calls=[{"tool": c.tool, "arguments": c.arguments, "status": c.status} for c in inv.calls],
             )
         elif error is not None:

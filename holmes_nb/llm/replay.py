@@ -23,7 +23,7 @@ from typing import Any
 
 from holmes_nb.errors import ConfigError, ModelError
 from holmes_nb.llm.compat import parse_text_tool_calls, result_delivery
-from holmes_nb.llm.entry import RECORD_HINT, REPLAY_PREFIX, ModelEntry
+from holmes_nb.llm.entry import PROFILES, RECORD_HINT, REPLAY_PREFIX, ModelEntry
 from holmes_nb.llm.errors import ContextOverflow
 from holmes_nb.llm.record import FORMAT, VERSION
 from holmes_nb.redact import scrub
@@ -132,8 +132,11 @@ def open_recording(entry: ModelEntry) -> ModelEntry:
     recording = load_recording(entry.recording_path)
     players.rewind(recording)
     window = recording.meta.get("context_window")
+    recorded_profile = recording.meta.get("profile")
     return dataclasses.replace(
         entry,
+        # "auto" cannot tell a replay's server apart: it runs the profile the run was recorded with
+        profile=recorded_profile if entry.profile == "auto" and recorded_profile in PROFILES else entry.profile,
         model=f"{REPLAY_PREFIX}{recording.path}",
         api_base=None,
         api_key=None,
@@ -163,7 +166,7 @@ class Player:
             xs = self.rec.exchanges
             if (
                 self.cursor
-                and (self.cursor >= len(xs) or self._last_ok)
+                and (self.cursor >= len(xs) or (self._last_ok and not self._continues(messages)))
                 and _roles(messages) == _roles(xs[0]["request"]["messages"])
             ):
                 self.cursor = 0  # the first request of a new run
@@ -182,6 +185,12 @@ class Player:
         if "error" in exchange:
             raise _recorded_error(exchange["error"])
         return copy.deepcopy(exchange["response"])
+
+    def _continues(self, messages: list[dict[str, Any]]) -> bool:
+        """True when the request is the recorded next one: an answer sample (agent/sampling.py)
+        repeats the first request's messages, and is not a new run."""
+        recorded = self.rec.exchanges[self.cursor]["request"]["messages"]
+        return _roles(messages) == _roles(recorded) and scrub(_last_user(messages)) == scrub(_last_user(recorded))
 
     def _check_start(self, messages: list[dict[str, Any]], tools: Any) -> None:
         asked, recorded = scrub(_last_user(messages)), self.rec.question
