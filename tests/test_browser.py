@@ -46,7 +46,7 @@ QUICKSTART = REPO / "notebooks" / "01-quickstart.ipynb"
 NOTEBOOK: Path | None = QUICKSTART  # None: the built-in notebook below (the contract's reference)
 #: the quickstart picks notebooks/holmes-config.yaml, whose default backend replays a recorded real run
 MODEL_KEY = "recorded-smollm2"
-ANSWER = "What its tool calls found"  # the recorded SmolLM2 run ends with the evidence answer
+ANSWER = "PAYMENTS_API_URL"  # the recorded SmolLM2 run (evidence-first) names the root cause
 ARTIFACT = REPO / "tests" / "artifacts" / "browser-quickstart.png"
 RENDER_BUDGET = 180.0  # s: Lab loaded, kernel started, all cells run, outputs rendered
 
@@ -112,7 +112,7 @@ def test_quickstart_renders_picker_and_answer(jupyter, page, scripted_llm):
     else:
         assert f"{MODEL_KEY} — replay/recordings/demo-smollm2.json @ a recorded run, offline" in labels, labels
         assert not scripted_llm.chat_requests  # the notebook's own backend answered, not the test's
-        tool_table = page.locator(".jp-OutputArea-output table", has_text="list_pods")
+        tool_table = page.locator(".jp-OutputArea-output table", has_text="find_problems")
         assert tool_table.count() >= 1  # inv.tool_calls rendered as a DataFrame
     assert "test-key" not in page.content()  # never the API key
     assert page.locator(".jp-OutputArea-output", has_text="holmes-nb answered").count() >= 1  # the live view ran

@@ -19,12 +19,15 @@ def test_export_of_notebook_01_contains_both_questions(ip, monkeypatch, tmp_path
     """The quickstart's ask and follow-up cells, replayed from its recordings, then %holmes export."""
     monkeypatch.chdir(NOTEBOOKS)
     ip.run_cell('%config HolmesMagic.config_path = "holmes-config.yaml"')
-    ip.run_cell('inv = %holmes ask "what pods are failing?" --cluster demo')
-    ip.run_cell('second = %holmes followup "why is the checkout pod crashing?" --model recorded-smollm2-followup')
+    ip.run_cell(
+        'inv = %holmes ask "Why does checkout keep restarting?" --cluster demo --namespace shop --model recorded-diagnosis'
+    )
+    ip.run_cell('second = %holmes followup "How do I fix it?" --model recorded-diagnosis-followup')
     target = tmp_path / "pm.md"
     ip.run_cell(f"%holmes export {target}")
     text = target.read_text(encoding="utf-8")
-    assert "> what pods are failing?" in text and "> why is the checkout pod crashing?" in text
+    assert "> Why does checkout keep restarting?" in text and "> How do I fix it?" in text
+    assert "PAYMENTS_API_URL" in text.split("## Follow-up 1", 1)[0]  # the first answer, SmolLM2's diagnosis
     assert (
         text.index("## Summary") < text.index("## Question") < text.index("## Follow-up 1") < text.index("## Evidence")
     )

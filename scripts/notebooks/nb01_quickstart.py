@@ -28,12 +28,19 @@ notebook). The picker is linked to the magic: choosing in the dropdown and `%hol
 body). In a live notebook each step and tool call appears as it happens; the result is an
 `Investigation` object: the answer, every tool call and the cluster data they returned.
 """),
-    code('inv = %holmes ask "what pods are failing?" --cluster demo\ninv', "nbval-ignore-output"),
+    code('inv = %holmes ask "Why does checkout keep restarting?" --cluster demo --namespace shop --model recorded-diagnosis\ninv', "nbval-ignore-output"),
     code("print(inv.answer)", "nbval-check-output"),
-    md("A 135M model is a demonstration of the pipeline, not an investigator: holmes-nb shows what its tool calls found when the model cannot phrase an answer."),
+    md("""
+That answer is SmolLM2-135M's own, in a recorded real run. A model this small cannot choose tools
+well, so holmes-nb uses its **evidence-first profile** for it (automatically for llama-cpp-python
+and small context windows): step 0 gathers the evidence deterministically (the analyzers' root
+cause for the question's subject, then its describe, logs and events), and the model only explains
+it. When an answer names none of the root cause's details, holmes-nb asks again and keeps the answer
+that does (docs/local-model.md has the measurements). A larger model gets the tools and chooses.
+"""),
     code('inv.tool_calls[["step", "tool", "arguments", "status", "rows"]]', "nbval-check-output"),
     code("list(inv.frames)", "nbval-check-output"),
-    code('inv.frames["list_pods#3"].head(8)', "nbval-check-output"),
+    code('inv.frames["find_problems"][["severity", "kind", "name", "reason", "caused_by"]].head(8)', "nbval-check-output"),
     md("""
 ## 3. The cluster as DataFrames, no LLM needed
 
@@ -49,7 +56,8 @@ body). In a live notebook each step and tool call appears as it happens; the res
 `%holmes followup` continues the same conversation. (The recorded follow-up is its own recording,
 so it names its backend; with a live model, just run `%holmes followup "..."`.)
 """),
-    code('second = %holmes followup "why is the checkout pod crashing?" --model recorded-smollm2-followup\nsecond.tool_calls[["step", "tool", "arguments", "status"]]', "nbval-check-output"),
+    code('second = %holmes followup "How do I fix it?" --model recorded-diagnosis-followup\nsecond.tool_calls[["step", "tool", "arguments", "status"]]', "nbval-check-output"),
+    md("A follow-up goes back to the tool-calling loop (the conversation so far is the context). The 135M model cannot choose tools well, so its follow-up ends with what its tool calls found; a larger model answers it."),
     code("%holmes history", "nbval-ignore-output"),
     md("""
 ## 5. Your own model
