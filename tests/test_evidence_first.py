@@ -190,3 +190,18 @@ def test_samples_settle_on_two_details_or_the_only_one():
     assert not none.settled() and none.best() == ("", 0)
     none.add("anything usable", 2)
     assert none.settled()
+
+
+def test_cli_says_which_streamed_answer_was_kept(model_server, capsys, tmp_path):
+    from holmes_nb.cli import main
+
+    first = "checkout keeps restarting."
+    srv = model_server([say(first), say("```\nTraceback (most recent call last)\n```"), say("no idea."), say("unsure.")],
+                       owned_by="me")  # fmt: skip  # llama-cpp-python: evidence-first, streamed
+    _config(tmp_path, srv.url, None)  # writes c.yaml
+    assert main(["ask", "Why does checkout keep restarting?", "--cluster", "demo", "--namespace", "shop",
+                 "--config", str(tmp_path / "c.yaml")]) == 0  # fmt: skip
+    out, err = capsys.readouterr()
+    assert out.startswith(first + "\n") and out.endswith("unsure.\n" + first + "\n")  # the kept one, again, last
+    assert "holmes-nb: the answer kept is an earlier reply:" in err and "(revised)" not in err
+    assert "asking for another one (2 of 4)" in err and srv.chat_requests[0].get("stream") is True

@@ -84,18 +84,23 @@ def run(args: argparse.Namespace) -> int:
     if inv.answer:
         from holmes_nb.redact import scrub
 
-        _print_answer(scrub(inv.answer), progress.streamed.shown if progress is not None else "")
+        streamed = progress.streamed if progress is not None else None
+        if streamed:
+            streamed.finish()
+        _print_answer(scrub(inv.answer), streamed.shown if streamed else "", streamed.earlier if streamed else [])
     else:
         stderr(f"holmes-nb: no answer: {inv.error}")
         return 1
     return 0
 
 
-def _print_answer(answer: str, shown: str) -> None:
-    """The final answer on stdout, after the ``shown`` lines streamed there: only what they lack."""
+def _print_answer(answer: str, shown: str, earlier: list[str] | None = None) -> None:
+    """The final answer on stdout, after the ``shown`` lines streamed there: only what they lack.
+    ``earlier``: replies streamed before the last one (answer samples, agent/sampling.py)."""
     rest, marks = unshown(answer, shown)
     if rest is None:
-        stderr("holmes-nb: final answer (revised):")
+        kept = any(unshown(answer, text)[0] == "" for text in earlier or [])
+        stderr("holmes-nb: the answer kept is an earlier reply:" if kept else "holmes-nb: final answer (revised):")
         print(answer)
         return
     if rest:
@@ -153,6 +158,7 @@ class StreamedText:
     def __init__(self) -> None:
         self.buffer = ""
         self.shown = ""
+        self.earlier: list[str] = []  # what earlier replies printed
 
     def add(self, text: str) -> None:
         from holmes_nb.redact import scrub
@@ -167,7 +173,16 @@ class StreamedText:
             print(scrub(line), flush=True)
             self.shown += scrub(line) + "\n"
 
+    def finish(self) -> None:
+        """The reply ended: print its unfinished last line."""
+        self.add("\n" if self.buffer.strip() else "")
+
     def new_reply(self) -> None:
+        """A new model reply starts: the last one is printed whole (an answer sample set aside too),
+        and what it printed is kept in ``earlier``."""
+        self.finish()
+        if self.shown:
+            self.earlier.append(self.shown)
         self.buffer, self.shown = "", ""
 
 
