@@ -7,6 +7,9 @@
 - calls.py       running the model's tool calls (concurrently), records and events
 - safeguards.py  small-model safeguards: refused repeats, unknown tools, echoed prompts, narrated calls
 - evidence.py    the answer from the evidence when the model gives none
+- evidence_first.py, evidence_run.py
+                 the evidence-first profile: holmes-nb gathers the evidence, a small model explains it
+- sampling.py    grounded answer samples in that profile: keep the answer naming the root cause's details
 
     agent = Agent(LLMClient(entry), tools, max_steps=20, cluster_name="demo")
     inv = agent.run("what pods are failing?", on_event=print)
