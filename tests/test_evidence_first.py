@@ -7,6 +7,7 @@ import pytest
 
 from devkit.openai_server import call, say
 from holmes_nb.agent.evidence_first import ANSWER_TOKENS, choose_profile, pick_subject, whole_sentences
+from holmes_nb.agent.safeguards import copies_prompt
 from holmes_nb.agent.sampling import SAMPLE_TEMPERATURE, SAMPLES, AnswerSamples, grounding, key_terms
 from holmes_nb.api import ask
 from holmes_nb.config import load_config
@@ -205,3 +206,21 @@ def test_cli_says_which_streamed_answer_was_kept(model_server, capsys, tmp_path)
     assert out.startswith(first + "\n") and out.endswith("unsure.\n" + first + "\n")  # the kept one, again, last
     assert "holmes-nb: the answer kept is an earlier reply:" in err and "(revised)" not in err
     assert "asking for another one (2 of 4)" in err and srv.chat_requests[0].get("stream") is True
+
+
+def test_an_answer_copied_from_the_evidence_is_not_taken(model_server, tmp_path):
+    """Gemma 3 270M under a wrong chat template replies with the evidence message itself."""
+    probe = model_server([say("x")])
+    ask("Why does checkout keep restarting?", model="small", cluster="demo", config=_config(tmp_path, probe.url),
+        namespace="shop")  # fmt: skip
+    evidence = probe.chat_requests[0]["messages"][-1]["content"]
+    root = next(line for line in evidence.splitlines() if line.startswith("The root cause holmes-nb found:"))
+    own = "checkout exits at start because PAYMENTS_API_URL is not set; set it in the Deployment's env."
+    srv = model_server([say("<<SYS>>\n" + root), say(own)])
+    events = []
+    inv = ask("Why does checkout keep restarting?", model="small", cluster="demo", config=_config(tmp_path, srv.url),
+              namespace="shop", on_event=events.append)  # fmt: skip
+    assert inv.answer == own and len(srv.chat_requests) == 2
+    assert "the model copied the evidence instead of explaining it" in [getattr(e, "message", "") for e in events]
+    # a restating answer stays the model's own: half of it quoted is fine
+    assert not copies_prompt(own + " " + root[:60], [{"role": "user", "content": evidence}])

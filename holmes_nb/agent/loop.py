@@ -25,7 +25,7 @@ from holmes_nb.agent.messages import (
     system_prompt,
 )
 from holmes_nb.agent.pump import pump
-from holmes_nb.agent.safeguards import all_refused, echoes_prompt, narrates_call, off_topic_answer
+from holmes_nb.agent.safeguards import all_refused, copies_prompt, echoes_prompt, narrates_call, off_topic_answer
 from holmes_nb.agent.state import RunState
 from holmes_nb.anonymize import NO_ANONYMIZER, Masker, StreamRestore
 from holmes_nb.errors import HolmesError, ModelError
@@ -267,6 +267,9 @@ class Agent:
             answer, rejected = "", True
         elif answer and narrates_call(answer, self.tools):
             yield Notice(step, "the model described a tool call instead of answering")
+            answer, rejected = "", True
+        elif answer and state.evidence_first and copies_prompt(answer, state.messages):
+            yield Notice(step, "the model copied the evidence instead of explaining it")
             answer, rejected = "", True
         if state.samples is not None:  # evidence-first: keep the answer that names the root cause
             chosen = yield from self._sampled(state, step, answer, record)
