@@ -51,6 +51,11 @@ that does (docs/local-model.md has the measurements). A larger model gets the to
     code('demo.problems()[["severity", "kind", "namespace", "name", "reason"]].head(10)', "nbval-check-output"),
     code('demo.logs("checkout-zn9hbl8h66-r2x45", previous=True).tail(5)  # the crash, from the previous container', "nbval-check-output"),
     md("""
+Metrics too: `holmes_nb.metrics(PROMQL, cluster=...)` asks the configured Prometheus, or here the
+series frozen in the demo snapshot, and returns a tidy DataFrame (notebook 02 plots them).
+"""),
+    code('restarts = holmes_nb.metrics(\'kube_pod_container_status_restarts_total{namespace="shop"}\', start="-6h", cluster="demo")\nrestarts.groupby("pod")["value"].max().sort_values(ascending=False).head(4)', "nbval-check-output"),
+    md("""
 ## 4. Follow up
 
 `%holmes followup` continues the same conversation. (The recorded follow-up is its own recording,
