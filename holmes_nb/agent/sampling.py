@@ -36,7 +36,7 @@ def key_terms(root: dict[str, Any]) -> list[str]:
     underscores, dots or ``=``, whole and split at ``/ : @ =`` (``ghcr.io/acme/web:2.41`` gives
     ``2.41`` too; ``db.data.svc.cluster.local`` gives ``db``); never the object's own name, its
     namespace, a short word or a time."""
-    text = f"{root.get('message', '')}"
+    text = str(root.get("message") or "")
     found = set(_QUOTED.findall(text))
     found.update(t for t in _TOKEN.findall(text) if re.search(r"[\d_=.]", t.strip(".")))
     name, namespace = str(root.get("name", "")), str(root.get("namespace") or "")
@@ -52,11 +52,11 @@ def key_terms(root: dict[str, Any]) -> list[str]:
 
 
 def _keep(part: str, name: str, namespace: str) -> bool:
-    if len(part) < 3 or part in (namespace, name) or name.startswith(part) or _TIME.fullmatch(part):
+    """A detail is 3+ characters (a port such as 8080 counts; 1 or 33 is noise), 4+ for a plain word
+    (`app` of app=web), and not the object's name, its namespace or a time."""
+    if len(part) < (4 if part.isalpha() else 3) or _TIME.fullmatch(part):
         return False
-    if part.isalpha() and len(part) < 4:  # `app` of app=web: a word, not a detail
-        return False
-    return not part.isdigit() or len(part) >= 3  # a port (8080) is a detail; 1 or 33 is noise
+    return part not in (namespace, name) and not name.startswith(part)
 
 
 def grounding(answer: str, keys: list[str]) -> int:
