@@ -226,6 +226,21 @@ def run_all_cells(page, lab: dict[str, str], budget: Budget) -> None:
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click(timeout=budget.ms())
 
 
+#: JS: true when the page has code cells and each prompt shows a count ("[7]:", not "[ ]:" or "[*]:")
+_ALL_CELLS_RAN_JS = """() => {
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+}"""
+
+
+def wait_all_cells_ran(page, budget: Budget) -> None:
+    """Until every code cell shows an execution count: Run All has finished, every output is in the page.
+
+    Waiting for one cell's text is not enough: a later cell's output may not have arrived yet (CI on a
+    slower machine saw the answer of cell 5 while the tool-call table of cell 7 was still pending)."""
+    page.wait_for_function(_ALL_CELLS_RAN_JS, timeout=budget.ms())
+
+
 def outputs_text(page) -> str:
     try:
         return "\n---\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())[-3000:]

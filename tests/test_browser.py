@@ -35,6 +35,7 @@ from tests.browser_lab import (
     outputs_text,
     run_all_cells,
     start_lab,
+    wait_all_cells_ran,
     without_outputs,
 )
 
@@ -101,6 +102,7 @@ def test_quickstart_renders_picker_and_answer(jupyter, page, scripted_llm):
         answer = page.locator(".jp-OutputArea-output", has_text=ANSWER)
         answer.first.wait_for(timeout=budget.ms())
         answer.first.scroll_into_view_if_needed(timeout=budget.ms())
+        wait_all_cells_ran(page, budget)  # the later cells' tables too
     except Exception as e:  # noqa: BLE001 - any failure: keep the screenshot, show the outputs
         page.screenshot(path=str(ARTIFACT))
         pytest.fail(f"{type(e).__name__}: {str(e)[:500]}\nscreenshot: {ARTIFACT}\noutputs:\n{outputs_text(page)}")
