@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from holmes_nb.agent.calls import CallRunner
 from holmes_nb.agent.evidence import evidence_answer
 from holmes_nb.agent.evidence_first import ANSWER_TOKENS, EVIDENCE_PROMPT, choose_profile, whole_sentences
-from holmes_nb.agent.evidence_run import NOTE, gather
+from holmes_nb.agent.evidence_run import FOLLOW_UP_NOTE, NOTE, follow_up, gather
 from holmes_nb.agent.messages import (
     EMPTY_NUDGE,
     FINAL_NUDGE,
@@ -147,13 +147,17 @@ class Agent:
         # the profile needs the analyzers: "auto" keeps the standard loop for a toolset without them
         # ... and a replay reproduces its recording, which auto cannot tell apart (see docs/local-model.md)
         needs = configured == "evidence-first" or ("find_problems" in self.tools and not self.client.entry.replays)
-        if state.previous is not None or profile != "evidence-first" or not needs:
+        if profile != "evidence-first" or not needs:
             return
         state.inv.profile = "evidence-first"
-        yield Notice(0, NOTE)
         runner = CallRunner(self.tools, self.anonymizer, self.client.count_text, self.max_parallel)
-        system = system_prompt(EVIDENCE_PROMPT, self.cluster_name, self.namespace)
-        state.evidence_fallback = yield from gather(state, runner, set(self.tools), self.namespace, system)
+        if state.previous is not None:  # the conversation so far is the evidence
+            yield Notice(0, FOLLOW_UP_NOTE)
+            state.evidence_fallback = yield from follow_up(state, runner, set(self.tools), self.namespace)
+        else:
+            yield Notice(0, NOTE)
+            system = system_prompt(EVIDENCE_PROMPT, self.cluster_name, self.namespace)
+            state.evidence_fallback = yield from gather(state, runner, set(self.tools), self.namespace, system)
         state.evidence_first = True
 
     def _step(self, state: RunState, step: int) -> Generator[Event, None, bool]:
