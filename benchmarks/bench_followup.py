@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 FOLLOW_UP = "How do I fix it?"
 
@@ -26,6 +28,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8012)
     parser.add_argument("--standard", type=int, default=4, help="scenarios also run with standard follow-ups")
     parser.add_argument("--only", nargs="*", help="scenario names")
+    parser.add_argument("--answers", help="a JSON file that receives every first and follow-up answer")
     args = parser.parse_args()
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from holmes_nb.api import ask
@@ -44,6 +47,7 @@ def main() -> None:
         )
     entry = load_config(f.name).select("smol")
     rows: dict[str, list[tuple]] = {"evidence-first": [], "standard": []}
+    answers: list[dict] = []
     print("| scenario | follow-up profile | passed | fallback | model requests | tool calls | tokens | seconds |")
     print("|---|---|---|---|---:|---:|---:|---:|")
     try:
@@ -62,11 +66,15 @@ def main() -> None:
                 requests = sum(1 for s in inv.steps if s.index > 0)
                 tokens = inv.prompt_tokens + inv.completion_tokens
                 rows[profile].append((passed, inv.fallback, tokens, secs))
+                answers.append({"scenario": sc.name, "profile": profile, "passed": passed, "first": first.answer,
+                                "first_passed": not sc.missing(first.answer), "answer": inv.answer})  # fmt: skip
                 print(f"| {sc.name} | {profile} | {'yes' if passed else 'no'} | {'yes' if inv.fallback else 'no'} "
                       f"| {requests} | {len(inv.calls)} | {tokens} | {secs:.0f} |", flush=True)  # fmt: skip
     finally:
         server.stop()
         os.unlink(f.name)
+        if args.answers:
+            Path(args.answers).write_text(json.dumps(answers, indent=1))
     print("\n| follow-up profile | scenarios | passed | fallbacks | tokens (median) | seconds (median) |")
     print("|---|---:|---:|---:|---:|---:|")
     for profile, got in rows.items():

@@ -121,6 +121,7 @@ def test_key_terms_are_the_root_causes_details_on_the_demo():
     frame = cluster("demo").problems()
     cases = {
         "Why does checkout keep restarting?": ["PAYMENTS_API_URL"],
+        "Why does the recommendations pod keep restarting?": ["OOMKilled", "512Mi"],  # the reason, quoted
         "Why won't payments-api start?": ["api-key", "stripe-credentials"],
         "Why is the new frontend version not rolling out?": ["2.41"],
         "Why is clickhouse not starting?": ["fast-ssd"],

@@ -5,6 +5,7 @@ answer is grounded in the root cause like the first one. Scripted model server, 
 from __future__ import annotations
 
 from devkit.openai_server import say
+from holmes_nb.agent.evidence_first import FOLLOW_UP_REQUEST
 from holmes_nb.agent.sampling import SAMPLE_TEMPERATURE
 from holmes_nb.api import ask
 from holmes_nb.config import load_config
@@ -49,7 +50,7 @@ def test_a_follow_up_continues_the_evidence_without_tools(model_server, tmp_path
     assert after["messages"][len(before["messages"])] == {"role": "assistant", "content": FIRST}
     prompt = after["messages"][-1]["content"]
     assert prompt.startswith("The root cause holmes-nb found: Pod shop/checkout-") and "PAYMENTS_API_URL" in prompt
-    assert prompt.endswith("Question: How do I fix it?\nAnswer from the evidence above, quoting it.")
+    assert prompt.endswith("Question: How do I fix it?\n" + FOLLOW_UP_REQUEST.split("\n")[1])
     notices = [e.message for e in events if type(e).__name__ == "Notice"]
     assert notices[0].startswith("evidence-first follow-up: the conversation so far is the evidence")
 

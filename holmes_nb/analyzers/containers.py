@@ -136,7 +136,7 @@ def _crash_message(who: str, last: Obj, cspec: Obj, liveness: bool, logs: list[s
         limit = ((cspec.get("resources") or {}).get("limits") or {}).get("memory")
         lim = f" ({limit})" if limit else ""
         return (
-            f"The {who} is killed for using more memory than its limit{lim} and restarts in a loop{tail}; "
+            f'The {who} is "OOMKilled": it uses more memory than its memory limit{lim} and restarts in a loop{tail}; '
             "raise resources.limits.memory or reduce the app's memory use "
             "(a leak, a cache or a heap sized above the limit)."
         )
