@@ -33,6 +33,10 @@ from holmes_nb.sources.base import Cluster, Obj
 from holmes_nb.sources.kinds import KINDS, Kind
 from holmes_nb.sources.snapshot import Snapshot, without_secret_values
 
+#: the kinds a snapshot server redacts at start, most listed first (events are many and listed by
+#: object, so they are redacted when served)
+WARM_KINDS = ("pods", "deployments", "replicasets", "services", "nodes", "statefulsets", "daemonsets", "jobs")
+
 #: subresources that act on a running container or proxy traffic: refused like writes
 WRITE_SUBRESOURCES = frozenset({"exec", "attach", "portforward", "proxy", "eviction", "binding", "ephemeralcontainers"})
 
@@ -237,6 +241,23 @@ class ReplayAPI:
         if self._served is not None:
             self._served[id(obj)] = (obj, served)
         return served
+
+    def warm(self, stopping: threading.Event, kinds: tuple[str, ...] = WARM_KINDS) -> int:
+        """Redact a snapshot's objects ahead of their first serve (run in a thread at server start:
+        the first listing of 10,000 pods then costs what later ones do); returns how many."""
+        if self._served is None:
+            return 0
+        done = 0
+        for kind in sorted(KINDS, key=lambda k: kinds.index(k.name) if k.name in kinds else len(kinds)):
+            if kind.name not in kinds:
+                continue
+            # last first: a listing that comes meanwhile redacts from the first, so no object is done twice
+            for obj in reversed(self.cluster.list(kind)):
+                if stopping.is_set():
+                    return done
+                self._serve(kind, obj)
+                done += 1
+        return done
 
     # -- logs -----------------------------------------------------------------------------
     def _logs(self, namespace: str, pod: str, query: dict) -> Response:

@@ -137,6 +137,8 @@ class SnapshotAPIServer:
                 target=self._httpd.serve_forever, args=(0.05,), name=f"replay-{self.port}", daemon=True
             )
             self._thread.start()
+            # a snapshot's objects are redacted in the background, so the first listing is not slower
+            threading.Thread(target=self.api.warm, args=(self._stopping,), name="replay-warm", daemon=True).start()
         return self
 
     def serve_forever(self) -> None:

@@ -217,6 +217,12 @@ _PLAIN_FIELDS = frozenset(
 _PLAIN_HEADERS = {"host", "accept", "user-agent", "content-type", "accept-encoding", "connection", "x-forwarded-proto"}
 
 
+@functools.lru_cache(maxsize=4096)
+def _secret_key(name: str) -> bool:
+    """:func:`is_secret_name` for an object's keys and env names, which repeat from object to object."""
+    return is_secret_name(name)
+
+
 def redact_obj(obj: Any) -> Any:
     """A deep copy of a Kubernetes object (or any JSON value) fit to be written or shown: values of
     secret-named env entries, keys and headers become ``[REDACTED]``, ``command``/``args`` lists are
@@ -228,18 +234,21 @@ def redact_obj(obj: Any) -> Any:
     if not isinstance(obj, dict):
         return obj
     out: dict[str, Any] = {}
-    secret_entry = isinstance(obj.get("name"), str) and "value" in obj and is_secret_name(obj["name"])
+    secret_entry = isinstance(obj.get("name"), str) and "value" in obj and _secret_key(obj["name"])
     for k, v in obj.items():
-        if k == "value" and secret_entry and isinstance(v, str) and v:
-            out[k] = REDACTED
+        if isinstance(v, str):  # leaves inline: most of an object's values (a pod has ~100)
+            if k in _PLAIN_FIELDS or not v:
+                out[k] = v
+            elif (k == "value" and secret_entry) or (_secret_key(k) and not harmless(v)):
+                out[k] = REDACTED
+            else:
+                out[k] = scrub(v)
+        elif v is None or isinstance(v, (bool, int, float)):
+            out[k] = v
         elif k in ("command", "args") and isinstance(v, list):
             out[k] = redact_argv(v)
         elif k == "httpHeaders" and isinstance(v, list):
             out[k] = [_redact_header(h) for h in v]
-        elif isinstance(v, str) and k in _PLAIN_FIELDS:
-            out[k] = v
-        elif isinstance(v, str) and is_secret_name(k) and not harmless(v):
-            out[k] = REDACTED
         else:
             out[k] = redact_obj(v)
     return out
