@@ -137,13 +137,17 @@ class SnapshotAPIServer:
                 target=self._httpd.serve_forever, args=(0.05,), name=f"replay-{self.port}", daemon=True
             )
             self._thread.start()
-            # a snapshot's objects are redacted in the background, so the first listing is not slower
-            threading.Thread(target=self.api.warm, args=(self._stopping,), name="replay-warm", daemon=True).start()
+            self._warm()
         return self
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until :meth:`stop` (or KeyboardInterrupt)."""
+        self._warm()
         self._httpd.serve_forever()
+
+    def _warm(self) -> None:
+        """Redact a snapshot's objects in the background, so the first listing is not the slow one."""
+        threading.Thread(target=self.api.warm, args=(self._stopping,), name="replay-warm", daemon=True).start()
 
     def stop(self) -> None:
         """Stop serving, close the socket, drop open (keep-alive) connections as a server that goes
