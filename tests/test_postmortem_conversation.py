@@ -33,8 +33,14 @@ def test_export_of_notebook_01_contains_both_questions(ip, monkeypatch, tmp_path
     )
     assert "## Answer to follow-up 1" in text
     first, second = ip.user_ns["inv"], ip.user_ns["second"]
-    calls = len(first.calls) + len(second.calls)
-    assert re.search(rf"\| {calls} \| \d+ \| `[a-z_]+` \|.*\| 2 \|", text)  # the last call belongs to question 2
+    # the evidence-first follow-up reads the conversation, no new calls: every call row is question 1's
+    assert second.calls == [] and second.profile == "evidence-first"
+    assert re.search(rf"\| {len(first.calls)} \| \d+ \| `[a-z_]+` \|.*\| 1 \|", text)
+    assert "PAYMENTS_API_URL" in text.split("## Answer to follow-up 1", 1)[1].split("##", 1)[0]
+    summary = dict(re.findall(r"- \*\*(.+?):\*\* (.*)", text.split("## Question", 1)[0]))
+    assert summary["What broke"].startswith("Pod shop/checkout-")  # the pod asked about, before other roots
+    assert summary["Cause"] == " ".join(first.answer.split())[: len(summary["Cause"])]  # the diagnosis ...
+    assert summary["Fix"] in " ".join(second.answer.split())  # ... and the follow-up's fix, each once
 
 
 def test_summary_findings_and_identical_tables_once(server):  # noqa: F811
@@ -58,7 +64,7 @@ def test_summary_findings_and_identical_tables_once(server):  # noqa: F811
     summary = md.split("## Summary", 1)[1].split("\n## ", 1)[0]
     assert "**What broke:** " in summary and "checkout" in summary.split("**What broke:**", 1)[1].split("\n")[0]
     assert "**Since when:** 2025-03-14" in summary
-    assert "**Cause:** Roll back the checkout deployment" in summary
+    assert "**Cause:** checkout crashes" in summary  # the diagnosis; the answer that leads with a fix is the fix
     assert "**Fix:** Roll back the checkout deployment" in summary
     assert md.count('`list_pods`(namespace="shop")') == 1  # the same table of both questions, once
     assert "the same table came back 1 more time(s)" in md

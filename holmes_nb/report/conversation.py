@@ -81,6 +81,19 @@ def _first_paragraph(text: str | None) -> str:
     return first if len(first) <= SUMMARY_CHARS else first[: SUMMARY_CHARS - 1] + "…"
 
 
+def _first_sentence(text: str | None) -> str:
+    return re.split(r"(?<=[.!?])\s+|\n", (text or "").strip(), maxsplit=1)[0]
+
+
+def _asked_about(roots: Any, chain: list[Any]) -> Any:
+    """The root causes the conversation is about first: the object named in a question or an
+    answer (``checkout`` for pod checkout-7f-x1), then the others in their order."""
+    text = " ".join(f"{inv.question} {inv.answer or ''}" for inv in chain).lower()
+    words = set(re.findall(r"[a-z0-9][a-z0-9-]*", text))
+    named = roots["name"].astype(str).map(lambda n: n.lower() in text or n.lower().split("-")[0] in words)
+    return roots.assign(_named=named).sort_values("_named", ascending=False, kind="stable").drop(columns="_named")
+
+
 def _fix_sentence(chain: list[Any]) -> str:
     for inv in reversed(chain):
         for sentence in re.split(r"(?<=[.!])\s+|\n", inv.answer or ""):
@@ -113,10 +126,12 @@ def summary_lines(chain: list[Any], timeline: Any) -> list[str]:
         roots = roots if len(roots) else findings
         broke = "; ".join(
             f"{r.kind} {r.namespace + '/' if r.namespace else ''}{r.name}: {r.reason}"
-            for r in roots.head(SUMMARY_CAUSES).itertuples()
+            for r in _asked_about(roots, chain).head(SUMMARY_CAUSES).itertuples()
         )
     answered = [inv for inv in chain if inv.answer and not inv.fallback]
-    cause = _first_paragraph(answered[-1].answer) if answered else ""
+    # the cause: the newest answer that is a diagnosis, not only a fix ("How do I fix it?" answers)
+    diagnoses = [inv for inv in answered if not _FIX.search(_first_sentence(inv.answer))] or answered
+    cause = _first_paragraph(diagnoses[-1].answer) if diagnoses else ""
     broke = broke or (_first_paragraph(answered[0].answer) if answered else "")
     since = ""
     if timeline is not None and len(timeline):
