@@ -61,8 +61,16 @@ series frozen in the demo snapshot, and returns a tidy DataFrame (notebook 02 pl
 `%holmes followup` continues the same conversation. (The recorded follow-up is its own recording,
 so it names its backend; with a live model, just run `%holmes followup "..."`.)
 """),
-    code('second = %holmes followup "How do I fix it?" --model recorded-diagnosis-followup\nsecond.tool_calls[["step", "tool", "arguments", "status"]]', "nbval-check-output"),
-    md("A follow-up goes back to the tool-calling loop (the conversation so far is the context). The 135M model cannot choose tools well, so its follow-up ends with what its tool calls found; a larger model answers it."),
+    code('second = %holmes followup "How do I fix it?" --model recorded-diagnosis-followup', "nbval-ignore-output"),
+    code("print(second.answer)", "nbval-check-output"),
+    md("""In the evidence-first profile a follow-up keeps the conversation as its evidence: no tools are
+offered, the root cause is restated before the question, and the answer is checked against the root
+cause's details like the first one. A follow-up that names another workload ("and the orders pod?")
+gathers that workload's evidence first. A larger model (`profile: standard`) goes back to the tool loop.
+
+Read the 135M model's fix with care: it names the right variable, `PAYMENTS_API_URL`, but the value it
+suggests is not the fix (the Deployment needs the payments API's URL there). Small models name the
+cause; judging the fix is a larger model's work."""),
     code("%holmes history", "nbval-ignore-output"),
     md("""
 ## 5. Your own model
